@@ -1,0 +1,249 @@
+//! The handle: opening a store, the clock, reads, and the audit helpers every write shares.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+
+use crate::audit::{self, Draft};
+use crate::crypto::Keys;
+use crate::error::{Error, Result, invalid};
+use crate::model::{
+    AuditEvent, AuditQuery, AuditReport, Checkpoint, MfaStatus, OpenOptions, Org, Outcome, UnixTime, User,
+};
+use crate::policy::state_of;
+use crate::store::{Store, Tx, UserRow};
+use crate::validate;
+
+/// An open mfa-core store. `Send + Sync`: share one handle between threads (an `Arc<Core>`);
+/// concurrent writes share commits (group commit) and reads never wait for writers.
+pub struct Core {
+    pub(crate) store: Store,
+    pub(crate) keys: Keys,
+    clock: Clock,
+    pub(crate) issuer: Option<String>,
+}
+
+/// The system clock, or a manual one that tests move with [`Core::set_time`].
+enum Clock {
+    System,
+    Manual(AtomicI64),
+}
+
+/// Who and what an audited write is about, filled in as the operation learns it, so that a
+/// refusal at any rule is recorded with everything known so far.
+pub(crate) struct Ctx<'a> {
+    pub action: &'static str,
+    pub actor: Option<&'a str>,
+    pub target: Option<&'a str>,
+    pub org: Option<String>,
+    pub reason: Option<&'a str>,
+}
+
+impl<'a> Ctx<'a> {
+    pub(crate) fn new(action: &'static str) -> Self {
+        Ctx { action, actor: None, target: None, org: None, reason: None }
+    }
+}
+
+impl std::fmt::Debug for Core {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Core").field("issuer", &self.issuer).finish_non_exhaustive()
+    }
+}
+
+impl Core {
+    /// Opens (or creates) the store at `path` with the host's 32-byte `key`.
+    ///
+    /// Errors: `invalid_input` for a key that is not 32 bytes or does not match the store, or a
+    /// bad option; `storage` for a file that is not SQLite, is corrupt, or has a newer schema
+    /// (such files are left byte-for-byte unchanged).
+    pub fn open(path: impl AsRef<Path>, key: &[u8], options: OpenOptions) -> Result<Core> {
+        let path = path.as_ref();
+        if path.as_os_str().is_empty() {
+            return Err(invalid("path is empty"));
+        }
+        if path.to_str().is_some_and(|p| p.contains('\0')) {
+            return Err(invalid("path contains a NUL byte"));
+        }
+        Self::open_with(Some(path), key, options)
+    }
+
+    /// Opens a private in-memory store (gone when the handle is dropped).
+    pub fn open_in_memory(key: &[u8], options: OpenOptions) -> Result<Core> {
+        Self::open_with(None, key, options)
+    }
+
+    fn open_with(path: Option<&Path>, key: &[u8], options: OpenOptions) -> Result<Core> {
+        let keys = Keys::derive(validate::key(key)?);
+        let issuer = options.issuer.as_deref().map(|i| validate::name("issuer", i)).transpose()?;
+        let clock = match options.manual_clock {
+            Some(t) => Clock::Manual(AtomicI64::new(t)),
+            None => Clock::System,
+        };
+        let store = Store::open(path, &keys)?;
+        Ok(Core { store, keys, clock, issuer })
+    }
+
+    /// The handle's current time.
+    pub fn now(&self) -> UnixTime {
+        match &self.clock {
+            Clock::Manual(t) => t.load(Ordering::SeqCst),
+            Clock::System => SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64),
+        }
+    }
+
+    /// Moves a manual clock. `invalid_input` on a handle using the system clock.
+    pub fn set_time(&self, unix_seconds: UnixTime) -> Result<()> {
+        match &self.clock {
+            Clock::Manual(t) => {
+                t.store(unix_seconds, Ordering::SeqCst);
+                Ok(())
+            }
+            Clock::System => Err(invalid("set_time needs a handle opened with a manual clock")),
+        }
+    }
+
+    /// Appends an event for a refusal, unless it is one that is not audited (`invalid_input`
+    /// names nobody; `storage` and `internal` undo the call). Wrong codes are `failure`s, other
+    /// refusals `denied`.
+    pub(crate) fn audit_refusal<T>(&self, tx: &Tx, now: UnixTime, ctx: &Ctx, result: Result<T>) -> Result<T> {
+        let Err(err) = &result else { return result };
+        let outcome = match err {
+            Error::InvalidInput(_) | Error::Storage(_) | Error::Internal(_) => return result,
+            Error::InvalidCode(_) => Outcome::Failure,
+            _ => Outcome::Denied,
+        };
+        self.append(tx, now, ctx, outcome, Some(err.code()), Value::Object(Default::default()))?;
+        result
+    }
+
+    pub(crate) fn append(
+        &self,
+        tx: &Tx,
+        now: UnixTime,
+        ctx: &Ctx,
+        outcome: Outcome,
+        code: Option<&'static str>,
+        detail: Value,
+    ) -> Result<u64> {
+        audit::append(
+            tx,
+            &self.keys,
+            Draft {
+                at: now,
+                actor: ctx.actor,
+                target: ctx.target,
+                org: ctx.org.as_deref(),
+                action: ctx.action,
+                outcome,
+                code,
+                reason: ctx.reason,
+                detail,
+            },
+        )
+    }
+
+    pub(crate) fn user_row(&self, tx: &Tx, id: &str) -> Result<UserRow> {
+        tx.user(id)?.ok_or_else(|| Error::NotFound(format!("no user {id}")))
+    }
+
+    pub(crate) fn org_of(&self, tx: &Tx, id: &str) -> Result<Org> {
+        tx.org(id)?.ok_or_else(|| Error::NotFound(format!("no org {id}")))
+    }
+
+    // ---- reads ----
+
+    /// One org. Errors: `invalid_input`, `not_found`.
+    pub fn get_org(&self, org: &str) -> Result<Org> {
+        let id = validate::id("org", org)?;
+        self.store.read(|tx| self.org_of(tx, &id))
+    }
+
+    /// Every org, by id.
+    pub fn list_orgs(&self) -> Result<Vec<Org>> {
+        self.store.read(|tx| tx.list_orgs()?.iter().map(|id| self.org_of(tx, id)).collect())
+    }
+
+    /// One user. Errors: `invalid_input`, `not_found`.
+    pub fn get_user(&self, user: &str) -> Result<User> {
+        let id = validate::id("user", user)?;
+        self.store.read(|tx| Ok(self.user_row(tx, &id)?.user))
+    }
+
+    /// Finds a user by email (case-insensitive) in an org. Errors: `invalid_input`, `not_found`.
+    pub fn find_user_by_email(&self, org: &str, email: &str) -> Result<User> {
+        let org = validate::id("org", org)?;
+        let email = validate::email(email)?;
+        self.store.read(|tx| {
+            tx.user_by_email(&org, &validate::email_key(&email))?
+                .map(|row| row.user)
+                .ok_or_else(|| Error::NotFound(format!("no user {email} in org {org}")))
+        })
+    }
+
+    /// The users of an org, by email. Errors: `invalid_input`, `not_found` (no such org).
+    pub fn list_users(&self, org: &str) -> Result<Vec<User>> {
+        let id = validate::id("org", org)?;
+        self.store.read(|tx| {
+            self.org_of(tx, &id)?;
+            Ok(tx.users_of_org(&id)?.into_iter().map(|r| r.user).collect())
+        })
+    }
+
+    /// A user's MFA state (section 3), derived from the clock. Errors: `invalid_input`,
+    /// `not_found`.
+    pub fn mfa_status(&self, user: &str) -> Result<MfaStatus> {
+        let id = validate::id("user", user)?;
+        let now = self.now();
+        self.store.read(|tx| {
+            let row = self.user_row(tx, &id)?;
+            let state = state_of(&row, now);
+            let recovery_codes_remaining = if row.confirmed { tx.recovery_codes_left(&id)? } else { 0 };
+            Ok(MfaStatus {
+                user: id.clone(),
+                state,
+                deadline: if row.confirmed { None } else { row.deadline },
+                credential_epoch: row.user.credential_epoch,
+                recovery_codes_remaining,
+            })
+        })
+    }
+
+    /// A page of the audit trail in seq order (section 7). Errors: `invalid_input` for a bad
+    /// id, an unknown action or a limit outside 1 to 10,000.
+    pub fn audit_events(&self, query: &AuditQuery) -> Result<Vec<AuditEvent>> {
+        let limit = query.limit.unwrap_or(100);
+        if !(1..=validate::MAX_AUDIT_PAGE).contains(&limit) {
+            return Err(invalid(format!("limit must be 1 to {}, got {limit}", validate::MAX_AUDIT_PAGE)));
+        }
+        if let Some(action) = &query.action
+            && !audit::ACTIONS.contains(&action.as_str())
+        {
+            return Err(invalid(format!("unknown audit action {:?}", validate::excerpt(action))));
+        }
+        let query = AuditQuery {
+            actor: query.actor.as_deref().map(|a| validate::id("actor", a)).transpose()?,
+            target: query.target.as_deref().map(|t| validate::id("target", t)).transpose()?,
+            ..query.clone()
+        };
+        self.store.read(|tx| tx.audit_page(&query, limit))
+    }
+
+    /// The head of the audit chain, to store somewhere the database cannot rewrite.
+    pub fn audit_checkpoint(&self) -> Result<Checkpoint> {
+        self.store.read(audit::checkpoint)
+    }
+
+    /// Walks the whole chain; with a checkpoint, also detects a cut tail or an older copy.
+    /// Errors: `invalid_input` for a checkpoint whose MAC is not 64 hex digits.
+    pub fn verify_audit(&self, checkpoint: Option<&Checkpoint>) -> Result<AuditReport> {
+        if let Some(cp) = checkpoint
+            && (cp.mac.len() != 64 || !cp.mac.bytes().all(|b| b.is_ascii_hexdigit()))
+        {
+            return Err(invalid("checkpoint mac must be 64 hex digits"));
+        }
+        self.store.read(|tx| audit::verify(tx, &self.keys, checkpoint))
+    }
+}

@@ -1,0 +1,178 @@
+//! Keys and primitives: subkeys derived from the host's master key with HKDF-SHA256, TOTP
+//! secrets sealed with XChaCha20-Poly1305 bound to the user's id, recovery codes kept only as
+//! keyed hashes, OS randomness. Every key lives in `Zeroizing` memory.
+
+use chacha20poly1305::aead::{Aead, Payload};
+use chacha20poly1305::{KeyInit as AeadKeyInit, XChaCha20Poly1305, XNonce};
+use hkdf::Hkdf;
+use hmac::{Hmac, KeyInit as MacKeyInit, Mac};
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// Domain separation for every derived key; bump the version to rotate all of them.
+const HKDF_SALT: &[u8] = b"mfa-core/v1";
+const NONCE_LEN: usize = 24;
+
+/// The subkeys of one master key. The master key itself is not kept.
+pub(crate) struct Keys {
+    secret_seal: Zeroizing<[u8; 32]>,
+    code_hash: Zeroizing<[u8; 32]>,
+    audit_mac: Zeroizing<[u8; 32]>,
+    key_check: Zeroizing<[u8; 32]>,
+}
+
+fn derive(master: &[u8; 32], purpose: &[u8]) -> Zeroizing<[u8; 32]> {
+    let mut out = Zeroizing::new([0u8; 32]);
+    Hkdf::<Sha256>::new(Some(HKDF_SALT), master)
+        .expand(purpose, out.as_mut())
+        .expect("32 bytes is a valid HKDF-SHA256 output length");
+    out
+}
+
+fn hmac(key: &[u8; 32], parts: &[&[u8]]) -> [u8; 32] {
+    let mut mac = <HmacSha256 as MacKeyInit>::new_from_slice(key).expect("HMAC accepts any key length");
+    for part in parts {
+        mac.update(part);
+    }
+    mac.finalize().into_bytes().into()
+}
+
+impl Keys {
+    pub(crate) fn derive(master: &[u8; 32]) -> Keys {
+        Keys {
+            secret_seal: derive(master, b"totp-secret-seal"),
+            code_hash: derive(master, b"recovery-code-hash"),
+            audit_mac: derive(master, b"audit-mac-chain"),
+            key_check: derive(master, b"key-check"),
+        }
+    }
+
+    /// A value stored in the file so that a wrong key is refused on open, before any change.
+    /// It is a MAC of a constant, so it reveals nothing of the key.
+    pub(crate) fn check_value(&self) -> [u8; 32] {
+        hmac(&self.key_check, &[b"mfa-core key check"])
+    }
+
+    pub(crate) fn matches_check_value(&self, stored: &[u8]) -> bool {
+        bool::from(self.check_value().ct_eq(stored))
+    }
+
+    /// Seals a TOTP secret for one user: `nonce || ciphertext || tag`. The user id is the
+    /// associated data, so a sealed secret copied onto another user's row does not open.
+    pub(crate) fn seal_secret(&self, user_id: &str, secret: &[u8]) -> Result<Vec<u8>> {
+        let cipher = XChaCha20Poly1305::new(&(*self.secret_seal).into());
+        let nonce_bytes = random_array::<NONCE_LEN>()?;
+        let nonce = XNonce::from(nonce_bytes);
+        let sealed = cipher
+            .encrypt(&nonce, Payload { msg: secret, aad: user_id.as_bytes() })
+            .map_err(|_| Error::Internal("sealing a TOTP secret failed".into()))?;
+        let mut out = Vec::with_capacity(NONCE_LEN + sealed.len());
+        out.extend_from_slice(&nonce_bytes);
+        out.extend_from_slice(&sealed);
+        Ok(out)
+    }
+
+    /// Opens a sealed secret; a tampered or misplaced blob is `storage` (the file is damaged).
+    pub(crate) fn open_secret(&self, user_id: &str, blob: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+        let damaged = || Error::Storage(format!("the TOTP secret of user {user_id} does not open"));
+        if blob.len() <= NONCE_LEN {
+            return Err(damaged());
+        }
+        let (nonce, sealed) = blob.split_at(NONCE_LEN);
+        let nonce = XNonce::try_from(nonce).map_err(|_| damaged())?;
+        let cipher = XChaCha20Poly1305::new(&(*self.secret_seal).into());
+        cipher
+            .decrypt(&nonce, Payload { msg: sealed, aad: user_id.as_bytes() })
+            .map(Zeroizing::new)
+            .map_err(|_| damaged())
+    }
+
+    /// The keyed hash under which a recovery code is stored, bound to its user.
+    pub(crate) fn hash_recovery_code(&self, user_id: &str, code: &str) -> [u8; 32] {
+        hmac(&self.code_hash, &[user_id.as_bytes(), b"\0", code.as_bytes()])
+    }
+
+    /// Links an audit event to its predecessor: HMAC(prev_mac || canonical bytes).
+    pub(crate) fn audit_mac(&self, prev_mac: &[u8], canonical: &[u8]) -> [u8; 32] {
+        hmac(&self.audit_mac, &[prev_mac, canonical])
+    }
+}
+
+/// Fills an array from the operating system's CSPRNG.
+pub(crate) fn random_array<const N: usize>() -> Result<[u8; N]> {
+    let mut out = [0u8; N];
+    getrandom::fill(&mut out).map_err(|e| Error::Internal(format!("the OS random source failed: {e}")))?;
+    Ok(out)
+}
+
+/// Alphabet of recovery codes: lowercase letters and digits without the look-alikes 0, 1, l, o.
+const RECOVERY_ALPHABET: &[u8; 32] = b"abcdefghijkmnpqrstuvwxyz23456789";
+
+/// Ten characters in two groups of five (`abcde-23456`): 50 bits, single use.
+pub(crate) fn new_recovery_code() -> Result<String> {
+    let bytes = Zeroizing::new(random_array::<10>()?);
+    let mut code = String::with_capacity(11);
+    for (i, b) in bytes.iter().enumerate() {
+        if i == 5 {
+            code.push('-');
+        }
+        // 256 is a multiple of 32, so masking keeps the distribution uniform.
+        code.push(RECOVERY_ALPHABET[usize::from(b & 31)] as char);
+    }
+    Ok(code)
+}
+
+/// Normalises a candidate recovery code (case and the optional hyphen), or `None` when it
+/// cannot be one.
+pub(crate) fn normalize_recovery_code(input: &str) -> Option<String> {
+    let lower = input.to_ascii_lowercase();
+    let compact: String = lower.chars().filter(|&c| c != '-').collect();
+    let well_formed =
+        compact.len() == 10 && compact.bytes().all(|b| RECOVERY_ALPHABET.contains(&b)) && lower.len() <= 11;
+    well_formed.then(|| format!("{}-{}", &compact[..5], &compact[5..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(byte: u8) -> Keys {
+        Keys::derive(&[byte; 32])
+    }
+
+    #[test]
+    fn sealed_secrets_open_only_for_their_user_and_key() {
+        let k = keys(1);
+        let blob = k.seal_secret("user-a", b"twenty bytes secret!").unwrap();
+        assert_eq!(&*k.open_secret("user-a", &blob).unwrap(), b"twenty bytes secret!");
+        assert_eq!(k.open_secret("user-b", &blob).unwrap_err().code(), "storage");
+        assert_eq!(keys(2).open_secret("user-a", &blob).unwrap_err().code(), "storage");
+        let mut flipped = blob.clone();
+        *flipped.last_mut().unwrap() ^= 1;
+        assert!(k.open_secret("user-a", &flipped).is_err());
+        assert!(k.open_secret("user-a", &blob[..10]).is_err());
+    }
+
+    #[test]
+    fn key_check_tells_keys_apart() {
+        assert!(keys(1).matches_check_value(&keys(1).check_value()));
+        assert!(!keys(2).matches_check_value(&keys(1).check_value()));
+    }
+
+    #[test]
+    fn recovery_codes_are_well_formed_and_normalise() {
+        let code = new_recovery_code().unwrap();
+        assert_eq!(code.len(), 11);
+        assert_eq!(normalize_recovery_code(&code).as_deref(), Some(code.as_str()));
+        assert_eq!(normalize_recovery_code(&code.to_uppercase()).as_deref(), Some(code.as_str()));
+        assert_eq!(normalize_recovery_code(&code.replace('-', "")).as_deref(), Some(code.as_str()));
+        for bad in ["", "abcde-2345", "abcde-234567", "abcd0-23456", "abcde 23456", "ab-cde-23456"] {
+            assert_eq!(normalize_recovery_code(bad), None, "{bad:?}");
+        }
+    }
+}

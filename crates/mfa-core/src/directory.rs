@@ -1,0 +1,183 @@
+//! Directory operations (contract section 6): bootstrap calls without an actor, and role and
+//! status changes under the same actor rules as a reset.
+
+use serde_json::json;
+
+use crate::core::{Core, Ctx};
+use crate::error::{Error, Result, conflict};
+use crate::model::{MfaState, Org, Outcome, Policy, Role, UnixTime, User, UserStatus};
+use crate::policy::{self, state_of};
+use crate::store::{Tx, UserRow};
+use crate::validate;
+
+impl Core {
+    /// Creates an org (a bootstrap call: no actor). Errors: `invalid_input` for a bad name or
+    /// policy value.
+    pub fn create_org(&self, name: &str, policy: Policy) -> Result<Org> {
+        let name = validate::name("org name", name)?;
+        policy::check_policy(&policy)?;
+        self.store.write(|tx| {
+            let now = self.now();
+            let org = Org { id: uuid::Uuid::now_v7().to_string(), name, policy, created_at: now };
+            tx.insert_org(&org)?;
+            let ctx = Ctx { org: Some(org.id.clone()), ..Ctx::new("org.create") };
+            self.append(tx, now, &ctx, Outcome::Success, None, json!({ "policy": org.policy }))?;
+            Ok(org)
+        })
+    }
+
+    /// Creates a user (a bootstrap call: no actor). In an org with `mfa_required` the user
+    /// starts in `enrollment_required`. Errors: `invalid_input`, `not_found` (org), `conflict`
+    /// (the email is taken in this org, in any case).
+    pub fn create_user(&self, org: &str, email: &str, role: Role) -> Result<User> {
+        let org_id = validate::id("org", org)?;
+        let email = validate::email(email)?;
+        let key = validate::email_key(&email);
+        self.store.write(|tx| {
+            let now = self.now();
+            let mut ctx = Ctx::new("user.create");
+            let result = (|| {
+                let org = self.org_of(tx, &org_id)?;
+                ctx.org = Some(org.id.clone());
+                if tx.email_taken(&org.id, &key)? {
+                    return Err(conflict(format!("email {email} is taken in org {}", org.id)));
+                }
+                let user = User {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    org: org.id.clone(),
+                    email: email.clone(),
+                    role,
+                    status: UserStatus::Active,
+                    credential_epoch: 0,
+                    created_at: now,
+                };
+                let deadline =
+                    org.policy.mfa_required.then(|| now + org.policy.enrollment_window as UnixTime);
+                tx.insert_user(&user, &key, deadline)?;
+                let ctx = Ctx { target: Some(&user.id), org: ctx.org.clone(), ..Ctx::new("user.create") };
+                self.append(tx, now, &ctx, Outcome::Success, None, json!({ "role": role }))?;
+                Ok(user)
+            })();
+            self.audit_refusal(tx, now, &ctx, result)
+        })
+    }
+
+    /// Changes a user's role. Only an owner grants `owner`; the last active owner cannot be
+    /// demoted. Errors: `invalid_input`, `unauthenticated`, `not_found`, `forbidden` (including
+    /// a missing or wrong `actor_proof` under `require_step_up`), `conflict`.
+    pub fn set_role(&self, actor: &str, target: &str, role: Role, actor_proof: Option<&str>) -> Result<User> {
+        let (actor, target) = (validate::id("actor", actor)?, validate::id("target", target)?);
+        self.directory_change("user.role", &actor, &target, actor_proof, |tx, a, t| {
+            policy::may_grant(a.user.role, role)?;
+            if t.user.role == Role::Owner && role != Role::Owner {
+                self.keep_an_owner(tx, t)?;
+            }
+            tx.set_role(&t.user.id, role)?;
+            Ok(json!({ "from": t.user.role, "to": role }))
+        })
+    }
+
+    /// Disables a user: they can no longer act or verify. The last active owner cannot be
+    /// disabled. Errors as for [`Core::set_role`].
+    pub fn disable_user(&self, actor: &str, target: &str, actor_proof: Option<&str>) -> Result<User> {
+        let (actor, target) = (validate::id("actor", actor)?, validate::id("target", target)?);
+        self.directory_change("user.disable", &actor, &target, actor_proof, |tx, _, t| {
+            if t.user.role == Role::Owner {
+                self.keep_an_owner(tx, t)?;
+            }
+            tx.set_status(&t.user.id, UserStatus::Disabled)?;
+            Ok(json!({ "from": t.user.status }))
+        })
+    }
+
+    /// Enables a disabled user. Errors: `invalid_input`, `unauthenticated`, `not_found`,
+    /// `forbidden`.
+    pub fn enable_user(&self, actor: &str, target: &str) -> Result<User> {
+        let (actor, target) = (validate::id("actor", actor)?, validate::id("target", target)?);
+        self.directory_change("user.enable", &actor, &target, None, |tx, _, t| {
+            tx.set_status(&t.user.id, UserStatus::Active)?;
+            Ok(json!({ "from": t.user.status }))
+        })
+    }
+
+    /// The shared shape of role and status changes: the actor rules, step-up for re-role and
+    /// disable, the change itself, and one audit event either way.
+    fn directory_change(
+        &self,
+        action: &'static str,
+        actor: &str,
+        target: &str,
+        actor_proof: Option<&str>,
+        change: impl FnOnce(&Tx, &UserRow, &UserRow) -> Result<serde_json::Value>,
+    ) -> Result<User> {
+        self.store.write(|tx| {
+            let now = self.now();
+            let mut ctx = Ctx { actor: Some(actor), target: Some(target), ..Ctx::new(action) };
+            let result = (|| {
+                let (a, t, org) = self.actor_and_target(tx, &mut ctx, actor, target)?;
+                policy::may_manage(a.user.role, t.user.role)?;
+                if action != "user.enable" {
+                    self.step_up(tx, now, &a, &org.policy, actor_proof, true)?;
+                }
+                let detail = change(tx, &a, &t)?;
+                self.append(tx, now, &ctx, Outcome::Success, None, detail)?;
+                Ok(self.user_row(tx, target)?.user)
+            })();
+            self.audit_refusal(tx, now, &ctx, result)
+        })
+    }
+
+    /// Section 6: an org always keeps one active owner.
+    fn keep_an_owner(&self, tx: &Tx, target: &UserRow) -> Result<()> {
+        if target.user.status == UserStatus::Active && tx.active_owners(&target.user.org)? <= 1 {
+            return Err(conflict(format!("user {} is the last active owner of the org", target.user.id)));
+        }
+        Ok(())
+    }
+
+    /// Section 4 rules 2 and 3: the actor exists and is active; the target exists in the
+    /// actor's org (a target elsewhere is indistinguishable from a missing one).
+    pub(crate) fn actor_and_target(
+        &self,
+        tx: &Tx,
+        ctx: &mut Ctx,
+        actor: &str,
+        target: &str,
+    ) -> Result<(UserRow, UserRow, Org)> {
+        let a = match tx.user(actor)? {
+            Some(a) if a.user.status == UserStatus::Active => a,
+            Some(_) => return Err(Error::Unauthenticated(format!("actor {actor} is disabled"))),
+            None => return Err(Error::Unauthenticated(format!("no actor {actor}"))),
+        };
+        ctx.org = Some(a.user.org.clone());
+        let t = match tx.user(target)? {
+            Some(t) if t.user.org == a.user.org => t,
+            _ => return Err(Error::NotFound(format!("no user {target} in the actor's org"))),
+        };
+        let org = self.org_of(tx, &a.user.org)?;
+        Ok((a, t, org))
+    }
+
+    /// Section 2, `require_step_up`: an enrolled actor proves presence with a current code.
+    pub(crate) fn step_up(
+        &self,
+        tx: &Tx,
+        now: UnixTime,
+        actor: &UserRow,
+        policy: &Policy,
+        actor_proof: Option<&str>,
+        consume: bool,
+    ) -> Result<()> {
+        if !policy.require_step_up || state_of(actor, now) != MfaState::Enrolled {
+            return Ok(());
+        }
+        let Some(code) = actor_proof else {
+            return Err(Error::Forbidden(
+                "the org requires step-up: pass the actor's current code as actor_proof".into(),
+            ));
+        };
+        self.check_code(tx, actor, policy, code, now, crate::enrollment::Accept::TotpOnly, consume)
+            .map(drop)
+            .map_err(|e| crate::enrollment::proof_refusal("actor_proof", e))
+    }
+}

@@ -1,0 +1,349 @@
+//! The values that cross the public API: orgs, users, states, options, receipts, audit events.
+//!
+//! Times are Unix seconds (`i64`, UTC) at every boundary, so each binding converts them to its
+//! own date type in one place. Ids are lowercase hyphenated UUID strings.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::Serialize;
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+use crate::error::{Error, invalid};
+
+/// Unix time in seconds, UTC.
+pub type UnixTime = i64;
+
+/// A user's role in its org. `Owner` > `Admin` > `Member`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Member,
+    Admin,
+    Owner,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Member => "member",
+            Role::Admin => "admin",
+            Role::Owner => "owner",
+        }
+    }
+}
+
+impl FromStr for Role {
+    type Err = Error;
+    /// Parses `owner`, `admin` or `member` (any case).
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s.to_ascii_lowercase().as_str() {
+            "owner" => Ok(Role::Owner),
+            "admin" => Ok(Role::Admin),
+            "member" => Ok(Role::Member),
+            _ => Err(invalid(format!(
+                "role must be owner, admin or member, got {:?}",
+                crate::validate::excerpt(s)
+            ))),
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Whether a user may act and sign in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserStatus {
+    Active,
+    Disabled,
+}
+
+impl UserStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserStatus::Active => "active",
+            UserStatus::Disabled => "disabled",
+        }
+    }
+}
+
+impl fmt::Display for UserStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A user's MFA state (contract section 3). `LockedOut` is derived from the clock, never stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MfaState {
+    /// No confirmed TOTP and no deadline: password-only sign-in is allowed.
+    NotEnrolled,
+    /// No confirmed TOTP; must enroll before the deadline.
+    EnrollmentRequired,
+    /// No confirmed TOTP and the deadline has passed: only a new reset reopens a window.
+    LockedOut,
+    /// Confirmed TOTP: a code is required at sign-in.
+    Enrolled,
+}
+
+impl MfaState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MfaState::NotEnrolled => "not_enrolled",
+            MfaState::EnrollmentRequired => "enrollment_required",
+            MfaState::LockedOut => "locked_out",
+            MfaState::Enrolled => "enrolled",
+        }
+    }
+}
+
+impl fmt::Display for MfaState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Org policy (contract section 2). `Default` gives the contract's defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Policy {
+    /// New users start in `enrollment_required`.
+    pub mfa_required: bool,
+    /// Seconds a new or reset user has to enroll (1 s to 365 days).
+    pub enrollment_window: u64,
+    /// Successful resets one actor may make in any hour (at least 1).
+    pub reset_limit_per_hour: u32,
+    /// Consecutive failed verifications before throttling (at least 1).
+    pub max_failed_verifications: u32,
+    /// An enrolled actor must pass their own current code to reset, re-role or disable anyone.
+    pub require_step_up: bool,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            mfa_required: false,
+            enrollment_window: 7 * 24 * 3600,
+            reset_limit_per_hour: 20,
+            max_failed_verifications: 5,
+            require_step_up: false,
+        }
+    }
+}
+
+/// A tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Org {
+    pub id: String,
+    pub name: String,
+    pub policy: Policy,
+    pub created_at: UnixTime,
+}
+
+/// A user of an org, without any MFA secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub id: String,
+    pub org: String,
+    pub email: String,
+    pub role: Role,
+    pub status: UserStatus,
+    /// Increments on every MFA reset; hosts end sessions opened under an older epoch.
+    pub credential_epoch: u64,
+    pub created_at: UnixTime,
+}
+
+/// What `mfa_status` returns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MfaStatus {
+    pub user: String,
+    pub state: MfaState,
+    /// Enrollment deadline, for `enrollment_required` and `locked_out`.
+    pub deadline: Option<UnixTime>,
+    pub credential_epoch: u64,
+    /// Unused recovery codes left (0 unless enrolled).
+    pub recovery_codes_remaining: u32,
+}
+
+/// A pending enrollment: the secret to show the user once. `Debug` never shows the secret.
+#[derive(Clone, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
+pub struct Enrollment {
+    /// Base32 (RFC 4648, no padding) TOTP secret, for manual entry.
+    pub secret: String,
+    /// `otpauth://totp/...` URI for a QR code; contains the secret.
+    pub uri: String,
+}
+
+impl fmt::Debug for Enrollment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Enrollment").field("secret", &"<redacted>").field("uri", &"<redacted>").finish()
+    }
+}
+
+/// Ten single-use recovery codes, shown once. `Debug` never shows them.
+#[derive(Clone, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
+pub struct RecoveryCodes(pub Vec<String>);
+
+impl fmt::Debug for RecoveryCodes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RecoveryCodes(<{} redacted>)", self.0.len())
+    }
+}
+
+/// How a `verify` call was satisfied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VerifyMethod {
+    Totp,
+    RecoveryCode,
+}
+
+impl VerifyMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VerifyMethod::Totp => "totp",
+            VerifyMethod::RecoveryCode => "recovery_code",
+        }
+    }
+}
+
+/// A successful verification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verification {
+    pub method: VerifyMethod,
+    pub recovery_codes_remaining: u32,
+}
+
+/// Options of `reset_mfa` (contract section 4). `Debug` never shows the proofs.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct ResetOptions {
+    /// Enrollment window in seconds (1 s to 365 days); `None`: the org's `enrollment_window`.
+    pub window: Option<u64>,
+    /// Why, up to 1,000 characters; stored in the audit event.
+    pub reason: Option<String>,
+    /// Check everything, change and record nothing.
+    pub dry_run: bool,
+    /// The target's current TOTP code or an unused recovery code; needed only for self-reset.
+    pub proof: Option<String>,
+    /// The actor's own current code; needed only under `require_step_up`.
+    pub actor_proof: Option<String>,
+}
+
+impl fmt::Debug for ResetOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let redact = |p: &Option<String>| p.as_ref().map(|_| "<redacted>");
+        f.debug_struct("ResetOptions")
+            .field("window", &self.window)
+            .field("reason", &self.reason)
+            .field("dry_run", &self.dry_run)
+            .field("proof", &redact(&self.proof))
+            .field("actor_proof", &redact(&self.actor_proof))
+            .finish()
+    }
+}
+
+/// What a reset did (or, for a dry run, would do).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ResetReceipt {
+    pub target: String,
+    pub previous_state: MfaState,
+    pub state: MfaState,
+    pub deadline: UnixTime,
+    pub credential_epoch: u64,
+    /// The `mfa.reset` audit event; `None` for a dry run.
+    pub audit_seq: Option<u64>,
+    pub dry_run: bool,
+}
+
+/// Outcome of an audited event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Success,
+    Denied,
+    Failure,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Success => "success",
+            Outcome::Denied => "denied",
+            Outcome::Failure => "failure",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Option<Outcome> {
+        match s {
+            "success" => Some(Outcome::Success),
+            "denied" => Some(Outcome::Denied),
+            "failure" => Some(Outcome::Failure),
+            _ => None,
+        }
+    }
+}
+
+/// One event of the audit trail (contract section 7).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditEvent {
+    pub seq: u64,
+    pub at: UnixTime,
+    pub actor: Option<String>,
+    pub target: Option<String>,
+    pub org: Option<String>,
+    /// One of [`crate::audit::ACTIONS`].
+    pub action: String,
+    pub outcome: Outcome,
+    /// The error code when the outcome is not `success`.
+    pub code: Option<String>,
+    pub reason: Option<String>,
+    /// A JSON object with action-specific facts (never a secret).
+    pub detail: serde_json::Value,
+    /// Lowercase hex HMAC-SHA256 chaining this event to the previous one.
+    pub mac: String,
+}
+
+/// Filters for `audit_events`. `Default` is the first page of everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditQuery {
+    /// Only events with `seq > after_seq`.
+    pub after_seq: u64,
+    /// At most this many events (1 to 10,000; `None`: 100).
+    pub limit: Option<u32>,
+    pub actor: Option<String>,
+    pub target: Option<String>,
+    pub action: Option<String>,
+}
+
+/// The head of the audit chain, for a host to store elsewhere.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Checkpoint {
+    /// 0 when the trail is empty.
+    pub seq: u64,
+    /// Lowercase hex MAC of event `seq` (64 zeros when empty).
+    pub mac: String,
+}
+
+/// What `verify_audit` found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditReport {
+    pub ok: bool,
+    /// Events whose MAC was checked and found good.
+    pub checked: u64,
+    /// The first seq that is missing, edited, reordered or inserted; `None` when ok.
+    pub first_bad_seq: Option<u64>,
+}
+
+/// How to open a store.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OpenOptions {
+    /// Start a manual clock at this Unix time; `set_time` then moves it (tests).
+    pub manual_clock: Option<UnixTime>,
+    /// otpauth issuer for every org; `None`: each org's name.
+    pub issuer: Option<String>,
+}

@@ -1,0 +1,112 @@
+//! The rules of contract sections 3 to 6 that need no storage: deriving a state from the
+//! clock, who may act on whom, and how long a throttled user waits.
+
+use crate::error::{Error, Result, forbidden};
+use crate::model::{MfaState, Policy, Role, UnixTime};
+use crate::store::UserRow;
+use crate::validate;
+
+/// Base of the verification back-off: 30 s, then 60 s, 120 s, ...
+pub const THROTTLE_BASE_SECONDS: i64 = 30;
+/// Cap on the back-off exponent (30 s * 2^16 is about 23 days), so the wait cannot overflow.
+const THROTTLE_MAX_DOUBLINGS: u32 = 16;
+/// Upper bounds on policy numbers, so that a typo cannot disable a safeguard.
+const MAX_RESET_LIMIT: u32 = 1_000_000;
+const MAX_FAILED_LIMIT: u32 = 1_000;
+
+/// Section 3: the state, derived from the row and the clock (`locked_out` is never stored).
+pub(crate) fn state_of(row: &UserRow, now: UnixTime) -> MfaState {
+    match (row.confirmed, row.deadline) {
+        (true, _) => MfaState::Enrolled,
+        (false, None) => MfaState::NotEnrolled,
+        (false, Some(deadline)) if now < deadline => MfaState::EnrollmentRequired,
+        (false, Some(_)) => MfaState::LockedOut,
+    }
+}
+
+/// Section 4 rule 5 and section 6: owners may act on anyone in the org, admins on members and
+/// admins, members on nobody else.
+pub(crate) fn may_manage(actor: Role, target: Role) -> Result<()> {
+    match (actor, target) {
+        (Role::Owner, _) | (Role::Admin, Role::Admin | Role::Member) => Ok(()),
+        (Role::Admin, Role::Owner) => Err(forbidden("an admin may not act on an owner")),
+        (Role::Member, _) => Err(forbidden("a member may not act on other users")),
+    }
+}
+
+/// Section 6: only an owner can grant `owner`.
+pub(crate) fn may_grant(actor: Role, role: Role) -> Result<()> {
+    if role == Role::Owner && actor != Role::Owner {
+        return Err(forbidden("only an owner can grant the owner role"));
+    }
+    Ok(())
+}
+
+/// Section 5: after the failure that reaches the limit, the wait doubles with every further
+/// failure: 30 s, 60 s, 120 s, ...
+pub(crate) fn lockout_after(failed_count: u32, max_failed: u32, now: UnixTime) -> Option<UnixTime> {
+    let over = failed_count.checked_sub(max_failed)?;
+    Some(now + (THROTTLE_BASE_SECONDS << over.min(THROTTLE_MAX_DOUBLINGS)))
+}
+
+/// Section 4 rule 7: `Some(retry_after)` when the actor's `limit`-th most recent reset in the
+/// hour happened at `nth_recent`.
+pub(crate) fn reset_wait(nth_recent: Option<UnixTime>, now: UnixTime) -> Option<u64> {
+    nth_recent.map(|at| (at + 3600 - now).max(1) as u64)
+}
+
+/// Checks a policy given at org creation.
+pub(crate) fn check_policy(p: &Policy) -> Result<()> {
+    validate::window(p.enrollment_window).map_err(|_| {
+        Error::InvalidInput(format!(
+            "enrollment_window must be 1 to {} seconds, got {}",
+            validate::MAX_WINDOW_SECONDS,
+            p.enrollment_window
+        ))
+    })?;
+    if !(1..=MAX_RESET_LIMIT).contains(&p.reset_limit_per_hour) {
+        return Err(Error::InvalidInput(format!(
+            "reset_limit_per_hour must be 1 to {MAX_RESET_LIMIT}, got {}",
+            p.reset_limit_per_hour
+        )));
+    }
+    if !(1..=MAX_FAILED_LIMIT).contains(&p.max_failed_verifications) {
+        return Err(Error::InvalidInput(format!(
+            "max_failed_verifications must be 1 to {MAX_FAILED_LIMIT}, got {}",
+            p.max_failed_verifications
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn s5_lockout_doubles_from_30_seconds() {
+        assert_eq!(lockout_after(4, 5, 100), None);
+        assert_eq!(lockout_after(5, 5, 100), Some(130));
+        assert_eq!(lockout_after(6, 5, 100), Some(160));
+        assert_eq!(lockout_after(7, 5, 100), Some(220));
+        assert!(lockout_after(u32::MAX, 5, 0).is_some());
+    }
+
+    #[test]
+    fn s4_rule5_role_matrix() {
+        use Role::*;
+        for (actor, target, ok) in [
+            (Owner, Owner, true),
+            (Owner, Admin, true),
+            (Owner, Member, true),
+            (Admin, Owner, false),
+            (Admin, Admin, true),
+            (Admin, Member, true),
+            (Member, Owner, false),
+            (Member, Admin, false),
+            (Member, Member, false),
+        ] {
+            assert_eq!(may_manage(actor, target).is_ok(), ok, "{actor} -> {target}");
+        }
+    }
+}

@@ -1,0 +1,351 @@
+//! Storage: the only module that speaks SQL. The core above it sees [`Store::write`],
+//! [`Store::read`] and the typed queries of [`Tx`], so another engine could replace SQLite
+//! behind the same boundary.
+//!
+//! Durability and concurrency (contract sections 8 and 11):
+//! - WAL with `synchronous=FULL`, a busy timeout, and `BEGIN IMMEDIATE` for every write, so
+//!   threads and processes sharing a file queue for the write lock instead of failing.
+//! - Group commit: a call runs inside its own savepoint of a shared transaction. When other
+//!   writers of this handle are already waiting, it leaves the transaction open for them and
+//!   waits; the last call of the batch commits once (one fsync) and wakes the others. Every call
+//!   keeps its own all-or-nothing effects and returns only when they are durable.
+//! - Reads use separate connections (WAL readers never wait for the writer).
+
+mod queries;
+mod schema;
+
+use std::cell::Cell;
+use std::io::Read;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+
+pub(crate) use queries::{AuditRow, UserRow, hex};
+pub use schema::CURRENT_VERSION;
+
+use crate::crypto::Keys;
+use crate::error::{Error, Result};
+
+/// How long a writer waits for another process's write lock before `storage`.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+/// Most calls that share one commit; bounds the latency a busy handle adds to a call.
+const MAX_BATCH: usize = 64;
+/// Prepared statements kept per connection.
+const STATEMENT_CACHE: usize = 64;
+const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+
+/// An open store: one writer connection shared by group commit, and a pool of readers.
+pub(crate) struct Store {
+    writer: Mutex<WriterState>,
+    /// Writers blocked on `writer`; a call leaves its batch open only while this is non-zero.
+    waiting: AtomicUsize,
+    readers: Option<ReaderPool>,
+}
+
+struct WriterState {
+    conn: Connection,
+    /// The open shared transaction, if a previous call left it for the waiting ones.
+    batch: Option<Arc<Batch>>,
+}
+
+/// One shared transaction: the calls that joined it wait here for its commit.
+#[derive(Default)]
+struct Batch {
+    calls: AtomicUsize,
+    result: Mutex<Option<Result<()>>>,
+    done: Condvar,
+}
+
+impl Batch {
+    fn finish(&self, result: Result<()>) {
+        *lock(&self.result) = Some(result);
+        self.done.notify_all();
+    }
+
+    fn wait(&self) -> Result<()> {
+        let mut slot = lock(&self.result);
+        loop {
+            if let Some(result) = slot.as_ref() {
+                return result.clone();
+            }
+            slot = self.done.wait(slot).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+}
+
+struct ReaderPool {
+    path: std::path::PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+/// A mutex whose guard survives a panic elsewhere: every critical section here leaves its data
+/// consistent (SQLite rolls back), so a poisoned lock carries no broken invariant.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Converts a panic inside a call into `internal`, so one bug cannot wedge the handle.
+fn run_caught<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        Err(Error::Internal(format!("a panic was caught: {what}")))
+    })
+}
+
+/// Errors that undo the call's writes; every other error is a refusal whose writes (a denied
+/// audit event, a failure counter) must be kept.
+fn undoes_writes(err: &Error) -> bool {
+    matches!(err, Error::Storage(_) | Error::Internal(_))
+}
+
+fn configure(conn: &Connection) -> Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    Ok(())
+}
+
+/// Refuses a file that is not an SQLite database without opening it through SQLite, so that
+/// nothing (not even a journal) is written next to it.
+fn check_magic(path: &Path) -> Result<()> {
+    let mut file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::Storage(format!("cannot read {}: {e}", path.display()))),
+    };
+    let mut head = Vec::with_capacity(16);
+    (&mut file)
+        .take(16)
+        .read_to_end(&mut head)
+        .map_err(|e| Error::Storage(format!("cannot read {}: {e}", path.display())))?;
+    if head.is_empty() || head == SQLITE_MAGIC {
+        Ok(())
+    } else {
+        Err(Error::Storage(format!("{} is not an SQLite database", path.display())))
+    }
+}
+
+/// Reads what must be checked before anything is written: the schema version, and that the
+/// file is either empty or an mfa-core store.
+fn inspect(conn: &Connection) -> Result<i64> {
+    let damaged = |e: rusqlite::Error| Error::Storage(format!("the file is not a usable database: {e}"));
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(damaged)?;
+    let objects: i64 =
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0)).map_err(damaged)?;
+    if version > CURRENT_VERSION {
+        return Err(Error::Storage(format!(
+            "the file has schema version {version}, newer than this library's {CURRENT_VERSION}"
+        )));
+    }
+    if version == 0 && objects > 0 {
+        return Err(Error::Storage("the file is an SQLite database but not an mfa-core store".into()));
+    }
+    Ok(version)
+}
+
+fn check_key(conn: &Connection, keys: &Keys) -> Result<()> {
+    let stored: Option<Vec<u8>> =
+        conn.query_row("SELECT value FROM meta WHERE key = 'key_check'", [], |r| r.get(0)).optional()?;
+    match stored {
+        Some(v) if keys.matches_check_value(&v) => Ok(()),
+        Some(_) => Err(Error::InvalidInput("key does not match this store".into())),
+        None => Err(Error::Storage("the store has no key check: it is damaged".into())),
+    }
+}
+
+/// Brings the schema to [`CURRENT_VERSION`] in one transaction. The version is read again
+/// under the write lock, because another process may have migrated the file meanwhile.
+fn migrate(conn: &mut Connection, keys: &Keys) -> Result<()> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let version = inspect(&tx)?;
+    if version >= 1 {
+        check_key(&tx, keys)?;
+    }
+    for (from, sql) in schema::MIGRATIONS.iter().enumerate().skip(version as usize) {
+        tx.execute_batch(sql)?;
+        if from == 0 {
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('key_check', ?1)",
+                [keys.check_value().to_vec()],
+            )?;
+        }
+    }
+    if version < CURRENT_VERSION {
+        tx.pragma_update(None, "user_version", CURRENT_VERSION)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+impl Store {
+    /// Opens (creating if needed) the store at `path`, or a private in-memory store. Files that
+    /// are not SQLite, are corrupt, or come from a newer schema are refused with `storage` and
+    /// left untouched; a wrong key is refused with `invalid_input` before anything changes.
+    pub(crate) fn open(path: Option<&Path>, keys: &Keys) -> Result<Store> {
+        let mut conn = match path {
+            Some(path) => {
+                check_magic(path)?;
+                Connection::open(path)
+            }
+            None => Connection::open_in_memory(),
+        }
+        .map_err(|e| Error::Storage(format!("cannot open the store: {e}")))?;
+        configure(&conn)?;
+
+        // Nothing is written until the file has proven to be ours and the key right.
+        if inspect(&conn)? >= 1 {
+            check_key(&conn, keys)?;
+        }
+        if path.is_some() {
+            let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                return Err(Error::Storage(format!("cannot switch to WAL (journal mode is {mode})")));
+            }
+        }
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", true)?;
+        migrate(&mut conn, keys)?;
+
+        let readers = path.map(|p| ReaderPool { path: p.to_path_buf(), idle: Mutex::new(Vec::new()) });
+        Ok(Store {
+            writer: Mutex::new(WriterState { conn, batch: None }),
+            waiting: AtomicUsize::new(0),
+            readers,
+        })
+    }
+
+    /// Runs `f` as one all-or-nothing write and returns once its effects are durable.
+    ///
+    /// Refusals (any error but `storage` and `internal`) keep what `f` wrote before refusing:
+    /// that is how denied attempts are audited and failure counters survive. `storage` and
+    /// `internal` errors, and panics, undo everything `f` wrote.
+    pub(crate) fn write<T>(&self, f: impl FnOnce(&Tx) -> Result<T>) -> Result<T> {
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        let mut state = lock(&self.writer);
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+
+        let batch = match &state.batch {
+            Some(batch) => batch.clone(),
+            None => {
+                if let Err(e) = state.conn.execute_batch("BEGIN IMMEDIATE") {
+                    return Err(Error::Storage(format!("cannot start a write: {e}")));
+                }
+                let batch = Arc::new(Batch::default());
+                state.batch = Some(batch.clone());
+                batch
+            }
+        };
+        let calls = batch.calls.fetch_add(1, Ordering::SeqCst) + 1;
+
+        let tx = Tx::new(&state.conn);
+        let outcome = tx.savepoint(|tx| run_caught(|| f(tx)));
+        if let Err(e) = &outcome
+            && matches!(e, Error::Storage(_))
+            && state.conn.is_autocommit()
+        {
+            // SQLite rolled the whole transaction back (disk full, I/O error): the batch is lost.
+            state.batch = None;
+            batch.finish(Err(e.clone()));
+            return Err(e.clone());
+        }
+
+        if self.waiting.load(Ordering::SeqCst) > 0 && calls < MAX_BATCH {
+            // Leave the transaction open for the next writer; one of them commits for us.
+            drop(state);
+            return batch.wait().and(outcome);
+        }
+
+        let committed =
+            state.conn.execute_batch("COMMIT").map_err(|e| Error::Storage(format!("commit failed: {e}")));
+        if committed.is_err() && !state.conn.is_autocommit() {
+            let _ = state.conn.execute_batch("ROLLBACK");
+        }
+        state.batch = None;
+        drop(state);
+        batch.finish(committed.clone());
+        committed.and(outcome)
+    }
+
+    /// Runs `f` in a read transaction (a consistent snapshot) on a reader connection; an
+    /// in-memory store reads through its only connection.
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&Tx) -> Result<T>) -> Result<T> {
+        let Some(pool) = &self.readers else {
+            let state = lock(&self.writer);
+            let tx = Tx::new(&state.conn);
+            return if state.conn.is_autocommit() {
+                tx.in_transaction("BEGIN", |tx| run_caught(|| f(tx)))
+            } else {
+                run_caught(|| f(&tx))
+            };
+        };
+        let conn = match lock(&pool.idle).pop() {
+            Some(conn) => conn,
+            None => {
+                let conn = Connection::open_with_flags(
+                    &pool.path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                configure(&conn)?;
+                conn
+            }
+        };
+        let result = Tx::new(&conn).in_transaction("BEGIN", |tx| run_caught(|| f(tx)));
+        if conn.is_autocommit() {
+            lock(&pool.idle).push(conn);
+        }
+        result
+    }
+}
+
+/// A connection inside a transaction: the typed queries live in `queries.rs`.
+pub(crate) struct Tx<'c> {
+    conn: &'c Connection,
+    depth: Cell<u32>,
+}
+
+impl<'c> Tx<'c> {
+    fn new(conn: &'c Connection) -> Self {
+        Tx { conn, depth: Cell::new(0) }
+    }
+
+    fn in_transaction<T>(&self, begin: &str, f: impl FnOnce(&Tx) -> Result<T>) -> Result<T> {
+        self.conn.execute_batch(begin)?;
+        let result = f(self);
+        let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+        if let Err(e) = self.conn.execute_batch(end) {
+            if !self.conn.is_autocommit() {
+                let _ = self.conn.execute_batch("ROLLBACK");
+            }
+            return Err(e.into());
+        }
+        result
+    }
+
+    /// Runs `f` in a savepoint: kept on success and on refusals, undone on `storage` and
+    /// `internal` errors (see [`Store::write`]).
+    pub(crate) fn savepoint<T>(&self, f: impl FnOnce(&Tx) -> Result<T>) -> Result<T> {
+        let depth = self.depth.get() + 1;
+        let name = format!("call{depth}");
+        self.conn.execute_batch(&format!("SAVEPOINT {name}"))?;
+        self.depth.set(depth);
+        let result = f(self);
+        self.depth.set(depth - 1);
+        if self.conn.is_autocommit() {
+            // SQLite already rolled the transaction back (see `write`).
+            return result;
+        }
+        let end = match &result {
+            Err(e) if undoes_writes(e) => format!("ROLLBACK TO {name}; RELEASE {name}"),
+            _ => format!("RELEASE {name}"),
+        };
+        self.conn.execute_batch(&end)?;
+        result
+    }
+}

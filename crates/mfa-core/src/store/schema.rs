@@ -1,0 +1,76 @@
+//! The schema and its migrations, keyed on SQLite's `user_version`.
+//!
+//! Each entry of [`MIGRATIONS`] moves the file one version up; they run in the open
+//! transaction, so a crash mid-migration leaves the old version intact.
+
+/// The schema version this library writes. A file with a higher version is refused.
+pub const CURRENT_VERSION: i64 = 1;
+
+/// `MIGRATIONS[i]` takes a file from version `i` to `i + 1`.
+pub const MIGRATIONS: [&str; CURRENT_VERSION as usize] = [V1];
+
+const V1: &str = r#"
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE orgs (
+    id                       TEXT PRIMARY KEY,
+    name                     TEXT NOT NULL,
+    mfa_required             INTEGER NOT NULL,
+    enrollment_window        INTEGER NOT NULL,
+    reset_limit_per_hour     INTEGER NOT NULL,
+    max_failed_verifications INTEGER NOT NULL,
+    require_step_up          INTEGER NOT NULL,
+    created_at               INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- MFA state lives on the user row: a TOTP secret (sealed; pending until confirmed), the
+-- enrollment deadline, the last accepted time step (replay) and the failure counter.
+CREATE TABLE users (
+    id               TEXT PRIMARY KEY,
+    org_id           TEXT NOT NULL REFERENCES orgs(id),
+    email            TEXT NOT NULL,
+    email_key        TEXT NOT NULL,
+    role             TEXT NOT NULL CHECK (role IN ('owner', 'admin', 'member')),
+    status           TEXT NOT NULL CHECK (status IN ('active', 'disabled')),
+    credential_epoch INTEGER NOT NULL DEFAULT 0,
+    created_at       INTEGER NOT NULL,
+    deadline         INTEGER,
+    totp_secret      BLOB,
+    totp_confirmed   INTEGER NOT NULL DEFAULT 0,
+    last_step        INTEGER,
+    failed_count     INTEGER NOT NULL DEFAULT 0,
+    locked_until     INTEGER,
+    UNIQUE (org_id, email_key)
+) WITHOUT ROWID;
+
+CREATE INDEX users_owners ON users (org_id, role, status);
+
+CREATE TABLE recovery_codes (
+    user_id TEXT NOT NULL REFERENCES users(id),
+    hash    BLOB NOT NULL,
+    used_at INTEGER,
+    PRIMARY KEY (user_id, hash)
+) WITHOUT ROWID;
+
+CREATE TABLE audit (
+    seq     INTEGER PRIMARY KEY,
+    at      INTEGER NOT NULL,
+    actor   TEXT,
+    target  TEXT,
+    org     TEXT,
+    action  TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    code    TEXT,
+    reason  TEXT,
+    detail  TEXT NOT NULL,
+    mac     BLOB NOT NULL
+);
+
+-- The reset rate limit counts one actor's successful resets in the last hour.
+CREATE INDEX audit_resets ON audit (actor, at) WHERE action = 'mfa.reset' AND outcome = 'success';
+CREATE INDEX audit_by_actor ON audit (actor, seq);
+CREATE INDEX audit_by_target ON audit (target, seq);
+"#;

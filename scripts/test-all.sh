@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The one command that runs every test suite on a fresh machine (README: "Test it").
+# It installs what it needs from the package registries, then runs each suite's script.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "format"
+cargo fmt --all -- --check
+
+step "clippy (warnings denied)"
+cargo clippy --all-targets --locked -- -D warnings
+
+step "Rust tests"
+cargo test --locked
+
+step "all suites passed"
