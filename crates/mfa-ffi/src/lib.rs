@@ -1,0 +1,1 @@
+//! C ABI for mfa-core (under construction).
