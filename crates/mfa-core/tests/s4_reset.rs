@@ -67,7 +67,7 @@ fn s4_rule1_malformed_ids_and_options_are_invalid_input_and_not_audited() {
         ResetOptions { window: Some(365 * 24 * 3600 + 1), ..opts() },
         ResetOptions { reason: Some("x".repeat(1001)), ..opts() },
         ResetOptions { reason: Some("a\0b".into()), ..opts() },
-        ResetOptions { proof: Some("12\0456".into()), ..opts() },
+        ResetOptions { proof: Some("12\u{0}345".into()), ..opts() },
         ResetOptions { actor_proof: Some("\0".into()), ..opts() },
     ];
     for options in &bad_options {
