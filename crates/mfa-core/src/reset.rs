@@ -5,7 +5,7 @@ use serde_json::json;
 use crate::core::{Core, Ctx};
 use crate::enrollment::{Accept, proof_refusal};
 use crate::error::{Error, Result, forbidden, invalid};
-use crate::model::{MfaState, Outcome, ResetOptions, ResetReceipt, UnixTime};
+use crate::model::{MfaState, Outcome, ResetOptions, ResetReceipt, UnixTime, UserStatus};
 use crate::policy::{self, state_of};
 use crate::store::Tx;
 use crate::validate;
@@ -109,7 +109,10 @@ impl Core {
         let now = self.now();
         let mut ctx = Ctx { actor: Some(actor), reason: o.reason.as_deref(), ..Ctx::new("mfa.reset") };
         let result = (|| {
-            let Some(a) = tx.user(actor)? else { return Ok(()) };
+            // A missing or disabled actor is refused per target (rule 2), not here.
+            let Some(a) = tx.user(actor)?.filter(|a| a.user.status == UserStatus::Active) else {
+                return Ok(());
+            };
             ctx.org = Some(a.user.org.clone());
             let org = self.org_of(tx, &a.user.org)?;
             self.step_up(tx, now, &a, &org.policy, o.actor_proof, !o.dry_run)

@@ -382,14 +382,21 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// A page in seq order. Only the filters given enter the SQL, so that SQLite can use the
+    /// actor or target index instead of scanning the trail.
     pub(crate) fn audit_page(&self, q: &AuditQuery, limit: u32) -> Result<Vec<AuditEvent>> {
-        let sql = format!(
-            "SELECT {AUDIT_COLUMNS} FROM audit WHERE seq > ?1 \
-             AND (?2 IS NULL OR actor = ?2) AND (?3 IS NULL OR target = ?3) \
-             AND (?4 IS NULL OR action = ?4) ORDER BY seq LIMIT ?5"
-        );
+        let mut sql = format!("SELECT {AUDIT_COLUMNS} FROM audit WHERE seq > ?1");
+        let mut args: Vec<&dyn rusqlite::ToSql> = vec![&q.after_seq];
+        for (column, value) in [("actor", &q.actor), ("target", &q.target), ("action", &q.action)] {
+            if let Some(value) = value {
+                args.push(value);
+                sql.push_str(&format!(" AND {column} = ?{}", args.len()));
+            }
+        }
+        args.push(&limit);
+        sql.push_str(&format!(" ORDER BY seq LIMIT ?{}", args.len()));
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(params![q.after_seq, q.actor, q.target, q.action, limit], audit_row)?;
+        let rows = stmt.query_map(args.as_slice(), audit_row)?;
         rows.map(|r| Ok(r?.event)).collect()
     }
 
