@@ -49,10 +49,10 @@ pub(crate) fn lockout_after(failed_count: u32, max_failed: u32, now: UnixTime) -
     Some(now + (THROTTLE_BASE_SECONDS << over.min(THROTTLE_MAX_DOUBLINGS)))
 }
 
-/// Section 4 rule 7: `Some(retry_after)` when the actor's `limit`-th most recent reset in the
-/// hour happened at `nth_recent`.
+/// Section 4 rule 7: given when the actor's `limit`-th most recent reset happened,
+/// `Some(retry_after)` while it is still inside the last hour.
 pub(crate) fn reset_wait(nth_recent: Option<UnixTime>, now: UnixTime) -> Option<u64> {
-    nth_recent.map(|at| (at + 3600 - now).max(1) as u64)
+    nth_recent.filter(|at| *at > now - 3600).map(|at| (at + 3600 - now) as u64)
 }
 
 /// Checks a policy given at org creation.

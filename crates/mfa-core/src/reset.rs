@@ -182,7 +182,7 @@ impl Core {
         }
         // Rule 7.
         let limit = org.policy.reset_limit_per_hour;
-        let nth = tx.nth_recent_reset(actor, now - 3600, limit)?;
+        let nth = tx.nth_recent_reset(actor, limit)?;
         if let Some(retry_after) = policy::reset_wait(nth, now) {
             return Err(Error::RateLimited {
                 message: format!("actor {actor} made {limit} resets in the last hour"),
@@ -205,6 +205,7 @@ impl Core {
             return Ok(receipt);
         }
         receipt.credential_epoch = tx.clear_mfa(target, deadline)?;
+        tx.record_reset(actor, now)?;
         detail["previous_state"] = json!(previous_state);
         detail["deadline"] = json!(deadline);
         detail["window"] = json!(window);

@@ -329,21 +329,26 @@ impl Tx<'_> {
 
     // ---- rate limit ----
 
-    /// The time of the actor's `limit`-th most recent successful reset after `since`, if it made
-    /// that many: when it leaves the hour, the actor may reset again.
-    pub(crate) fn nth_recent_reset(
-        &self,
-        actor: &str,
-        since: UnixTime,
-        limit: u32,
-    ) -> Result<Option<UnixTime>> {
+    /// Numbers a successful reset in the actor's log.
+    pub(crate) fn record_reset(&self, actor: &str, at: UnixTime) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO reset_log (actor, n, at) \
+                 SELECT ?1, coalesce(max(n), 0) + 1, ?2 FROM reset_log WHERE actor = ?1",
+            )?
+            .execute(params![actor, at])?;
+        Ok(())
+    }
+
+    /// The time of the actor's `nth` most recent successful reset, if it made that many.
+    pub(crate) fn nth_recent_reset(&self, actor: &str, nth: u32) -> Result<Option<UnixTime>> {
         let at = self
             .conn
             .prepare_cached(
-                "SELECT at FROM audit WHERE actor = ?1 AND action = 'mfa.reset' \
-                 AND outcome = 'success' AND at > ?2 ORDER BY at DESC LIMIT 1 OFFSET ?3",
+                "SELECT at FROM reset_log WHERE actor = ?1 \
+                 AND n = (SELECT max(n) FROM reset_log WHERE actor = ?1) - ?2 + 1",
             )?
-            .query_row(params![actor, since, limit.saturating_sub(1)], |r| r.get(0))
+            .query_row(params![actor, nth], |r| r.get(0))
             .optional()?;
         Ok(at)
     }
