@@ -115,3 +115,24 @@ fn s8_a_sealed_secret_moved_to_another_user_does_not_open() {
         .unwrap();
     assert_eq!(core.verify(&o.other.id, &code(&core, &secret, 0)).unwrap_err().code(), "storage");
 }
+
+#[test]
+fn s8_open_options_are_validated() {
+    for issuer in ["", "a:b", "x\0y", &"i".repeat(201)] {
+        let options = OpenOptions { issuer: Some(issuer.into()), ..Default::default() };
+        assert_eq!(Core::open_in_memory(&KEY, options).unwrap_err().code(), "invalid_input", "{issuer:?}");
+    }
+}
+
+#[test]
+fn s8_debug_output_never_shows_proofs() {
+    let options = mfa_core::ResetOptions {
+        proof: Some("493021".into()),
+        actor_proof: Some("118822".into()),
+        reason: Some("lost phone".into()),
+        ..Default::default()
+    };
+    let shown = format!("{options:?}");
+    assert!(!shown.contains("493021") && !shown.contains("118822"), "{shown}");
+    assert!(shown.contains("lost phone"));
+}
