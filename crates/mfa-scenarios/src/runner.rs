@@ -1,0 +1,441 @@
+//! The surface-neutral half of a replay: reading scenario files and playing their steps
+//! through a [`Driver`] (README: "A file", "Steps", "Expectations").
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value, json};
+
+use crate::codes;
+use crate::driver::{Driver, Failure};
+use crate::pattern;
+
+/// Every scenario starts its manual clock here (a TOTP step boundary).
+pub const T0: i64 = 1_700_000_010;
+
+/// Every scenario's store key: the bytes 0 to 31.
+pub const KEY: [u8; 32] = {
+    let mut key = [0u8; 32];
+    let mut i = 0;
+    while i < 32 {
+        key[i] = i as u8;
+        i += 1;
+    }
+    key
+};
+
+/// The operations a step may name; all but `enroll` go to the driver as they are.
+const OPS: [&str; 18] = [
+    "create_org",
+    "create_user",
+    "get_user",
+    "list_users",
+    "set_role",
+    "disable_user",
+    "enable_user",
+    "begin_enrollment",
+    "confirm_enrollment",
+    "enroll",
+    "verify",
+    "regenerate_recovery_codes",
+    "mfa_status",
+    "reset_mfa",
+    "reset_mfa_many",
+    "audit_events",
+    "audit_checkpoint",
+    "verify_audit",
+];
+
+/// Arguments that hold one id, written as a NAME or `{"raw": ...}`.
+const ID_ARGS: [&str; 4] = ["org", "user", "actor", "target"];
+/// Arguments that hold a code, written as `{"totp"}`, `{"wrong_totp"}`, `{"recovery"}` or
+/// `{"raw"}`.
+const CODE_ARGS: [&str; 3] = ["code", "proof", "actor_proof"];
+
+/// The folder of the scenario files, `tests/scenarios/` at the repository root.
+pub fn scenario_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/scenarios")
+}
+
+/// Every `*.json` file of `dir`, sorted by name.
+pub fn scenario_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "json") && path.is_file() {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Why one scenario failed: the file, the scenario's name, the step (0-based index into
+/// `steps`; `None` for a file that could not be read or opened) and what differed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mismatch {
+    pub file: PathBuf,
+    pub name: String,
+    pub step: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let file = self.file.file_name().map_or(self.file.display(), |n| Path::new(n).display());
+        match self.step {
+            Some(i) => write!(f, "{file} step {i} ({:?}): {}", self.name, self.message),
+            None => write!(f, "{file} ({:?}): {}", self.name, self.message),
+        }
+    }
+}
+
+impl std::error::Error for Mismatch {}
+
+/// Every scenario that failed in a [`run_dir`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failures(pub Vec<Mismatch>);
+
+impl fmt::Display for Failures {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{} scenario(s) failed:", self.0.len())?;
+        self.0.iter().try_for_each(|m| writeln!(f, "  {m}"))
+    }
+}
+
+impl std::error::Error for Failures {}
+
+/// Replays every `*.json` file of `dir` in name order, each on a driver from `open(key, t0)`,
+/// and returns how many passed, or every failure.
+pub fn run_dir<D: Driver>(
+    dir: &Path,
+    mut open: impl FnMut(&[u8; 32], i64) -> Result<D, Failure>,
+) -> Result<usize, Failures> {
+    let files = scenario_files(dir).map_err(|e| {
+        Failures(vec![Mismatch {
+            file: dir.to_path_buf(),
+            name: String::new(),
+            step: None,
+            message: format!("cannot list scenarios: {e}"),
+        }])
+    })?;
+    let failures: Vec<Mismatch> = files.iter().filter_map(|file| run_file(file, &mut open).err()).collect();
+    match failures.is_empty() {
+        true => Ok(files.len()),
+        false => Err(Failures(failures)),
+    }
+}
+
+/// Replays one scenario file on a driver from `open(KEY, T0)`, stopping at the first step whose
+/// outcome differs from the file.
+pub fn run_file<D: Driver>(
+    file: &Path,
+    open: impl FnOnce(&[u8; 32], i64) -> Result<D, Failure>,
+) -> Result<(), Mismatch> {
+    let fail = |name: &str, step, message: String| Mismatch {
+        file: file.to_path_buf(),
+        name: name.to_string(),
+        step,
+        message,
+    };
+    let scenario = std::fs::read_to_string(file)
+        .map_err(|e| e.to_string())
+        .and_then(|text| parse(&text))
+        .map_err(|e| fail("", None, e))?;
+    let driver = open(&KEY, T0).map_err(|e| fail(&scenario.name, None, format!("cannot open: {e}")))?;
+    let mut replay = Replay {
+        driver,
+        now: T0,
+        names: HashMap::new(),
+        secrets: HashMap::new(),
+        recovery_codes: HashMap::new(),
+    };
+    for (i, step) in scenario.steps.iter().enumerate() {
+        replay.step(step).map_err(|e| fail(&scenario.name, Some(i), e))?;
+    }
+    Ok(())
+}
+
+struct Scenario {
+    name: String,
+    steps: Vec<Map<String, Value>>,
+}
+
+/// Reads a file's top level strictly, so that a misspelt key fails instead of being ignored.
+fn parse(text: &str) -> Result<Scenario, String> {
+    let value: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    let top = value.as_object().ok_or("a scenario is a JSON object")?;
+    only_keys(top, &["name", "covers", "steps"])?;
+    let name = top.get("name").and_then(Value::as_str).ok_or("\"name\" must be a string")?;
+    let covers = top.get("covers").and_then(Value::as_array).ok_or("\"covers\" must be a list")?;
+    if covers.is_empty() || !covers.iter().all(Value::is_string) {
+        return Err("\"covers\" must list at least one section or seed".into());
+    }
+    let steps = top.get("steps").and_then(Value::as_array).ok_or("\"steps\" must be a list")?;
+    let steps = steps
+        .iter()
+        .map(|s| s.as_object().cloned().ok_or_else(|| format!("step {s} is not an object")))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Scenario { name: name.to_string(), steps })
+}
+
+fn only_keys(map: &Map<String, Value>, allowed: &[&str]) -> Result<(), String> {
+    match map.keys().find(|k| !allowed.contains(&k.as_str())) {
+        Some(k) => Err(format!("unknown key {k:?} (allowed: {allowed:?})")),
+        None => Ok(()),
+    }
+}
+
+/// One scenario in progress: the driver, the clock, and what the steps have bound by name.
+struct Replay<D> {
+    driver: D,
+    now: i64,
+    /// NAME (from `as`) to id.
+    names: HashMap<String, String>,
+    /// User NAME to the base32 secret of its last `begin_enrollment`.
+    secrets: HashMap<String, String>,
+    /// User NAME to the codes of its last confirmation or regeneration.
+    recovery_codes: HashMap<String, Vec<String>>,
+}
+
+impl<D: Driver> Replay<D> {
+    fn step(&mut self, step: &Map<String, Value>) -> Result<(), String> {
+        if let Some(n) = step.get("advance") {
+            only_keys(step, &["advance"])?;
+            let n = n.as_i64().ok_or("\"advance\" must be an integer")?;
+            return self.set_clock(self.now + n);
+        }
+        if let Some(n) = step.get("at") {
+            only_keys(step, &["at"])?;
+            let n = n.as_i64().ok_or("\"at\" must be an integer")?;
+            return self.set_clock(T0 + n);
+        }
+        only_keys(step, &["op", "args", "as", "expect"])?;
+        let op =
+            step.get("op").and_then(Value::as_str).ok_or("a step needs \"op\", \"advance\" or \"at\"")?;
+        if !OPS.contains(&op) {
+            return Err(format!("unknown op {op:?}"));
+        }
+        let empty = Map::new();
+        let args = match step.get("args") {
+            None => &empty,
+            Some(a) => a.as_object().ok_or("\"args\" must be an object")?,
+        };
+        let outcome = self.call(op, args)?;
+        if let Err(f) = &outcome
+            && f.code == Failure::HARNESS
+        {
+            return Err(format!("{op}: the driver could not run the step: {}", f.message));
+        }
+        self.expect(op, step.get("expect"), &outcome)?;
+        if let Some(name) = step.get("as") {
+            let name = name.as_str().ok_or("\"as\" must be a string")?;
+            let id = outcome.ok().and_then(|v| v.get("id")?.as_str().map(str::to_string));
+            let id = id.ok_or_else(|| format!("{op}: \"as\" needs a result with an \"id\""))?;
+            self.names.insert(name.to_string(), id);
+        }
+        Ok(())
+    }
+
+    fn set_clock(&mut self, t: i64) -> Result<(), String> {
+        self.now = t;
+        self.driver.set_time(t).map_err(|e| format!("set_time({t}) failed: {e}"))
+    }
+
+    /// Runs one op and returns its outcome in the README's shape, times relative to T0.
+    /// `Err(String)` is a scenario that cannot be run (an unbound name, a malformed argument).
+    fn call(&mut self, op: &str, args: &Map<String, Value>) -> Result<Result<Value, Failure>, String> {
+        let resolved = self.resolve(args)?;
+        let user = args.get("user").and_then(Value::as_str);
+        let mut outcome = match op {
+            "enroll" => self.enroll(user.ok_or("enroll needs a \"user\" NAME")?, &resolved),
+            _ => self.driver.call(op, &resolved).map(|result| self.keep_secrets(op, user, result)),
+        };
+        if let Ok(value) = &mut outcome {
+            pattern::relativise(value, T0);
+        }
+        Ok(outcome)
+    }
+
+    /// `enroll`: `begin_enrollment`, then `confirm_enrollment` with the user's current code.
+    fn enroll(&mut self, user: &str, args: &Map<String, Value>) -> Result<Value, Failure> {
+        let begun = self.driver.call("begin_enrollment", args)?;
+        self.keep_secrets("begin_enrollment", Some(user), begun);
+        let code = codes::totp(&self.secrets[user], self.now, 0).map_err(Failure::harness)?;
+        let mut confirm = args.clone();
+        confirm.insert("code".into(), Value::String(code));
+        let confirmed = self.driver.call("confirm_enrollment", &confirm)?;
+        Ok(self.keep_secrets("confirm_enrollment", Some(user), confirmed))
+    }
+
+    /// Remembers the secret or recovery codes a result shows once, under the user's NAME, and
+    /// returns the result as the README compares it: the secret and codes left out.
+    fn keep_secrets(&mut self, op: &str, user: Option<&str>, mut result: Value) -> Value {
+        match op {
+            "begin_enrollment" => {
+                let secret = result.get("secret").and_then(Value::as_str).unwrap_or_default().to_string();
+                let uri = result.get("uri").and_then(Value::as_str).map(without_secret);
+                if let Some(user) = user {
+                    self.secrets.insert(user.to_string(), secret);
+                }
+                json!({ "uri": uri })
+            }
+            "confirm_enrollment" | "regenerate_recovery_codes" => {
+                let codes: Vec<String> = match result.get_mut("recovery_codes").map(Value::take) {
+                    Some(Value::Array(codes)) => {
+                        codes.into_iter().filter_map(|c| c.as_str().map(str::to_string)).collect()
+                    }
+                    _ => Vec::new(),
+                };
+                let count = codes.len();
+                if let Some(user) = user {
+                    self.recovery_codes.insert(user.to_string(), codes);
+                }
+                json!({ "recovery_codes": count })
+            }
+            _ => result,
+        }
+    }
+
+    /// Replaces NAMEs and code specs in `args` by the plain strings the driver passes on.
+    fn resolve(&self, args: &Map<String, Value>) -> Result<Map<String, Value>, String> {
+        let mut out = Map::new();
+        for (key, value) in args {
+            let resolved = match key.as_str() {
+                _ if value.is_null() => Value::Null,
+                k if ID_ARGS.contains(&k) => Value::String(self.id(value)?),
+                "targets" => {
+                    let items = value.as_array().ok_or("\"targets\" must be a list")?;
+                    Value::Array(
+                        items.iter().map(|v| self.id(v).map(Value::String)).collect::<Result<_, _>>()?,
+                    )
+                }
+                k if CODE_ARGS.contains(&k) => Value::String(self.code(value)?),
+                _ => value.clone(),
+            };
+            out.insert(key.clone(), resolved);
+        }
+        Ok(out)
+    }
+
+    fn id(&self, value: &Value) -> Result<String, String> {
+        if let Some(name) = value.as_str() {
+            return self.names.get(name).cloned().ok_or_else(|| format!("{name:?} is not bound by \"as\""));
+        }
+        raw(value).ok_or_else(|| format!("an id is a NAME or {{\"raw\": text}}, got {value}"))
+    }
+
+    fn code(&self, spec: &Value) -> Result<String, String> {
+        let bad = || {
+            format!("a code is {{\"totp\"}}, {{\"wrong_totp\"}}, {{\"recovery\"}} or {{\"raw\"}}, got {spec}")
+        };
+        let map = spec.as_object().ok_or_else(bad)?;
+        let secret_of = |name: &Value| {
+            let name = name.as_str().ok_or_else(bad)?;
+            self.secrets.get(name).ok_or_else(|| format!("{name:?} has begun no enrollment"))
+        };
+        if let Some(name) = map.get("totp") {
+            only_keys(map, &["totp", "offset"])?;
+            let offset = match map.get("offset") {
+                None => 0,
+                Some(k) => k.as_i64().ok_or("\"offset\" must be an integer")?,
+            };
+            return codes::totp(secret_of(name)?, self.now, offset);
+        }
+        if let Some(name) = map.get("wrong_totp") {
+            only_keys(map, &["wrong_totp"])?;
+            return codes::wrong_totp(secret_of(name)?, self.now);
+        }
+        if let Some(name) = map.get("recovery") {
+            only_keys(map, &["recovery", "index"])?;
+            let name = name.as_str().ok_or_else(bad)?;
+            let index = map.get("index").and_then(Value::as_u64).ok_or("\"recovery\" needs an \"index\"")?;
+            let codes =
+                self.recovery_codes.get(name).ok_or_else(|| format!("{name:?} has no recovery codes"))?;
+            return codes.get(index as usize).cloned().ok_or_else(|| format!("{name:?} has no code {index}"));
+        }
+        raw(spec).ok_or_else(bad)
+    }
+
+    fn expect(
+        &self,
+        op: &str,
+        expect: Option<&Value>,
+        outcome: &Result<Value, Failure>,
+    ) -> Result<(), String> {
+        let got = || match outcome {
+            Ok(v) => format!("ok {v}"),
+            Err(f) => format!("error {f}"),
+        };
+        let Some(expect) = expect else {
+            return outcome.as_ref().map(drop).map_err(|f| format!("{op}: expected success, got error {f}"));
+        };
+        let expect = expect.as_object().ok_or("\"expect\" must be an object")?;
+        if let Some(pattern) = expect.get("ok") {
+            only_keys(expect, &["ok"])?;
+            let Ok(value) = outcome else {
+                return Err(format!("{op}: expected ok {pattern}, got {}", got()));
+            };
+            return pattern::check(pattern, value, &self.names)
+                .map_err(|e| format!("{op}: {e}; result {value}"));
+        }
+        only_keys(expect, &["error", "retry_after"])?;
+        let code =
+            expect.get("error").and_then(Value::as_str).ok_or("\"expect\" needs \"ok\" or \"error\"")?;
+        let retry_after = match expect.get("retry_after") {
+            None => None,
+            Some(n) => Some(n.as_u64().ok_or("\"retry_after\" must be a whole number")?),
+        };
+        match outcome {
+            Err(f) if f.code == code && retry_after.is_none_or(|n| f.retry_after == Some(n)) => Ok(()),
+            _ => Err(format!("{op}: expected error {code} (retry_after {retry_after:?}), got {}", got())),
+        }
+    }
+}
+
+/// `{"raw": "text"}`: the text as is.
+fn raw(value: &Value) -> Option<String> {
+    match value.as_object()? {
+        map if map.len() == 1 => map.get("raw")?.as_str().map(str::to_string),
+        _ => None,
+    }
+}
+
+/// An otpauth URI without its `secret=...&` parameter, so that results can be compared.
+fn without_secret(uri: &str) -> String {
+    let Some(start) = uri.find("secret=") else { return uri.to_string() };
+    match uri[start..].find('&') {
+        Some(len) => format!("{}{}", &uri[..start], &uri[start + len + 1..]),
+        // The last parameter: drop the `&` before it instead.
+        None => uri[..start].strip_suffix('&').unwrap_or(&uri[..start]).to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_key_is_the_bytes_0_to_31() {
+        assert_eq!(KEY[0], 0);
+        assert_eq!(KEY[31], 31);
+        assert!(KEY.windows(2).all(|w| w[1] == w[0] + 1));
+    }
+
+    #[test]
+    fn uris_lose_only_their_secret() {
+        assert_eq!(
+            without_secret("otpauth://totp/A:b%40a.test?secret=ABC&issuer=A&digits=6"),
+            "otpauth://totp/A:b%40a.test?issuer=A&digits=6"
+        );
+        assert_eq!(without_secret("otpauth://totp/A:b?issuer=A&secret=ABC"), "otpauth://totp/A:b?issuer=A");
+    }
+
+    #[test]
+    fn files_with_unknown_keys_are_refused() {
+        assert!(parse(r#"{"name": "x", "covers": ["s4"], "steps": [], "stepz": []}"#).is_err());
+        assert!(parse(r#"{"name": "x", "covers": [], "steps": []}"#).is_err());
+        assert!(parse(r#"{"name": "x", "covers": ["s4"], "steps": []}"#).is_ok());
+    }
+}
