@@ -250,7 +250,7 @@ impl<D: Driver> Replay<D> {
         let user = args.get("user").and_then(Value::as_str);
         let mut outcome = match op {
             "enroll" => self.enroll(user.ok_or("enroll needs a \"user\" NAME")?, &resolved),
-            _ => self.driver.call(op, &resolved).map(|result| self.keep_secrets(op, user, result)),
+            _ => self.driver.call(op, &resolved).and_then(|result| self.keep_secrets(op, user, result)),
         };
         if let Ok(value) = &mut outcome {
             pattern::relativise(value, T0);
@@ -261,40 +261,42 @@ impl<D: Driver> Replay<D> {
     /// `enroll`: `begin_enrollment`, then `confirm_enrollment` with the user's current code.
     fn enroll(&mut self, user: &str, args: &Map<String, Value>) -> Result<Value, Failure> {
         let begun = self.driver.call("begin_enrollment", args)?;
-        self.keep_secrets("begin_enrollment", Some(user), begun);
+        self.keep_secrets("begin_enrollment", Some(user), begun)?;
         let code = codes::totp(&self.secrets[user], self.now, 0).map_err(Failure::harness)?;
         let mut confirm = args.clone();
         confirm.insert("code".into(), Value::String(code));
         let confirmed = self.driver.call("confirm_enrollment", &confirm)?;
-        Ok(self.keep_secrets("confirm_enrollment", Some(user), confirmed))
+        self.keep_secrets("confirm_enrollment", Some(user), confirmed)
     }
 
     /// Remembers the secret or recovery codes a result shows once, under the user's NAME, and
-    /// returns the result as the README compares it: the secret and codes left out.
-    fn keep_secrets(&mut self, op: &str, user: Option<&str>, mut result: Value) -> Value {
+    /// returns the result as the README compares it: the secret and codes left out. A result
+    /// without them breaks the [`Driver`] contract: a harness failure.
+    fn keep_secrets(&mut self, op: &str, user: Option<&str>, result: Value) -> Result<Value, Failure> {
+        let broken = || Failure::harness(format!("{op} returned {result} instead of the Driver's shape"));
         match op {
             "begin_enrollment" => {
-                let secret = result.get("secret").and_then(Value::as_str).unwrap_or_default().to_string();
-                let uri = result.get("uri").and_then(Value::as_str).map(without_secret);
+                let secret = result.get("secret").and_then(Value::as_str).ok_or_else(broken)?;
+                let uri = result.get("uri").and_then(Value::as_str).ok_or_else(broken)?;
                 if let Some(user) = user {
-                    self.secrets.insert(user.to_string(), secret);
+                    self.secrets.insert(user.to_string(), secret.to_string());
                 }
-                json!({ "uri": uri })
+                Ok(json!({ "uri": without_secret(uri) }))
             }
             "confirm_enrollment" | "regenerate_recovery_codes" => {
-                let codes: Vec<String> = match result.get_mut("recovery_codes").map(Value::take) {
-                    Some(Value::Array(codes)) => {
-                        codes.into_iter().filter_map(|c| c.as_str().map(str::to_string)).collect()
-                    }
-                    _ => Vec::new(),
-                };
+                let codes = result.get("recovery_codes").and_then(Value::as_array).ok_or_else(broken)?;
+                let codes: Vec<String> = codes
+                    .iter()
+                    .map(|c| c.as_str().map(str::to_string))
+                    .collect::<Option<_>>()
+                    .ok_or_else(broken)?;
                 let count = codes.len();
                 if let Some(user) = user {
                     self.recovery_codes.insert(user.to_string(), codes);
                 }
-                json!({ "recovery_codes": count })
+                Ok(json!({ "recovery_codes": count }))
             }
-            _ => result,
+            _ => Ok(result),
         }
     }
 
