@@ -144,12 +144,15 @@ impl Core {
         actor: &str,
         target: &str,
     ) -> Result<(UserRow, UserRow, Org)> {
-        let a = match tx.user(actor)? {
-            Some(a) if a.user.status == UserStatus::Active => a,
-            Some(_) => return Err(Error::Unauthenticated(format!("actor {actor} is disabled"))),
-            None => return Err(Error::Unauthenticated(format!("no actor {actor}"))),
+        let Some(a) = tx.user(actor)? else {
+            return Err(Error::Unauthenticated(format!("no actor {actor}")));
         };
+        // Known before the status check, so that probing by a disabled account is audited
+        // under its org.
         ctx.org = Some(a.user.org.clone());
+        if a.user.status == UserStatus::Disabled {
+            return Err(Error::Unauthenticated(format!("actor {actor} is disabled")));
+        }
         let t = match tx.user(target)? {
             Some(t) if t.user.org == a.user.org => t,
             _ => return Err(Error::NotFound(format!("no user {target} in the actor's org"))),

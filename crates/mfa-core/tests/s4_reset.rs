@@ -330,6 +330,9 @@ fn s4_every_refusal_is_audited_as_denied_with_its_code() {
     assert_eq!(events.len(), attempts.len());
     for (event, (actor, target, expected)) in events.iter().zip(attempts) {
         assert_eq!((event.action.as_str(), event.outcome), ("mfa.reset", Outcome::Denied));
+        // The org is known for every actor that exists, disabled ones included.
+        let org = if actor == ghost { None } else { Some(o.id.as_str()) };
+        assert_eq!(event.org.as_deref(), org, "{expected}");
         assert_eq!(event.code.as_deref(), Some(expected));
         assert_eq!((event.actor.as_deref(), event.target.as_deref()), (Some(actor), Some(target)));
     }
