@@ -52,6 +52,11 @@ pub use crate::validate::{
     MAX_AUDIT_PAGE, MAX_BULK_TARGETS, MAX_EMAIL_BYTES, MAX_NAME_CHARS, MAX_REASON_CHARS, MAX_WINDOW_SECONDS,
 };
 
+/// The README's Rust blocks are compiled as doc tests, so its quickstart cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
+
 #[cfg(test)]
 mod thread_safety {
     fn assert_send_sync<T: Send + Sync>() {}
