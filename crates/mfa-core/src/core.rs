@@ -54,7 +54,9 @@ impl std::fmt::Debug for Core {
 }
 
 impl Core {
-    /// Opens (or creates) the store at `path` with the host's 32-byte `key`.
+    /// Opens (or creates) the store at `path` with the host's 32-byte `key`. The path is a
+    /// plain file name (never an SQLite URI); `":memory:"` is the same as
+    /// [`Core::open_in_memory`].
     ///
     /// Errors: `invalid_input` for a key that is not 32 bytes or does not match the store, or a
     /// bad option; `storage` for a file that is not SQLite, is corrupt, or has a newer schema
@@ -66,6 +68,9 @@ impl Core {
         }
         if path.to_str().is_some_and(|p| p.contains('\0')) {
             return Err(invalid("path contains a NUL byte"));
+        }
+        if path == Path::new(":memory:") {
+            return Self::open_with(None, key, options);
         }
         Self::open_with(Some(path), key, options)
     }

@@ -136,3 +136,18 @@ fn s8_debug_output_never_shows_proofs() {
     assert!(!shown.contains("493021") && !shown.contains("118822"), "{shown}");
     assert!(shown.contains("lost phone"));
 }
+
+#[test]
+fn s8_memory_path_and_uri_looking_names() {
+    // ":memory:" is an in-memory store whose reads see its writes.
+    let core = Core::open(":memory:", &KEY, OpenOptions::default()).unwrap();
+    let org = core.create_org("Acme", Policy::default()).unwrap();
+    assert_eq!(core.list_orgs().unwrap(), vec![org]);
+    // A name that looks like an SQLite URI is just a file name.
+    let dir = tempfile::tempdir().unwrap();
+    let odd = dir.path().join("file:x?mode=memory");
+    let core = open(&odd, &KEY).unwrap();
+    core.create_org("Acme", Policy::default()).unwrap();
+    assert!(odd.is_file());
+    assert_eq!(core.list_orgs().unwrap().len(), 1);
+}

@@ -192,7 +192,13 @@ impl Store {
         let mut conn = match path {
             Some(path) => {
                 check_magic(path)?;
-                Connection::open(path)
+                // No SQLITE_OPEN_URI: a path is a file name, never `file:...?mode=...`.
+                Connection::open_with_flags(
+                    path,
+                    OpenFlags::SQLITE_OPEN_READ_WRITE
+                        | OpenFlags::SQLITE_OPEN_CREATE
+                        | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )
             }
             None => Connection::open_in_memory(),
         }
