@@ -1,0 +1,130 @@
+//! The audit trail: reading, checkpoints and verification (contract section 8).
+
+use std::ffi::c_char;
+
+use mfa::{AuditQuery, Checkpoint, Error};
+
+use crate::error::mfa_status;
+use crate::handle::{core_ref, mfa_core};
+use crate::lists::{event_list, mfa_audit_event_list};
+use crate::panic::guard;
+use crate::strings::{opt_arg, out};
+use crate::types::{MFA_MAC_LEN, checkpoint_from, mfa_audit_report, mfa_checkpoint, report_from};
+
+/// A page of the audit trail; `mfa_audit_query_init` sets the defaults (from the start, 100
+/// events, no filter). Strings are borrowed for the call; NULL means no filter.
+#[repr(C)]
+#[allow(non_camel_case_types)]
+pub struct mfa_audit_query {
+    /// Only events with `seq > after_seq`.
+    pub after_seq: u64,
+    /// 1 to 10000.
+    pub limit: u32,
+    pub actor: *const c_char,
+    pub target: *const c_char,
+    /// An action such as `"mfa.reset"`.
+    pub action: *const c_char,
+}
+
+/// Fills `query` with the defaults. NULL does nothing.
+///
+/// # Safety
+/// `query` is NULL or valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mfa_audit_query_init(query: *mut mfa_audit_query) {
+    // SAFETY: the caller promises NULL or valid for writes.
+    if let Some(q) = unsafe { query.as_mut() } {
+        *q = mfa_audit_query {
+            after_seq: 0,
+            limit: 100,
+            actor: std::ptr::null(),
+            target: std::ptr::null(),
+            action: std::ptr::null(),
+        };
+    }
+}
+
+/// Audit events in seq order; `query` may be NULL for the defaults. Free the list with
+/// `mfa_audit_event_list_free`. Errors: `MFA_ERR_INVALID_INPUT` (limit out of range, bad
+/// filter), `MFA_ERR_STORAGE`.
+///
+/// # Safety
+/// Pointers are NULL or valid; strings are NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mfa_audit_events(
+    core: *const mfa_core,
+    query: *const mfa_audit_query,
+    out_list: *mut mfa_audit_event_list,
+) -> mfa_status {
+    guard(|| {
+        let core = unsafe { core_ref(core) }?;
+        // SAFETY: the caller promises NULL or a valid query.
+        let query = match unsafe { query.as_ref() } {
+            None => AuditQuery::default(),
+            Some(q) => {
+                let text = |p, what| unsafe { opt_arg(p, what) }.map(|s| s.map(str::to_string));
+                AuditQuery {
+                    after_seq: q.after_seq,
+                    limit: Some(q.limit),
+                    actor: text(q.actor, "actor")?,
+                    target: text(q.target, "target")?,
+                    action: text(q.action, "action")?,
+                }
+            }
+        };
+        let slot = unsafe { out(out_list, "out_list") }?;
+        *slot = event_list(&core.audit_events(&query)?)?;
+        Ok(())
+    })
+}
+
+/// The head of the chain, to store somewhere the store's writers cannot reach.
+///
+/// # Safety
+/// Pointers are NULL or valid.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mfa_audit_checkpoint(
+    core: *const mfa_core,
+    out_checkpoint: *mut mfa_checkpoint,
+) -> mfa_status {
+    guard(|| {
+        let core = unsafe { core_ref(core) }?;
+        let slot = unsafe { out(out_checkpoint, "out_checkpoint") }?;
+        *slot = checkpoint_from(&core.audit_checkpoint()?)?;
+        Ok(())
+    })
+}
+
+/// Recomputes the MAC chain; with a `checkpoint` (may be NULL) also checks that the trail
+/// still reaches it. A broken chain is not an error: the call returns `MFA_OK` with
+/// `ok == false` and the first bad seq in `*out_report`. Errors: `MFA_ERR_INVALID_INPUT`
+/// (a checkpoint MAC that is not 64 hex digits or not NUL-terminated), `MFA_ERR_STORAGE`.
+///
+/// # Safety
+/// Pointers are NULL or valid.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mfa_verify_audit(
+    core: *const mfa_core,
+    checkpoint: *const mfa_checkpoint,
+    out_report: *mut mfa_audit_report,
+) -> mfa_status {
+    guard(|| {
+        let core = unsafe { core_ref(core) }?;
+        // SAFETY: the caller promises NULL or a valid checkpoint.
+        let checkpoint = match unsafe { checkpoint.as_ref() } {
+            None => None,
+            Some(c) => {
+                let bytes: Vec<u8> = c.mac.iter().map(|&b| b as u8).take_while(|&b| b != 0).collect();
+                if bytes.len() == MFA_MAC_LEN {
+                    return Err(Error::InvalidInput("checkpoint.mac is not NUL-terminated".into()));
+                }
+                let mac = String::from_utf8(bytes)
+                    .map_err(|_| Error::InvalidInput("checkpoint.mac is not valid UTF-8".into()))?;
+                Some(Checkpoint { seq: c.seq, mac })
+            }
+        };
+        let slot = unsafe { out(out_report, "out_report") }?;
+        *slot = report_from(&core.verify_audit(checkpoint.as_ref())?);
+        Ok(())
+    })
+}

@@ -1,0 +1,135 @@
+//! `reset_mfa` and its bulk form (contract section 4).
+
+use std::ffi::c_char;
+
+use mfa::{Error, ResetOptions};
+
+use crate::error::mfa_status;
+use crate::handle::{core_ref, mfa_core};
+use crate::lists::{bulk_list, mfa_bulk_outcome_list};
+use crate::panic::guard;
+use crate::strings::{arg, opt_arg, out};
+use crate::types::{mfa_receipt, receipt_from};
+
+/// Options of `mfa_reset_mfa`; `mfa_reset_options_init` sets the defaults (the org's
+/// window, no reason, a real reset, no proofs). Strings are borrowed for the call.
+#[repr(C)]
+#[allow(non_camel_case_types)]
+pub struct mfa_reset_options {
+    /// Whether `window` is set; otherwise the org's `enrollment_window` applies.
+    pub has_window: bool,
+    /// Enrollment window in seconds, 1 to 31536000.
+    pub window: u64,
+    /// Why, up to 1,000 characters, stored in the audit event; NULL for none.
+    pub reason: *const c_char,
+    /// Check everything, change and record nothing.
+    pub dry_run: bool,
+    /// The target's current code or an unused recovery code: needed only for self-reset.
+    pub proof: *const c_char,
+    /// The actor's own current code: needed only under `require_step_up`.
+    pub actor_proof: *const c_char,
+}
+
+/// Fills `options` with the defaults. NULL does nothing.
+///
+/// # Safety
+/// `options` is NULL or valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mfa_reset_options_init(options: *mut mfa_reset_options) {
+    // SAFETY: the caller promises NULL or valid for writes.
+    if let Some(o) = unsafe { options.as_mut() } {
+        *o = mfa_reset_options {
+            has_window: false,
+            window: 0,
+            reason: std::ptr::null(),
+            dry_run: false,
+            proof: std::ptr::null(),
+            actor_proof: std::ptr::null(),
+        };
+    }
+}
+
+/// The core's options from C's; NULL means the defaults.
+///
+/// # Safety
+/// `options` is NULL or valid, with NULL or NUL-terminated strings.
+unsafe fn options_in(options: *const mfa_reset_options) -> Result<ResetOptions, Error> {
+    // SAFETY: the caller promises NULL or a valid struct.
+    let Some(o) = (unsafe { options.as_ref() }) else { return Ok(ResetOptions::default()) };
+    let text = |p, what| unsafe { opt_arg(p, what) }.map(|s| s.map(str::to_string));
+    Ok(ResetOptions {
+        window: o.has_window.then_some(o.window),
+        reason: text(o.reason, "reason")?,
+        dry_run: o.dry_run,
+        proof: text(o.proof, "proof")?,
+        actor_proof: text(o.actor_proof, "actor_proof")?,
+    })
+}
+
+/// Resets `target`'s MFA on behalf of `actor` (both user ids). `options` may be NULL for the
+/// defaults; `out_receipt` may be NULL. Errors, in the contract's order of precedence:
+/// `MFA_ERR_INVALID_INPUT`, `MFA_ERR_NOT_FOUND`, `MFA_ERR_UNAUTHENTICATED`,
+/// `MFA_ERR_FORBIDDEN`, `MFA_ERR_INVALID_CODE` (a wrong proof), `MFA_ERR_RATE_LIMITED` (see
+/// `mfa_last_error_retry_after`), `MFA_ERR_STORAGE`. A refused attempt is audited.
+///
+/// # Safety
+/// Pointers are NULL or valid; strings are NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mfa_reset_mfa(
+    core: *const mfa_core,
+    actor: *const c_char,
+    target: *const c_char,
+    options: *const mfa_reset_options,
+    out_receipt: *mut mfa_receipt,
+) -> mfa_status {
+    guard(|| {
+        let core = unsafe { core_ref(core) }?;
+        let (actor, target) = (unsafe { arg(actor, "actor") }?, unsafe { arg(target, "target") }?);
+        let options = unsafe { options_in(options) }?;
+        let receipt = receipt_from(&core.reset_mfa(actor, target, &options)?)?;
+        // SAFETY: the caller promises NULL or valid for writes.
+        if let Some(slot) = unsafe { out_receipt.as_mut() } {
+            *slot = receipt;
+        }
+        Ok(())
+    })
+}
+
+/// Resets each of `targets` (`targets_len` user ids) with the same options, each in its own
+/// transaction, and writes one outcome per target, in order, to `*out_list` (free it with
+/// `mfa_bulk_outcome_list_free`). The call itself fails only on bad arguments (NULL, a
+/// non-UTF-8 id: `MFA_ERR_INVALID_INPUT`, nothing is reset); each target's own error is in
+/// its outcome. `targets` may be NULL when `targets_len` is 0.
+///
+/// # Safety
+/// `targets` points to `targets_len` NUL-terminated strings; other pointers are NULL or valid.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mfa_reset_mfa_many(
+    core: *const mfa_core,
+    actor: *const c_char,
+    targets: *const *const c_char,
+    targets_len: usize,
+    options: *const mfa_reset_options,
+    out_list: *mut mfa_bulk_outcome_list,
+) -> mfa_status {
+    guard(|| {
+        let core = unsafe { core_ref(core) }?;
+        let actor = unsafe { arg(actor, "actor") }?;
+        let targets: Vec<&str> = if targets_len == 0 {
+            Vec::new()
+        } else if targets.is_null() {
+            return Err(Error::InvalidInput("targets is NULL".into()));
+        } else {
+            // SAFETY: the caller promises `targets_len` readable pointers.
+            let ptrs = unsafe { std::slice::from_raw_parts(targets, targets_len) };
+            ptrs.iter()
+                .enumerate()
+                .map(|(i, p)| unsafe { arg(*p, &format!("targets[{i}]")) })
+                .collect::<Result<_, _>>()?
+        };
+        let options = unsafe { options_in(options) }?;
+        let slot = unsafe { out(out_list, "out_list") }?;
+        *slot = bulk_list(&core.reset_mfa_many(actor, &targets, &options)?)?;
+        Ok(())
+    })
+}
