@@ -791,11 +791,18 @@ void mfa_audit_event_list_free(struct mfa_audit_event_list *list);
 void mfa_reset_options_init(struct mfa_reset_options *options);
 
 /**
- * Resets `target`'s MFA on behalf of `actor` (both user ids). `options` may be NULL for the
- * defaults; `out_receipt` may be NULL. Errors, in the contract's order of precedence:
- * `MFA_ERR_INVALID_INPUT`, `MFA_ERR_NOT_FOUND`, `MFA_ERR_UNAUTHENTICATED`,
- * `MFA_ERR_FORBIDDEN`, `MFA_ERR_INVALID_CODE` (a wrong proof), `MFA_ERR_RATE_LIMITED` (see
- * `mfa_last_error_retry_after`), `MFA_ERR_STORAGE`. A refused attempt is audited.
+ * Resets `target`'s MFA on behalf of `actor` (both user ids): the secret is destroyed,
+ * recovery codes stop working, the user must enroll before `now + window`, and
+ * `credential_epoch` increments (end the user's sessions when it changes). `options` may be
+ * NULL for the defaults; `out_receipt` may be NULL.
+ *
+ * Errors, in the contract's order: `MFA_ERR_INVALID_INPUT` (NULL, non-UTF-8, malformed id or
+ * option), `MFA_ERR_UNAUTHENTICATED` (actor missing or disabled), `MFA_ERR_NOT_FOUND`
+ * (target missing or in another org), `MFA_ERR_FORBIDDEN` (self-reset without a valid
+ * `proof`, a role that may not, a missing or wrong `actor_proof` under step-up),
+ * `MFA_ERR_MFA_NOT_ENABLED` (target not enrolled), `MFA_ERR_RATE_LIMITED` (the actor's hourly
+ * limit; see `mfa_last_error_retry_after`), `MFA_ERR_STORAGE`. Refusals after the first rule
+ * are audited as denied, except in a dry run, which records nothing.
  *
  * # Safety
  * Pointers are NULL or valid; strings are NUL-terminated.

@@ -15,4 +15,7 @@ cargo clippy --all-targets --locked -- -D warnings
 step "Rust tests"
 cargo test --locked
 
+step "C suite (sanitizers, valgrind, the C example)"
+./scripts/test-c.sh
+
 step "all suites passed"
