@@ -1,0 +1,5 @@
+//! Lets the addon link against the symbols Node provides at load time.
+
+fn main() {
+    napi_build::setup();
+}

@@ -1,0 +1,78 @@
+// Every scenario of tests/scenarios/ replayed through the addon, with the Rust runner's
+// outcomes (crates/mfa-scenarios).
+
+import assert from 'node:assert/strict'
+import { writeFileSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, test } from 'node:test'
+
+import { parse, runFile, scenarioFiles, withoutSecret } from './support/scenarios.mjs'
+
+/** The Rust replay requires at least this many files; fewer means files went missing. */
+const MIN_SCENARIOS = 25
+
+const files = scenarioFiles()
+
+test(`the scenario folder holds at least ${MIN_SCENARIOS} files`, () => {
+  assert.ok(files.length >= MIN_SCENARIOS, `only ${files.length} scenario files`)
+})
+
+describe('scenarios', () => {
+  for (const file of files) {
+    test(file.split('/').pop(), async () => {
+      await runFile(file)
+    })
+  }
+})
+
+describe('the runner itself', () => {
+  const scratch = mkdtempSync(join(tmpdir(), 'mfa-scenarios-'))
+  const write = (name, scenario) => {
+    const path = join(scratch, name)
+    writeFileSync(path, JSON.stringify(scenario))
+    return path
+  }
+  const bootstrap = [
+    { op: 'create_org', args: { name: 'Acme', policy: {} }, as: 'acme' },
+    { op: 'create_user', args: { org: 'acme', email: 'olga@acme.test', role: 'owner' }, as: 'olga' },
+  ]
+
+  test('refuses files with unknown keys or no covers', () => {
+    assert.throws(() => parse('{"name": "x", "covers": ["s4"], "steps": [], "stepz": []}'))
+    assert.throws(() => parse('{"name": "x", "covers": [], "steps": []}'))
+    assert.equal(parse('{"name": "x", "covers": ["s4"], "steps": []}').name, 'x')
+  })
+
+  test('fails a scenario at the first step whose outcome differs, naming it', async () => {
+    const path = write('wrong.json', {
+      name: 'a wrong expectation',
+      covers: ['s6'],
+      steps: [...bootstrap, { op: 'get_user', args: { user: 'olga' }, expect: { ok: { role: 'admin' } } }],
+    })
+    await assert.rejects(runFile(path), /step 2: get_user: at "\/role": expected "admin", got "owner"/)
+  })
+
+  test('an expected error must be the one raised, with its retry_after', async () => {
+    const path = write('code.json', {
+      name: 'a wrong code',
+      covers: ['s4'],
+      steps: [...bootstrap, { op: 'reset_mfa', args: { actor: 'olga', target: { raw: 'nope' } }, expect: { error: 'not_found' } }],
+    })
+    await assert.rejects(runFile(path), /expected error not_found .* got error invalid_input/)
+  })
+
+  test('a mistyped argument is a harness failure, not an outcome', async () => {
+    const path = write('typo.json', {
+      name: 'a number for a string',
+      covers: ['s6'],
+      steps: [{ op: 'create_org', args: { name: 7 }, expect: { error: 'invalid_input' } }],
+    })
+    await assert.rejects(runFile(path), /"name" must be a string/)
+  })
+
+  test('uris lose only their secret', () => {
+    assert.equal(withoutSecret('otpauth://totp/A:b%40a.test?secret=ABC&issuer=A&digits=6'), 'otpauth://totp/A:b%40a.test?issuer=A&digits=6')
+    assert.equal(withoutSecret('otpauth://totp/A:b?issuer=A&secret=ABC'), 'otpauth://totp/A:b?issuer=A')
+  })
+})

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The Node suite: the addon (bindings/node) and its HTTP example (examples/node).
+#
+# Installs Node from Debian if it is missing, then `npm ci` (pinned by package-lock.json),
+# builds the addon in debug mode (napi CLI; target/x86_64-unknown-linux-gnu/debug), fails if
+# the rebuild changed the checked-in loader or TypeScript declarations, and runs `npm test`
+# (`node --test`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  apt-get update
+  apt-get install -y nodejs npm
+fi
+
+cd bindings/node
+npm ci --no-audit --no-fund
+npm run build
+
+# The generated loader and declarations are checked in: a rebuild must reproduce them.
+if ! git diff --exit-code -- index.js index.d.ts; then
+  echo "bindings/node: index.js or index.d.ts differ from the build; commit the regenerated files" >&2
+  exit 1
+fi
+
+npm test
