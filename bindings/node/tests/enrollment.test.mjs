@@ -1,0 +1,126 @@
+// Enrollment, verification and recovery codes (contract sections 3 and 5).
+
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+
+import { Core, KEY, T0, acme, at, enroll, nowOf, openMemory } from './support/addon.mjs'
+import { totp, wrongTotp } from './support/totp.mjs'
+
+describe('enrollment', async () => {
+  const core = await openMemory()
+  const { org, bob, cy } = await acme(core)
+
+  test('mfaStatus of a new user in an org without mfaRequired: not_enrolled', async () => {
+    assert.deepEqual(await core.mfaStatus(bob.id), {
+      user: bob.id,
+      state: 'not_enrolled',
+      deadline: null,
+      credentialEpoch: 0,
+      recoveryCodesRemaining: 0,
+    })
+  })
+
+  test('beginEnrollment: a 160-bit base32 secret and its otpauth URI (issuer: the org)', async () => {
+    const { secret, uri } = await core.beginEnrollment(bob.id)
+    assert.match(secret, /^[A-Z2-7]{32}$/)
+    assert.equal(
+      uri,
+      `otpauth://totp/Acme:bob%40acme.test?secret=${secret}&issuer=Acme&algorithm=SHA1&digits=6&period=30`,
+    )
+  })
+
+  test('confirmEnrollment: ten recovery codes; the user is enrolled', async () => {
+    const { secret } = await core.beginEnrollment(bob.id)
+    await assert.rejects(core.confirmEnrollment(bob.id, wrongTotp(secret, nowOf(core))), { code: 'MFA_INVALID_CODE' })
+    const codes = await core.confirmEnrollment(bob.id, totp(secret, nowOf(core)))
+    assert.equal(codes.length, 10)
+    assert.equal(new Set(codes).size, 10)
+    const status = await core.mfaStatus(bob.id)
+    assert.equal(status.state, 'enrolled')
+    assert.equal(status.recoveryCodesRemaining, 10)
+    await assert.rejects(core.beginEnrollment(bob.id), { code: 'MFA_CONFLICT' })
+  })
+
+  test('confirmEnrollment with nothing pending: conflict', async () => {
+    await assert.rejects(core.confirmEnrollment(cy.id, '123456'), { code: 'MFA_CONFLICT', status: 409 })
+  })
+
+  test('an issuer given at open replaces the org name', async () => {
+    const other = await Core.open(':memory:', KEY, { manualClock: at(T0), issuer: 'Example SSO' })
+    const o = await other.createOrg('Acme')
+    const u = await other.createUser(o.id, 'x@acme.test', 'member')
+    const { uri } = await other.beginEnrollment(u.id)
+    assert.match(uri, /^otpauth:\/\/totp\/Example%20SSO:x%40acme\.test\?.*&issuer=Example%20SSO&/)
+    assert.notEqual(org.id, o.id)
+  })
+})
+
+describe('verification', async () => {
+  const core = await openMemory()
+  const { bob } = await acme(core, { maxFailedVerifications: 20 })
+  const { secret, recoveryCodes } = await enroll(core, bob)
+
+  test('a TOTP code of the next step, then no replay of it', async () => {
+    core.setTime(at(nowOf(core) + 30))
+    const code = totp(secret, nowOf(core))
+    assert.deepEqual(await core.verify(bob.id, code), { method: 'totp', recoveryCodesRemaining: 10 })
+    await assert.rejects(core.verify(bob.id, code), { code: 'MFA_INVALID_CODE' })
+  })
+
+  test('codes are exactly six ASCII digits', async () => {
+    for (const code of ['12345', '1234567', '12 345', 'abcdef', '１２３４５６']) {
+      await assert.rejects(core.verify(bob.id, code), { code: 'MFA_INVALID_CODE' })
+    }
+    core.setTime(at(nowOf(core) + 30))
+    await core.verify(bob.id, totp(secret, nowOf(core)))
+  })
+
+  test('a recovery code works once', async () => {
+    const result = await core.verify(bob.id, recoveryCodes[0])
+    assert.deepEqual(result, { method: 'recovery_code', recoveryCodesRemaining: 9 })
+    await assert.rejects(core.verify(bob.id, recoveryCodes[0]), { code: 'MFA_INVALID_CODE' })
+  })
+
+  test('regenerateRecoveryCodes: ten new codes, the old ones dead', async () => {
+    core.setTime(at(nowOf(core) + 3600))
+    const fresh = await core.regenerateRecoveryCodes(bob.id, totp(secret, nowOf(core)))
+    assert.equal(fresh.length, 10)
+    assert.ok(!fresh.includes(recoveryCodes[1]))
+    await assert.rejects(core.verify(bob.id, recoveryCodes[1]), { code: 'MFA_INVALID_CODE' })
+    assert.equal((await core.verify(bob.id, fresh[0])).recoveryCodesRemaining, 9)
+  })
+})
+
+describe('throttling', async () => {
+  const core = await openMemory()
+  const { cy } = await acme(core, { maxFailedVerifications: 2 })
+  const { secret } = await enroll(core, cy)
+
+  test('after maxFailedVerifications failures: rate_limited, even for a right code', async () => {
+    core.setTime(at(nowOf(core) + 30))
+    for (let i = 0; i < 2; i++) {
+      await assert.rejects(core.verify(cy.id, wrongTotp(secret, nowOf(core))), { code: 'MFA_INVALID_CODE' })
+    }
+    const limited = await core.verify(cy.id, totp(secret, nowOf(core))).catch((e) => e)
+    assert.equal(limited.code, 'MFA_RATE_LIMITED')
+    assert.equal(limited.status, 429)
+    assert.equal(limited.retryAfter, 30)
+    assert.equal(limited.problem.retry_after, 30)
+    core.setTime(at(nowOf(core) + 30))
+    assert.equal((await core.verify(cy.id, totp(secret, nowOf(core)))).method, 'totp')
+  })
+})
+
+describe('mfaStatus through the states', async () => {
+  const core = await openMemory()
+  const { bob } = await acme(core, { mfaRequired: true, enrollmentWindow: 600 })
+
+  test('enrollment_required with a deadline, then locked_out when it passes', async () => {
+    const pending = await core.mfaStatus(bob.id)
+    assert.equal(pending.state, 'enrollment_required')
+    assert.deepEqual(pending.deadline, at(T0 + 600))
+    core.setTime(at(T0 + 601))
+    assert.equal((await core.mfaStatus(bob.id)).state, 'locked_out')
+    await assert.rejects(core.beginEnrollment(bob.id), { code: 'MFA_FORBIDDEN' })
+  })
+})
