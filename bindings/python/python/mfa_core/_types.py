@@ -1,0 +1,233 @@
+"""The values operations take and return: ``str`` enums and frozen dataclasses.
+
+Times are aware UTC ``datetime``s and ids lowercase UUID strings. Nothing here holds a secret in
+its ``repr``: ``Enrollment`` and ``RecoveryCodes`` redact theirs, so logging a result is safe.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import uuid
+from enum import Enum
+from types import MappingProxyType
+from typing import Any, Mapping, Optional, Tuple, Union
+
+from ._errors import MfaError
+
+# Spelled with ``typing`` so that they also evaluate on Python 3.9.
+#: An id as the operations accept it: a UUID string (any case) or a ``uuid.UUID``.
+Id = Union[str, uuid.UUID]
+#: A duration: whole seconds, or a ``timedelta`` of whole seconds.
+Seconds = Union[int, _dt.timedelta]
+#: A point in time: an aware ``datetime``, or Unix seconds.
+Time = Union[int, _dt.datetime]
+
+
+class _StrEnum(str, Enum):
+    """An enum whose members are their contract strings: ``Role.OWNER == "owner"``."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class Role(_StrEnum):
+    """A user's role in its org: ``OWNER`` > ``ADMIN`` > ``MEMBER``."""
+
+    MEMBER = "member"
+    ADMIN = "admin"
+    OWNER = "owner"
+
+
+class UserStatus(_StrEnum):
+    """Whether a user may act and sign in."""
+
+    ACTIVE = "active"
+    DISABLED = "disabled"
+
+
+class MfaState(_StrEnum):
+    """A user's MFA state (contract section 3). ``LOCKED_OUT`` is derived from the clock."""
+
+    NOT_ENROLLED = "not_enrolled"
+    ENROLLMENT_REQUIRED = "enrollment_required"
+    LOCKED_OUT = "locked_out"
+    ENROLLED = "enrolled"
+
+
+class VerifyMethod(_StrEnum):
+    """How a verification was satisfied."""
+
+    TOTP = "totp"
+    RECOVERY_CODE = "recovery_code"
+
+
+class Outcome(_StrEnum):
+    """Outcome of an audited event."""
+
+    SUCCESS = "success"
+    DENIED = "denied"
+    FAILURE = "failure"
+
+
+@dataclasses.dataclass(frozen=True)
+class Policy:
+    """Org policy (contract section 2); the defaults are the contract's. ``enrollment_window``
+    may be given as seconds or a ``timedelta`` and is always read back as a ``timedelta``.
+    The core checks the values when the org is created."""
+
+    mfa_required: bool = False
+    enrollment_window: Seconds = _dt.timedelta(days=7)
+    reset_limit_per_hour: int = 20
+    max_failed_verifications: int = 5
+    require_step_up: bool = False
+
+    def __post_init__(self) -> None:
+        window = self.enrollment_window
+        if isinstance(window, int) and not isinstance(window, bool):
+            try:
+                object.__setattr__(self, "enrollment_window", _dt.timedelta(seconds=window))
+            except OverflowError:
+                pass  # Kept as given: the core refuses it (InvalidInput) where it is used.
+
+
+@dataclasses.dataclass(frozen=True)
+class Org:
+    """A tenant."""
+
+    id: str
+    name: str
+    policy: Policy
+    created_at: _dt.datetime
+
+
+@dataclasses.dataclass(frozen=True)
+class User:
+    """A user of an org (never any MFA secret)."""
+
+    id: str
+    org: str
+    email: str
+    role: Role
+    status: UserStatus
+    #: Increments on every MFA reset: end sessions opened under an older epoch.
+    credential_epoch: int
+    created_at: _dt.datetime
+
+
+@dataclasses.dataclass(frozen=True)
+class MfaStatus:
+    """What ``mfa_status`` returns."""
+
+    user: str
+    state: MfaState
+    #: Enrollment deadline, for ``ENROLLMENT_REQUIRED`` and ``LOCKED_OUT``.
+    deadline: Optional[_dt.datetime]
+    credential_epoch: int
+    #: Unused recovery codes left (0 unless enrolled).
+    recovery_codes_remaining: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Enrollment:
+    """A pending enrollment: show ``secret`` (base32, for manual entry) or ``uri`` (for a QR
+    code) to the user once. Neither appears in ``repr``."""
+
+    secret: str = dataclasses.field(repr=False)
+    uri: str = dataclasses.field(repr=False)
+
+    def __repr__(self) -> str:
+        return "Enrollment(secret=<redacted>, uri=<redacted>)"
+
+
+class RecoveryCodes(Tuple[str, ...]):
+    """Ten single-use recovery codes, shown once: a tuple of ``str`` whose ``repr`` shows only
+    how many there are."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"RecoveryCodes(<{len(self)} redacted>)"
+
+    __str__ = __repr__
+
+
+@dataclasses.dataclass(frozen=True)
+class Verification:
+    """A successful verification."""
+
+    method: VerifyMethod
+    recovery_codes_remaining: int
+
+
+@dataclasses.dataclass(frozen=True)
+class ResetReceipt:
+    """What a reset did (or, for a dry run, would do)."""
+
+    target: str
+    previous_state: MfaState
+    state: MfaState
+    deadline: _dt.datetime
+    credential_epoch: int
+    #: The ``mfa.reset`` audit event; ``None`` for a dry run.
+    audit_seq: Optional[int]
+    dry_run: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class ResetOutcome:
+    """One target's outcome in ``reset_mfa_many``: its ``receipt``, or the ``error`` a single
+    ``reset_mfa`` would have raised (never both)."""
+
+    target: str
+    receipt: Optional[ResetReceipt]
+    error: Optional[MfaError]
+
+    @property
+    def ok(self) -> bool:
+        """Whether this target was reset (or, in a dry run, would be)."""
+        return self.error is None
+
+
+@dataclasses.dataclass(frozen=True)
+class AuditEvent:
+    """One event of the audit trail (contract section 7). ``detail`` is a read-only mapping of
+    action-specific facts (never a secret); ``mac`` chains the event to the previous one."""
+
+    seq: int
+    at: _dt.datetime
+    actor: Optional[str]
+    target: Optional[str]
+    org: Optional[str]
+    action: str
+    outcome: Outcome
+    code: Optional[str]
+    reason: Optional[str]
+    detail: Mapping[str, Any] = dataclasses.field(hash=False)
+    mac: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "detail", MappingProxyType(dict(self.detail)))
+
+
+@dataclasses.dataclass(frozen=True)
+class Checkpoint:
+    """The head of the audit chain, to store where the database cannot rewrite it and pass
+    back to ``verify_audit``."""
+
+    #: 0 when the trail is empty.
+    seq: int
+    #: Lowercase hex MAC of event ``seq`` (64 zeros when empty).
+    mac: str
+
+
+@dataclasses.dataclass(frozen=True)
+class AuditReport:
+    """What ``verify_audit`` found."""
+
+    ok: bool
+    #: Events whose MAC was checked and found good.
+    checked: int
+    #: The first seq that is missing, edited, reordered or inserted; ``None`` when ok.
+    first_bad_seq: Optional[int]
+

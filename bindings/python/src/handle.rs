@@ -1,0 +1,368 @@
+//! `Core`: the handle, one method per operation. Each method converts its arguments, runs the
+//! core with the GIL released (storage work waits on fsync and on other writers; other Python
+//! threads run meanwhile), then converts the result or the error.
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use mfa_core::{AuditQuery, OpenOptions, ResetOptions};
+use pyo3::prelude::*;
+use pyo3::types::{PyDateTime, PyList, PyType};
+
+use crate::errors::{invalid, raise};
+use crate::inputs::{self, DryRun};
+use crate::values;
+
+/// An open mfa-core store. Share one handle between threads; close it (or use `with`) to
+/// release the file.
+#[pyclass(frozen, module = "mfa_core")]
+pub(crate) struct Core {
+    /// `None` once closed. The lock is held only to clone the `Arc`, never during storage work,
+    /// so calls from many threads run together; `close` lets running calls finish.
+    inner: Mutex<Option<Arc<mfa_core::Core>>>,
+}
+
+impl Core {
+    fn core(&self) -> PyResult<Arc<mfa_core::Core>> {
+        let inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        inner.clone().ok_or_else(|| invalid("the handle is closed"))
+    }
+}
+
+/// Runs `op` on the core with the GIL released and converts its error.
+fn detached<T: Send>(
+    py: Python<'_>,
+    core: Arc<mfa_core::Core>,
+    op: impl FnOnce(&mfa_core::Core) -> mfa_core::Result<T> + Send,
+) -> PyResult<T> {
+    py.detach(move || op(&core)).map_err(raise)
+}
+
+#[pymethods]
+impl Core {
+    /// Opens (or creates) the store at `path` with the host's 32-byte `key`.
+    #[classmethod]
+    #[pyo3(signature = (path, key, *, manual_clock = None, issuer = None))]
+    fn open(
+        _class: &Bound<'_, PyType>,
+        py: Python<'_>,
+        path: &Bound<'_, PyAny>,
+        key: &Bound<'_, PyAny>,
+        manual_clock: Option<&Bound<'_, PyAny>>,
+        issuer: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Core> {
+        let path = inputs::path(path)?;
+        let key = inputs::key(key)?;
+        let manual_clock =
+            manual_clock.filter(|c| !c.is_none()).map(|c| inputs::time("manual_clock", c)).transpose()?;
+        let options = OpenOptions { manual_clock, issuer: inputs::opt_text("issuer", issuer)? };
+        let core = py.detach(|| mfa_core::Core::open(&path, &key, options)).map_err(raise)?;
+        Ok(Core { inner: Mutex::new(Some(Arc::new(core))) })
+    }
+
+    /// Closes the handle; later calls raise `InvalidInput`. Closing twice does nothing.
+    fn close(&self, py: Python<'_>) {
+        let taken = self.inner.lock().unwrap_or_else(PoisonError::into_inner).take();
+        // Dropping the last reference closes SQLite, which may checkpoint the WAL: no GIL.
+        py.detach(move || drop(taken));
+    }
+
+    /// Whether `close` has been called.
+    #[getter]
+    fn closed(&self) -> bool {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner).is_none()
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    #[pyo3(signature = (*_exc))]
+    fn __exit__(&self, py: Python<'_>, _exc: &Bound<'_, pyo3::types::PyTuple>) -> bool {
+        self.close(py);
+        false
+    }
+
+    fn __repr__(&self) -> &'static str {
+        match self.closed() {
+            true => "<mfa_core.Core closed>",
+            false => "<mfa_core.Core open>",
+        }
+    }
+
+    /// The handle's current time.
+    fn now<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDateTime>> {
+        values::datetime(py, self.core()?.now())
+    }
+
+    /// Moves a manual clock (an aware `datetime` or Unix seconds).
+    fn set_time(&self, py: Python<'_>, time: &Bound<'_, PyAny>) -> PyResult<()> {
+        let t = inputs::time("time", time)?;
+        detached(py, self.core()?, |c| c.set_time(t))
+    }
+
+    // ---- directory ----
+
+    #[pyo3(signature = (name, policy = None))]
+    fn create_org<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyAny>,
+        policy: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (name, policy) = (inputs::text("name", name)?, inputs::policy(policy)?);
+        let org = detached(py, self.core()?, |c| c.create_org(&name, policy))?;
+        values::org(py, &org)
+    }
+
+    fn get_org<'py>(&self, py: Python<'py>, org: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let org = inputs::id("org", org)?;
+        let org = detached(py, self.core()?, |c| c.get_org(&org))?;
+        values::org(py, &org)
+    }
+
+    fn list_orgs<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let orgs = detached(py, self.core()?, |c| c.list_orgs())?;
+        values::list(py, &orgs, values::org)
+    }
+
+    fn create_user<'py>(
+        &self,
+        py: Python<'py>,
+        org: &Bound<'py, PyAny>,
+        email: &Bound<'py, PyAny>,
+        role: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (org, email) = (inputs::id("org", org)?, inputs::text("email", email)?);
+        let role = inputs::role(role)?;
+        let user = detached(py, self.core()?, |c| c.create_user(&org, &email, role))?;
+        values::user(py, &user)
+    }
+
+    fn get_user<'py>(&self, py: Python<'py>, user: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let user = inputs::id("user", user)?;
+        let user = detached(py, self.core()?, |c| c.get_user(&user))?;
+        values::user(py, &user)
+    }
+
+    fn find_user_by_email<'py>(
+        &self,
+        py: Python<'py>,
+        org: &Bound<'py, PyAny>,
+        email: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (org, email) = (inputs::id("org", org)?, inputs::text("email", email)?);
+        let user = detached(py, self.core()?, |c| c.find_user_by_email(&org, &email))?;
+        values::user(py, &user)
+    }
+
+    fn list_users<'py>(&self, py: Python<'py>, org: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
+        let org = inputs::id("org", org)?;
+        let users = detached(py, self.core()?, |c| c.list_users(&org))?;
+        values::list(py, &users, values::user)
+    }
+
+    #[pyo3(signature = (actor, target, role, *, actor_proof = None))]
+    fn set_role<'py>(
+        &self,
+        py: Python<'py>,
+        actor: &Bound<'py, PyAny>,
+        target: &Bound<'py, PyAny>,
+        role: &Bound<'py, PyAny>,
+        actor_proof: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (actor, target) = (inputs::id("actor", actor)?, inputs::id("target", target)?);
+        let (role, proof) = (inputs::role(role)?, inputs::opt_text("actor_proof", actor_proof)?);
+        let user = detached(py, self.core()?, |c| c.set_role(&actor, &target, role, proof.as_deref()))?;
+        values::user(py, &user)
+    }
+
+    #[pyo3(signature = (actor, target, *, actor_proof = None))]
+    fn disable_user<'py>(
+        &self,
+        py: Python<'py>,
+        actor: &Bound<'py, PyAny>,
+        target: &Bound<'py, PyAny>,
+        actor_proof: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (actor, target) = (inputs::id("actor", actor)?, inputs::id("target", target)?);
+        let proof = inputs::opt_text("actor_proof", actor_proof)?;
+        let user = detached(py, self.core()?, |c| c.disable_user(&actor, &target, proof.as_deref()))?;
+        values::user(py, &user)
+    }
+
+    fn enable_user<'py>(
+        &self,
+        py: Python<'py>,
+        actor: &Bound<'py, PyAny>,
+        target: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (actor, target) = (inputs::id("actor", actor)?, inputs::id("target", target)?);
+        let user = detached(py, self.core()?, |c| c.enable_user(&actor, &target))?;
+        values::user(py, &user)
+    }
+
+    // ---- enrollment and verification ----
+
+    fn begin_enrollment<'py>(
+        &self,
+        py: Python<'py>,
+        user: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let user = inputs::id("user", user)?;
+        let enrollment = detached(py, self.core()?, |c| c.begin_enrollment(&user))?;
+        values::enrollment(py, &enrollment)
+    }
+
+    fn confirm_enrollment<'py>(
+        &self,
+        py: Python<'py>,
+        user: &Bound<'py, PyAny>,
+        code: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (user, code) = (inputs::id("user", user)?, inputs::text("code", code)?);
+        let codes = detached(py, self.core()?, |c| c.confirm_enrollment(&user, &code))?;
+        values::recovery_codes(py, &codes)
+    }
+
+    fn regenerate_recovery_codes<'py>(
+        &self,
+        py: Python<'py>,
+        user: &Bound<'py, PyAny>,
+        proof: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (user, proof) = (inputs::id("user", user)?, inputs::text("proof", proof)?);
+        let codes = detached(py, self.core()?, |c| c.regenerate_recovery_codes(&user, &proof))?;
+        values::recovery_codes(py, &codes)
+    }
+
+    fn verify<'py>(
+        &self,
+        py: Python<'py>,
+        user: &Bound<'py, PyAny>,
+        code: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (user, code) = (inputs::id("user", user)?, inputs::text("code", code)?);
+        let verification = detached(py, self.core()?, |c| c.verify(&user, &code))?;
+        values::verification(py, &verification)
+    }
+
+    fn mfa_status<'py>(&self, py: Python<'py>, user: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let user = inputs::id("user", user)?;
+        let status = detached(py, self.core()?, |c| c.mfa_status(&user))?;
+        values::status(py, &status)
+    }
+
+    // ---- reset ----
+
+    #[pyo3(signature = (actor, target, *, window = None, reason = None, dry_run = DryRun(false), proof = None, actor_proof = None))]
+    #[pyo3(
+        text_signature = "($self, actor, target, *, window=None, reason=None, dry_run=False, proof=None, actor_proof=None)"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    fn reset_mfa<'py>(
+        &self,
+        py: Python<'py>,
+        actor: &Bound<'py, PyAny>,
+        target: &Bound<'py, PyAny>,
+        window: Option<&Bound<'py, PyAny>>,
+        reason: Option<&Bound<'py, PyAny>>,
+        dry_run: DryRun,
+        proof: Option<&Bound<'py, PyAny>>,
+        actor_proof: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (actor, target) = (inputs::id("actor", actor)?, inputs::id("target", target)?);
+        let options = reset_options(window, reason, dry_run, proof, actor_proof)?;
+        let receipt = detached(py, self.core()?, |c| c.reset_mfa(&actor, &target, &options))?;
+        values::receipt(py, &receipt)
+    }
+
+    #[pyo3(signature = (actor, targets, *, window = None, reason = None, dry_run = DryRun(false), proof = None, actor_proof = None))]
+    #[pyo3(
+        text_signature = "($self, actor, targets, *, window=None, reason=None, dry_run=False, proof=None, actor_proof=None)"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    fn reset_mfa_many<'py>(
+        &self,
+        py: Python<'py>,
+        actor: &Bound<'py, PyAny>,
+        targets: &Bound<'py, PyAny>,
+        window: Option<&Bound<'py, PyAny>>,
+        reason: Option<&Bound<'py, PyAny>>,
+        dry_run: DryRun,
+        proof: Option<&Bound<'py, PyAny>>,
+        actor_proof: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let (actor, targets) = (inputs::id("actor", actor)?, inputs::ids("targets", targets)?);
+        let options = reset_options(window, reason, dry_run, proof, actor_proof)?;
+        let outcomes = detached(py, self.core()?, |c| c.reset_mfa_many(&actor, &targets, &options))?;
+        let list = PyList::empty(py);
+        for (target, result) in targets.iter().zip(&outcomes) {
+            list.append(values::outcome(py, target, result)?)?;
+        }
+        Ok(list)
+    }
+
+    // ---- audit ----
+
+    #[pyo3(signature = (*, after_seq = None, limit = None, actor = None, target = None, action = None))]
+    fn audit_events<'py>(
+        &self,
+        py: Python<'py>,
+        after_seq: Option<&Bound<'py, PyAny>>,
+        limit: Option<&Bound<'py, PyAny>>,
+        actor: Option<&Bound<'py, PyAny>>,
+        target: Option<&Bound<'py, PyAny>>,
+        action: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let query = AuditQuery {
+            after_seq: after_seq
+                .filter(|a| !a.is_none())
+                .map(|a| inputs::count("after_seq", a, u64::MAX))
+                .transpose()?
+                .unwrap_or(0),
+            limit: limit
+                .filter(|l| !l.is_none())
+                .map(|l| inputs::count("limit", l, u32::MAX.into()))
+                .transpose()?
+                .map(|n| n as u32),
+            actor: inputs::opt_id("actor", actor)?,
+            target: inputs::opt_id("target", target)?,
+            action: inputs::opt_text("action", action)?,
+        };
+        let events = detached(py, self.core()?, |c| c.audit_events(&query))?;
+        values::list(py, &events, values::event)
+    }
+
+    fn audit_checkpoint<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let checkpoint = detached(py, self.core()?, |c| c.audit_checkpoint())?;
+        values::checkpoint(py, &checkpoint)
+    }
+
+    #[pyo3(signature = (checkpoint = None))]
+    fn verify_audit<'py>(
+        &self,
+        py: Python<'py>,
+        checkpoint: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let checkpoint = inputs::checkpoint(checkpoint)?;
+        let report = detached(py, self.core()?, |c| c.verify_audit(checkpoint.as_ref()))?;
+        values::report(py, &report)
+    }
+}
+
+/// The options of `reset_mfa` and `reset_mfa_many`; `None` means not given.
+fn reset_options(
+    window: Option<&Bound<'_, PyAny>>,
+    reason: Option<&Bound<'_, PyAny>>,
+    dry_run: DryRun,
+    proof: Option<&Bound<'_, PyAny>>,
+    actor_proof: Option<&Bound<'_, PyAny>>,
+) -> PyResult<ResetOptions> {
+    Ok(ResetOptions {
+        window: inputs::opt_seconds("window", window)?,
+        reason: inputs::opt_text("reason", reason)?,
+        dry_run: dry_run.0,
+        proof: inputs::opt_text("proof", proof)?,
+        actor_proof: inputs::opt_text("actor_proof", actor_proof)?,
+    })
+}

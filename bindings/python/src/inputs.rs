@@ -1,0 +1,213 @@
+//! Python arguments into the core's types. Every argument is taken as a plain Python object and
+//! converted here, so that a value of the wrong type (`None`, `bytes` for `str`, a float, a
+//! huge int, a naive `datetime`) is `InvalidInput` like any other bad input, never a bare
+//! `TypeError` or `OverflowError`. Checks of content (UUID syntax, lengths, ranges, NUL bytes)
+//! stay in the core.
+
+use std::path::PathBuf;
+
+use mfa_core::{Checkpoint, Policy, Role, UnixTime};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{
+    PyBool, PyByteArray, PyBytes, PyDateTime, PyDelta, PyDeltaAccess, PyInt, PyString, PyType,
+};
+use zeroize::Zeroizing;
+
+use crate::errors::invalid;
+
+static UUID: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static POLICY: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static CHECKPOINT: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+/// Earliest and latest clock a handle accepts: 1970 (TOTP counts steps from the epoch) to the
+/// start of 9999, so that every time the core derives (a deadline up to a year on) is still a
+/// Python `datetime`.
+const MIN_TIME: UnixTime = 0;
+const MAX_TIME: UnixTime = 253_370_764_800;
+
+fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type().name().map_or_else(|_| "?".to_string(), |n| n.to_string())
+}
+
+/// A `str` (or a `str` subclass such as the package's enums).
+pub(crate) fn text(what: &str, obj: &Bound<'_, PyAny>) -> PyResult<String> {
+    if !obj.is_instance_of::<PyString>() {
+        return Err(invalid(format!("{what} must be a str, got {}", type_name(obj))));
+    }
+    obj.extract::<String>().map_err(|_| invalid(format!("{what} is not valid Unicode (lone surrogate)")))
+}
+
+/// An optional `str`: `None` means not given.
+pub(crate) fn opt_text(what: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<String>> {
+    obj.filter(|o| !o.is_none()).map(|o| text(what, o)).transpose()
+}
+
+/// An id: a `str` (the core checks that it is a UUID) or a `uuid.UUID`.
+pub(crate) fn id(what: &str, obj: &Bound<'_, PyAny>) -> PyResult<String> {
+    let uuid = UUID.import(obj.py(), "uuid", "UUID")?;
+    if obj.is_instance(uuid)? {
+        return Ok(obj.str()?.to_string());
+    }
+    if !obj.is_instance_of::<PyString>() {
+        return Err(invalid(format!("{what} must be a str or uuid.UUID, got {}", type_name(obj))));
+    }
+    text(what, obj)
+}
+
+/// An optional id: `None` means not given.
+pub(crate) fn opt_id(what: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<String>> {
+    obj.filter(|o| !o.is_none()).map(|o| id(what, o)).transpose()
+}
+
+/// Any iterable of ids (a list, a tuple, a generator).
+pub(crate) fn ids(what: &str, obj: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
+    if obj.is_instance_of::<PyString>() || obj.is_instance_of::<PyBytes>() {
+        return Err(invalid(format!("{what} must be an iterable of ids, not a single {}", type_name(obj))));
+    }
+    let items = obj.try_iter().map_err(|_| invalid(format!("{what} must be an iterable of ids")))?;
+    items.map(|item| id(&format!("each of {what}"), &item?)).collect()
+}
+
+/// A `bool`, strictly: `1` or `"yes"` is refused rather than guessed at.
+pub(crate) fn flag(what: &str, obj: &Bound<'_, PyAny>) -> PyResult<bool> {
+    match obj.cast::<PyBool>() {
+        Ok(b) => Ok(b.is_true()),
+        Err(_) => Err(invalid(format!("{what} must be a bool, got {}", type_name(obj)))),
+    }
+}
+
+/// A whole number (not a `bool`) from 0 to `max`.
+pub(crate) fn count(what: &str, obj: &Bound<'_, PyAny>, max: u64) -> PyResult<u64> {
+    if !obj.is_instance_of::<PyInt>() || obj.is_instance_of::<PyBool>() {
+        return Err(invalid(format!("{what} must be an int, got {}", type_name(obj))));
+    }
+    obj.extract::<u64>()
+        .ok()
+        .filter(|n| *n <= max)
+        .ok_or_else(|| invalid(format!("{what} must be between 0 and {max}, got {obj}")))
+}
+
+/// [`count`] for a `u32` field.
+fn count32(what: &str, obj: &Bound<'_, PyAny>) -> PyResult<u32> {
+    count(what, obj, u32::MAX.into()).map(|n| n as u32)
+}
+
+/// `dry_run`, converted by [`flag`] (so `1` is `InvalidInput`); a type rather than an
+/// `Option` so that its default is `False`, as the stubs say.
+pub(crate) struct DryRun(pub bool);
+
+impl<'a, 'py> FromPyObject<'a, 'py> for DryRun {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        flag("dry_run", &obj.to_owned()).map(DryRun)
+    }
+}
+
+/// A duration: whole seconds as an `int`, or a `datetime.timedelta` of whole seconds. The core
+/// checks the range (for a window, 1 s to 365 days).
+pub(crate) fn seconds(what: &str, obj: &Bound<'_, PyAny>) -> PyResult<u64> {
+    if let Ok(delta) = obj.cast::<PyDelta>() {
+        if delta.get_microseconds() != 0 {
+            return Err(invalid(format!("{what} must be whole seconds, got {obj}")));
+        }
+        let total = i64::from(delta.get_days()) * 86_400 + i64::from(delta.get_seconds());
+        return u64::try_from(total).map_err(|_| invalid(format!("{what} must not be negative, got {obj}")));
+    }
+    if !obj.is_instance_of::<PyInt>() || obj.is_instance_of::<PyBool>() {
+        return Err(invalid(format!(
+            "{what} must be an int of seconds or a timedelta, got {}",
+            type_name(obj)
+        )));
+    }
+    obj.extract::<u64>()
+        .map_err(|_| invalid(format!("{what} must be between 0 and {} seconds, got {obj}", u64::MAX)))
+}
+
+/// An optional duration: `None` means not given.
+pub(crate) fn opt_seconds(what: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<u64>> {
+    obj.filter(|o| !o.is_none()).map(|o| seconds(what, o)).transpose()
+}
+
+/// A point in time: an aware `datetime` (any zone), or Unix seconds as an `int`. A naive
+/// `datetime` is refused: guessing its zone would move the clock by hours.
+pub(crate) fn time(what: &str, obj: &Bound<'_, PyAny>) -> PyResult<UnixTime> {
+    let t = if obj.is_instance_of::<PyDateTime>() {
+        if obj.call_method0("utcoffset")?.is_none() {
+            return Err(invalid(format!("{what} must be an aware datetime (with tzinfo), got a naive one")));
+        }
+        let seconds: f64 = obj.call_method0("timestamp")?.extract()?;
+        seconds.floor() as UnixTime
+    } else if obj.is_instance_of::<PyInt>() && !obj.is_instance_of::<PyBool>() {
+        obj.extract::<UnixTime>().unwrap_or(UnixTime::MAX)
+    } else {
+        return Err(invalid(format!(
+            "{what} must be an aware datetime or Unix seconds, got {}",
+            type_name(obj)
+        )));
+    };
+    if !(MIN_TIME..=MAX_TIME).contains(&t) {
+        return Err(invalid(format!("{what} must be between 1970-01-01 and 9998-12-31 UTC")));
+    }
+    Ok(t)
+}
+
+/// The 32-byte master key as `bytes` or `bytearray`; the core checks its length. Our copy is
+/// wiped when dropped (the caller's Python object is theirs to manage).
+pub(crate) fn key(obj: &Bound<'_, PyAny>) -> PyResult<Zeroizing<Vec<u8>>> {
+    if let Ok(bytes) = obj.cast::<PyBytes>() {
+        return Ok(Zeroizing::new(bytes.as_bytes().to_vec()));
+    }
+    if let Ok(array) = obj.cast::<PyByteArray>() {
+        return Ok(Zeroizing::new(array.to_vec()));
+    }
+    Err(invalid(format!("key must be 32 bytes (bytes or bytearray), got {}", type_name(obj))))
+}
+
+/// A file path: `str` or `os.PathLike` giving a `str` (a `bytes` path is refused: the core
+/// takes text).
+pub(crate) fn path(obj: &Bound<'_, PyAny>) -> PyResult<PathBuf> {
+    let fspath = obj.py().import("os")?.getattr("fspath")?;
+    let path = fspath
+        .call1((obj,))
+        .map_err(|_| invalid(format!("path must be a str or os.PathLike, got {}", type_name(obj))))?;
+    Ok(PathBuf::from(text("path", &path)?))
+}
+
+/// A role: `"owner"`, `"admin"`, `"member"` or a `Role` (a `str` enum); the core parses it.
+pub(crate) fn role(obj: &Bound<'_, PyAny>) -> PyResult<Role> {
+    text("role", obj)?.parse::<Role>().map_err(crate::errors::raise)
+}
+
+/// A `Policy`, or `None` for the contract's defaults.
+pub(crate) fn policy(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Policy> {
+    let Some(obj) = obj.filter(|o| !o.is_none()) else { return Ok(Policy::default()) };
+    let class = POLICY.import(obj.py(), "mfa_core._types", "Policy")?;
+    if !obj.is_instance(class)? {
+        return Err(invalid(format!("policy must be a mfa_core.Policy, got {}", type_name(obj))));
+    }
+    Ok(Policy {
+        mfa_required: flag("policy.mfa_required", &obj.getattr("mfa_required")?)?,
+        enrollment_window: seconds("policy.enrollment_window", &obj.getattr("enrollment_window")?)?,
+        reset_limit_per_hour: count32("policy.reset_limit_per_hour", &obj.getattr("reset_limit_per_hour")?)?,
+        max_failed_verifications: count32(
+            "policy.max_failed_verifications",
+            &obj.getattr("max_failed_verifications")?,
+        )?,
+        require_step_up: flag("policy.require_step_up", &obj.getattr("require_step_up")?)?,
+    })
+}
+
+/// An optional `Checkpoint` (from `audit_checkpoint`); the core checks its MAC's shape.
+pub(crate) fn checkpoint(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Checkpoint>> {
+    let Some(obj) = obj.filter(|o| !o.is_none()) else { return Ok(None) };
+    let class = CHECKPOINT.import(obj.py(), "mfa_core._types", "Checkpoint")?;
+    if !obj.is_instance(class)? {
+        return Err(invalid(format!("checkpoint must be a mfa_core.Checkpoint, got {}", type_name(obj))));
+    }
+    Ok(Some(Checkpoint {
+        seq: count("checkpoint.seq", &obj.getattr("seq")?, u64::MAX)?,
+        mac: text("checkpoint.mac", &obj.getattr("mac")?)?,
+    }))
+}

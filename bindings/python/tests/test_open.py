@@ -1,0 +1,129 @@
+"""Core.open, the clock, the context manager and close (contract section 8)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+
+import mfa_core
+from conftest import KEY, T0
+
+UTC = dt.timezone.utc
+
+
+def test_open_a_file_and_reopen_it_with_the_same_key(tmp_path: Path) -> None:
+    path = tmp_path / "mfa.db"
+    with mfa_core.Core.open(path, KEY) as core:
+        org = core.create_org("Acme")
+    with mfa_core.Core.open(str(path), bytearray(KEY)) as core:
+        assert core.get_org(org.id) == org
+
+
+def test_another_key_is_refused_before_anything_changes(tmp_path: Path) -> None:
+    path = tmp_path / "mfa.db"
+    with mfa_core.Core.open(path, KEY) as core:
+        core.create_org("Acme")
+    before = path.read_bytes()
+    with pytest.raises(mfa_core.InvalidInput, match="key"):
+        mfa_core.Core.open(path, bytes(32))
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("key", [b"", bytes(31), bytes(33), bytes(64)])
+def test_keys_must_be_32_bytes(key: bytes) -> None:
+    with pytest.raises(mfa_core.InvalidInput, match="32 bytes"):
+        mfa_core.Core.open(":memory:", key)
+
+
+@pytest.mark.parametrize("key", [None, "k" * 32, list(range(32)), 7, memoryview(KEY)])
+def test_keys_must_be_bytes(key: object) -> None:
+    with pytest.raises(mfa_core.InvalidInput, match="key must be 32 bytes"):
+        mfa_core.Core.open(":memory:", key)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("path", [None, b"/tmp/x.db", 3, "", "a\0b"])
+def test_bad_paths_are_invalid_input(path: object) -> None:
+    with pytest.raises(mfa_core.InvalidInput):
+        mfa_core.Core.open(path, KEY)  # type: ignore[arg-type]
+
+
+def test_a_file_that_is_not_sqlite_is_a_storage_error_and_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_bytes(b"not a database, just some text " * 200)
+    before = path.read_bytes()
+    with pytest.raises(mfa_core.Storage) as caught:
+        mfa_core.Core.open(path, KEY)
+    assert caught.value.code == "storage" and caught.value.http_status == 503
+    assert path.read_bytes() == before
+
+
+def test_the_manual_clock_accepts_ints_and_aware_datetimes() -> None:
+    start = dt.datetime.fromtimestamp(T0, UTC)
+    with mfa_core.Core.open(":memory:", KEY, manual_clock=start) as core:
+        assert core.now() == start and core.now().tzinfo is not None
+        core.set_time(T0 + 60)
+        assert core.now() == start + dt.timedelta(seconds=60)
+        plus_two = dt.timezone(dt.timedelta(hours=2))
+        core.set_time(dt.datetime(2030, 1, 1, 2, 0, tzinfo=plus_two))
+        assert core.now() == dt.datetime(2030, 1, 1, tzinfo=UTC)
+        assert core.now().utcoffset() == dt.timedelta(0)
+
+
+@pytest.mark.parametrize(
+    "time",
+    [dt.datetime(2030, 1, 1), -1, 10**12, 10**40, 1.5, "1700000000", None, True],
+    ids=["naive", "before-1970", "year-33658", "huge", "float", "str", "none", "bool"],
+)
+def test_bad_times_are_invalid_input(core: mfa_core.Core, time: object) -> None:
+    with pytest.raises(mfa_core.InvalidInput):
+        core.set_time(time)  # type: ignore[arg-type]
+    assert int(core.now().timestamp()) == T0
+
+
+def test_set_time_needs_a_manual_clock() -> None:
+    with mfa_core.Core.open(":memory:", KEY) as core:
+        with pytest.raises(mfa_core.InvalidInput, match="manual clock"):
+            core.set_time(T0)
+        assert abs(core.now() - dt.datetime.now(UTC)) < dt.timedelta(minutes=1)
+
+
+def test_issuer_names_the_otpauth_uri(org: mfa_core.Org) -> None:
+    with mfa_core.Core.open(":memory:", KEY, issuer="Example SSO") as core:
+        org = core.create_org("Acme")
+        user = core.create_user(org.id, "ann@acme.test", "owner")
+        assert core.begin_enrollment(user.id).uri.startswith("otpauth://totp/Example%20SSO:ann%40acme.test?")
+    with pytest.raises(mfa_core.InvalidInput, match="issuer"):
+        mfa_core.Core.open(":memory:", KEY, issuer="a:b")
+    with pytest.raises(mfa_core.InvalidInput, match="issuer"):
+        mfa_core.Core.open(":memory:", KEY, issuer=b"x")  # type: ignore[arg-type]
+
+
+def test_close_and_the_context_manager() -> None:
+    core = mfa_core.Core.open(":memory:", KEY)
+    assert not core.closed and repr(core) == "<mfa_core.Core open>"
+    with core as entered:
+        assert entered is core
+    assert core.closed and repr(core) == "<mfa_core.Core closed>"
+    core.close()  # twice is fine
+    with pytest.raises(mfa_core.InvalidInput, match="closed"):
+        core.list_orgs()
+
+
+def test_the_context_manager_closes_on_error_and_lets_it_through() -> None:
+    with pytest.raises(KeyError):
+        with mfa_core.Core.open(":memory:", KEY) as core:
+            raise KeyError("boom")
+    assert core.closed
+
+
+def test_pathlike_objects_are_accepted(tmp_path: Path) -> None:
+    class Where(os.PathLike[str]):
+        def __fspath__(self) -> str:
+            return str(tmp_path / "custom.db")
+
+    with mfa_core.Core.open(Where(), KEY) as core:
+        core.create_org("Acme")
+    assert (tmp_path / "custom.db").exists()
