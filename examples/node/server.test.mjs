@@ -1,0 +1,233 @@
+// The example host on an ephemeral loopback port: every endpoint and every status code its
+// seed documents, plus the host's own 401/404/405 and the Retry-After of 429.
+
+import assert from 'node:assert/strict'
+import { once } from 'node:events'
+import { createServer } from 'node:http'
+import { createRequire } from 'node:module'
+import { after, before, describe, test } from 'node:test'
+
+import { createApp, listen, seedDemo } from './server.mjs'
+import { totp, wrongTotp } from '../../bindings/node/tests/support/totp.mjs'
+
+const { Core } = createRequire(import.meta.url)('../../bindings/node')
+
+const T0 = 1_700_000_010
+const KEY = Buffer.alloc(32, 9)
+const UNKNOWN_ID = '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b'
+
+let core
+let server
+let base
+const tok = {}
+const id = {}
+const secrets = {}
+
+const nowOf = () => Math.floor(core.now().getTime() / 1000)
+
+async function enroll(name) {
+  const { secret } = await core.beginEnrollment(id[name])
+  await core.confirmEnrollment(id[name], totp(secret, nowOf()))
+  secrets[name] = secret
+}
+
+before(async () => {
+  core = await Core.open(':memory:', KEY, { manualClock: new Date(T0 * 1000) })
+  const acme = await core.createOrg('Acme', { resetLimitPerHour: 100 })
+  const tight = await core.createOrg('Tight', { resetLimitPerHour: 1 })
+  const other = await core.createOrg('Other')
+  const people = [
+    ['olga', acme, 'owner'], ['ann', acme, 'admin'], ['bob', acme, 'member'], ['cy', acme, 'member'],
+    ['dee', acme, 'member'], ['tom', tight, 'owner'], ['tim', tight, 'member'], ['tia', tight, 'member'],
+    ['zed', other, 'member'],
+  ]
+  const tokens = new Map()
+  for (const [name, org, role] of people) {
+    id[name] = (await core.createUser(org.id, `${name}@test.example`, role)).id
+    tok[name] = `token-${name}`
+    tokens.set(tok[name], id[name])
+  }
+  for (const name of ['bob', 'cy', 'tim', 'tia', 'zed']) await enroll(name)
+  server = await listen(core, tokens)
+  base = `http://127.0.0.1:${server.address().port}`
+})
+
+after(() => server.close())
+
+/** A request as the seeds' clients send it; resolves to { status, headers, body }. */
+async function call(method, path, { token, body, headers = {} } = {}) {
+  const init = { method, headers: { accept: 'application/json', ...headers } }
+  if (token !== undefined) init.headers.authorization = `Bearer ${token}`
+  if (body !== undefined) {
+    init.headers['content-type'] = 'application/json'
+    init.body = typeof body === 'string' ? body : JSON.stringify(body)
+  }
+  const res = await fetch(base + path, init)
+  const text = await res.text()
+  return { status: res.status, headers: res.headers, body: text === '' ? undefined : JSON.parse(text) }
+}
+
+/** An error response: problem+json whose `code`, `status` and `instance` agree. */
+function assertProblem(res, status, code, path) {
+  assert.equal(res.status, status, JSON.stringify(res.body))
+  assert.equal(res.headers.get('content-type'), 'application/problem+json')
+  assert.equal(res.body.status, status)
+  assert.equal(res.body.code, code)
+  assert.equal(res.body.type, `urn:mfa-core:error:${code}`)
+  assert.equal(typeof res.body.title, 'string')
+  assert.equal(typeof res.body.detail, 'string')
+  if (path !== undefined) assert.equal(res.body.instance, path)
+}
+
+describe('seed 000: PUT /api/v1/ManagedAccount/ResetMFA/{id}', () => {
+  const path = (who) => `/api/v1/ManagedAccount/ResetMFA/${who}`
+
+  test('200 with no body, and the reset happened', async () => {
+    const res = await call('PUT', path(id.bob), { token: tok.ann })
+    assert.equal(res.status, 200)
+    assert.equal(res.body, undefined)
+    const status = await core.mfaStatus(id.bob)
+    assert.equal(status.state, 'enrollment_required')
+    assert.equal(status.credentialEpoch, 1)
+  })
+
+  test('400: MFA not enabled, or a malformed id', async () => {
+    assertProblem(await call('PUT', path(id.dee), { token: tok.ann }), 400, 'mfa_not_enabled', path(id.dee))
+    assertProblem(await call('PUT', path('nope'), { token: tok.ann }), 400, 'invalid_input')
+  })
+
+  test('401: no token, or an unknown one', async () => {
+    const missing = await call('PUT', path(id.bob))
+    assertProblem(missing, 401, 'unauthenticated')
+    assert.equal(missing.headers.get('www-authenticate'), 'Bearer')
+    assertProblem(await call('PUT', path(id.bob), { token: 'forged' }), 401, 'unauthenticated')
+  })
+
+  test('403: not an administrator; 404: no such user in the org', async () => {
+    assertProblem(await call('PUT', path(id.cy), { token: tok.bob }), 403, 'forbidden')
+    assertProblem(await call('PUT', path(id.zed), { token: tok.ann }), 404, 'not_found')
+    assertProblem(await call('PUT', path(UNKNOWN_ID), { token: tok.ann }), 404, 'not_found')
+  })
+})
+
+describe('seed 002: POST /mfa/reset', () => {
+  test('an OWNER or ADMINISTRATOR resets another user by resetUserId: 200', async () => {
+    const res = await call('POST', '/mfa/reset', { token: tok.olga, body: { resetUserId: id.cy } })
+    assert.equal(res.status, 200)
+    assert.deepEqual(res.body, { success: true, message: 'MFA reset successfully' })
+    assert.equal((await core.mfaStatus(id.cy)).state, 'enrollment_required')
+  })
+
+  test('a self-reset (no resetUserId) needs the user\'s own code: 403 without or wrong, 200 with', async () => {
+    await enroll('cy')
+    assertProblem(await call('POST', '/mfa/reset', { token: tok.cy }), 403, 'forbidden', '/mfa/reset')
+    assertProblem(await call('POST', '/mfa/reset', { token: tok.cy, body: { code: wrongTotp(secrets.cy, nowOf()) } }), 403, 'forbidden')
+    core.setTime(new Date((nowOf() + 30) * 1000))
+    const res = await call('POST', '/mfa/reset', { token: tok.cy, body: { code: totp(secrets.cy, nowOf()) } })
+    assert.equal(res.status, 200)
+    assert.equal((await core.getUser(id.cy)).credentialEpoch, 2)
+  })
+
+  test('403: a member resetting someone else; 404: a user of another org', async () => {
+    assertProblem(await call('POST', '/mfa/reset', { token: tok.bob, body: { resetUserId: id.ann } }), 403, 'forbidden')
+    assertProblem(await call('POST', '/mfa/reset', { token: tok.ann, body: { resetUserId: id.zed } }), 404, 'not_found')
+  })
+
+  test('400 for a body that is not JSON or has the wrong types; 401 without a token', async () => {
+    assertProblem(await call('POST', '/mfa/reset', { token: tok.ann, body: '{"resetUserId": ' }), 400, 'invalid_input')
+    assertProblem(await call('POST', '/mfa/reset', { token: tok.ann, body: '[1]' }), 400, 'invalid_input')
+    assertProblem(await call('POST', '/mfa/reset', { token: tok.ann, body: { resetUserId: 7 } }), 400, 'invalid_input')
+    assertProblem(await call('POST', '/mfa/reset', { body: { resetUserId: id.bob } }), 401, 'unauthenticated')
+  })
+})
+
+describe('seed 003: POST /api/systemusers/{id}/resetmfa', () => {
+  const path = (who) => `/api/systemusers/${who}/resetmfa`
+
+  test('exclusionUntil is the enrollment period: the deadline is that instant', async () => {
+    const until = new Date((nowOf() + 2 * 86400) * 1000).toISOString()
+    const res = await call('POST', path(id.bob), { token: tok.ann, body: { exclusion: true, exclusionUntil: until } })
+    assert.equal(res.status, 200)
+    assert.deepEqual(res.body, { id: id.bob, exclusion: true, exclusionUntil: until })
+    assert.equal((await core.mfaStatus(id.bob)).deadline.toISOString(), until)
+  })
+
+  test('no exclusion: the org\'s default window; JumpCloud\'s x-api-key authenticates too', async () => {
+    const res = await call('POST', path(id.bob), { headers: { 'x-api-key': tok.ann } })
+    assert.equal(res.status, 200)
+    assert.equal(Date.parse(res.body.exclusionUntil), (nowOf() + 7 * 86400) * 1000)
+  })
+
+  test('400: a period in the past, not a date, or missing', async () => {
+    const past = new Date((nowOf() - 60) * 1000).toISOString()
+    assertProblem(await call('POST', path(id.bob), { token: tok.ann, body: { exclusion: true, exclusionUntil: past } }), 400, 'invalid_input')
+    assertProblem(await call('POST', path(id.bob), { token: tok.ann, body: { exclusion: true, exclusionUntil: 'soon' } }), 400, 'invalid_input')
+    assertProblem(await call('POST', path(id.bob), { token: tok.ann, body: { exclusion: true } }), 400, 'invalid_input')
+    assertProblem(await call('POST', path(id.bob), { token: tok.ann, body: { exclusion: 'yes' } }), 400, 'invalid_input')
+  })
+
+  test('401, 403, 404', async () => {
+    assertProblem(await call('POST', path(id.bob)), 401, 'unauthenticated')
+    assertProblem(await call('POST', path(id.olga), { token: tok.ann }), 403, 'forbidden')
+    assertProblem(await call('POST', path(UNKNOWN_ID), { token: tok.ann }), 404, 'not_found')
+  })
+})
+
+describe('seed 004: POST /api/v1/users/{id}/reset-mfa', () => {
+  const path = (who) => `/api/v1/users/${who}/reset-mfa`
+
+  test('200 {"message": "MFA reset successfully"}', async () => {
+    const res = await call('POST', path(id.tim), { token: tok.tom })
+    assert.equal(res.status, 200)
+    assert.deepEqual(res.body, { message: 'MFA reset successfully' })
+  })
+
+  test('429 with Retry-After once the actor\'s hourly limit is spent', async () => {
+    core.setTime(new Date((nowOf() + 600) * 1000))
+    const res = await call('POST', path(id.tia), { token: tok.tom })
+    assertProblem(res, 429, 'rate_limited', path(id.tia))
+    assert.equal(res.headers.get('retry-after'), '3000')
+    assert.equal(res.body.retry_after, 3000)
+  })
+
+  test('400 MFA not enabled, 401, 403 not an org admin, 404 not in this organization', async () => {
+    assertProblem(await call('POST', path(id.dee), { token: tok.ann }), 400, 'mfa_not_enabled')
+    assertProblem(await call('POST', path(id.tia), { token: 'expired' }), 401, 'unauthenticated')
+    assertProblem(await call('POST', path(id.tom), { token: tok.tim }), 403, 'forbidden')
+    assertProblem(await call('POST', path(id.zed), { token: tok.tom }), 404, 'not_found')
+  })
+})
+
+describe('the host itself', () => {
+  test('404 for an unknown path, 405 for a known path with another method', async () => {
+    assertProblem(await call('GET', '/nowhere', { token: tok.ann }), 404, 'not_found')
+    const wrong = await call('GET', '/mfa/reset', { token: tok.ann })
+    assert.equal(wrong.status, 405)
+    assert.equal(wrong.headers.get('content-type'), 'application/problem+json')
+  })
+
+  test('500 (seeds 002 and 004) when something other than the core fails, without its message', async () => {
+    const broken = { resetMfa: async () => { throw new TypeError('secret internals') }, now: () => new Date() }
+    const host = createServer(createApp(broken, new Map([['t', UNKNOWN_ID]])))
+    host.listen(0, '127.0.0.1')
+    await once(host, 'listening')
+    try {
+      for (const [method, path] of [['POST', '/mfa/reset'], ['POST', `/api/v1/users/${UNKNOWN_ID}/reset-mfa`]]) {
+        const res = await fetch(`http://127.0.0.1:${host.address().port}${path}`, { method, headers: { authorization: 'Bearer t' } })
+        const body = await res.json()
+        assert.equal(res.status, 500)
+        assert.equal(body.code, 'internal')
+        assert.doesNotMatch(JSON.stringify(body), /secret internals/)
+      }
+    } finally {
+      host.close()
+    }
+  })
+
+  test('the demo seeding: four users, one token each', async () => {
+    const demo = await seedDemo(await Core.open(':memory:', KEY))
+    assert.equal(demo.users.length, 4)
+    assert.deepEqual([...demo.tokens.values()].sort(), demo.users.map((u) => u.id).sort())
+    for (const token of demo.tokens.keys()) assert.match(token, /^[0-9a-f]{32}$/)
+  })
+})
