@@ -1,0 +1,35 @@
+"""The Python examples in the docs run: the README section's blocks and the package's
+docstring, so that they cannot rot."""
+
+from __future__ import annotations
+
+import doctest
+import re
+from pathlib import Path
+
+import pytest
+
+import mfa_core
+
+SECTION = Path(__file__).resolve().parents[3] / "docs" / "sections" / "python.md"
+BLOCKS = re.findall(r"```python\n(.*?)```", SECTION.read_text(encoding="utf-8"), flags=re.S)
+
+
+def test_the_section_has_python_examples() -> None:
+    assert BLOCKS
+
+
+@pytest.mark.parametrize("block", BLOCKS, ids=[f"block{i}" for i in range(len(BLOCKS))])
+def test_readme_block_runs(
+    block: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    exec(compile(block, str(SECTION), "exec"), {"__name__": "readme"})
+    out = capsys.readouterr().out
+    assert "forbidden 403 urn:mfa-core:error:forbidden" in out
+    assert "<redacted>" in out
+
+
+def test_the_package_docstring_runs() -> None:
+    failures, tried = doctest.testmod(mfa_core)
+    assert tried > 0 and failures == 0

@@ -1,0 +1,147 @@
+"""The examples in examples/python run as a user would run them, and do what they say."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import mfa_core
+from authenticator import totp
+from conftest import KEY
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "python"
+
+
+def run(script: str, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(EXAMPLES / script), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+
+
+def test_quickstart() -> None:
+    done = run("quickstart.py")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "Enrollment(secret=<redacted>, uri=<redacted>)" in out
+    assert "RecoveryCodes(<10 redacted>)" in out
+    assert "reset: enrolled -> enrollment_required" in out
+    assert "refused (forbidden, HTTP 403)" in out
+    assert "audit chain ok=True" in out
+
+
+class Store:
+    """A file store with an owner and users for the bulk script, opened on the real clock
+    (the script's own handle uses the real clock too)."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.path = tmp_path / "mfa.db"
+        self.key_file = tmp_path / "mfa.key"
+        self.key_file.write_text(KEY.hex())
+        with mfa_core.Core.open(self.path, KEY) as core:
+            self.org = core.create_org("Acme", mfa_core.Policy(reset_limit_per_hour=100))
+            self.owner = core.create_user(self.org.id, "olga@acme.test", "owner")
+            self.users = [core.create_user(self.org.id, f"u{i}@acme.test", "member") for i in range(4)]
+            for user in self.users[:3]:  # u3 never enrolls
+                secret = core.begin_enrollment(user.id).secret
+                core.confirm_enrollment(user.id, totp(secret, int(time.time())))
+            self.seq = core.audit_checkpoint().seq
+
+    def csv(self, text: str) -> str:
+        path = self.path.with_name("users.csv")
+        path.write_text(text)
+        return str(path)
+
+    def args(self, csv: str, *extra: str) -> list[str]:
+        return [csv, "--db", str(self.path), "--key-file", str(self.key_file), "--actor", self.owner.id, *extra]
+
+    def epochs(self) -> list[int]:
+        with mfa_core.Core.open(self.path, KEY) as core:
+            return [core.get_user(u.id).credential_epoch for u in self.users]
+
+    def events_since(self) -> list[mfa_core.AuditEvent]:
+        with mfa_core.Core.open(self.path, KEY) as core:
+            assert core.verify_audit().ok
+            return core.audit_events(after_seq=self.seq)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return Store(tmp_path)
+
+
+def test_bulk_reset_by_email_and_id(store: Store) -> None:
+    csv = store.csv(f"email\nu0@acme.test\n\n# a comment\n{store.users[1].id.upper()}\nU2@ACME.TEST\n")
+    done = run("bulk_reset.py", *store.args(csv, "--reason", "ticket 4711", "--window", "72h"))
+    assert done.returncode == 0, done.stderr
+    table = dict(line.rsplit(None, 1) for line in done.stdout.splitlines()[2:] if line.strip())
+    assert table == {"reset": "3", "total": "3"}
+    assert "100%" in done.stderr  # the progress bar ran to the end
+    assert store.epochs() == [1, 1, 1, 0]
+    events = store.events_since()
+    assert [(e.action, e.outcome, e.reason) for e in events] == [("mfa.reset", "success", "ticket 4711")] * 3
+    assert all(e.detail["window"] == 72 * 3600 for e in events)
+
+
+def test_bulk_reset_dry_run_reports_failures_and_changes_nothing(store: Store) -> None:
+    csv = store.csv(
+        "\n".join(["id", store.users[0].id, "u3@acme.test", "nobody@acme.test", "not-an-id", store.users[2].id])
+    )
+    done = run("bulk_reset.py", *store.args(csv, "--dry-run"))
+    assert done.returncode == 1, done.stderr
+    table, _, failed = done.stdout.partition("\n\nfailed lines:\n")
+    counts = dict(line.rsplit(None, 1) for line in table.splitlines()[2:])
+    assert counts == {"would reset": "2", "invalid_input": "1", "mfa_not_enabled": "1", "not_found": "1",
+                      "total": "5"}  # fmt: skip
+    assert "line 3: u3@acme.test: mfa_not_enabled" in failed
+    assert "line 4: nobody@acme.test: not_found" in failed
+    assert "line 5: not-an-id: invalid_input" in failed
+    assert store.epochs() == [0, 0, 0, 0]
+    assert store.events_since() == []
+
+
+def test_bulk_reset_refusals_are_counted_by_code(store: Store) -> None:
+    with mfa_core.Core.open(store.path, KEY) as core:
+        admin = core.create_user(store.org.id, "ann@acme.test", "admin")
+    csv = store.csv(f"{store.users[0].id}\nolga@acme.test\n")
+    args = store.args(csv)
+    args[args.index("--actor") + 1] = admin.id
+    done = run("bulk_reset.py", *args)
+    assert done.returncode == 1
+    assert "forbidden" in done.stdout and "line 2: olga@acme.test: forbidden" in done.stdout
+    assert store.epochs()[0] == 1
+
+
+def test_bulk_reset_setup_errors(store: Store, tmp_path: Path) -> None:
+    csv = store.csv("u0@acme.test\n")
+    bad_window = run("bulk_reset.py", *store.args(csv, "--window", "soon"))
+    assert bad_window.returncode == 2 and "not a duration" in bad_window.stderr
+    too_long = run("bulk_reset.py", *store.args(csv, "--window", "400d"))
+    assert too_long.returncode == 2 and "invalid_input" in too_long.stderr
+    wrong_key = tmp_path / "wrong.key"
+    wrong_key.write_bytes(bytes(32))
+    args = store.args(csv)
+    args[args.index("--key-file") + 1] = str(wrong_key)
+    refused = run("bulk_reset.py", *args)
+    assert refused.returncode == 2 and "invalid_input" in refused.stderr
+    missing = run("bulk_reset.py", *store.args(csv)[:2], str(tmp_path / "none.db"), "--key-file",
+                  str(store.key_file), "--actor", store.owner.id)  # fmt: skip
+    assert missing.returncode == 2 and "no database" in missing.stderr
+    assert not (tmp_path / "none.db").exists()
+    assert store.epochs() == [0, 0, 0, 0]
+
+
+def test_bulk_reset_key_from_the_environment(store: Store) -> None:
+    csv = store.csv("u1@acme.test\n")
+    env = {"MFA_CORE_KEY": KEY.hex(), "PATH": "/usr/bin:/bin"}
+    done = run("bulk_reset.py", csv, "--db", str(store.path), "--actor", store.owner.id, "--dry-run", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "would reset" in done.stdout
+    assert store.epochs() == [0, 0, 0, 0]
