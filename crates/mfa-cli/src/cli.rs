@@ -1,0 +1,322 @@
+//! The command line, declared with clap's derive API. `--help` on any command shows its
+//! options; the top-level help ends with the exit-status table.
+
+use std::path::PathBuf;
+
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use mfa_core::Role;
+
+use crate::exit;
+use crate::window;
+
+/// Parses the command line, with the exit-status table at the end of the top-level help.
+pub fn parse() -> Cli {
+    let matches = Cli::command().after_help(exit::help()).get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "mfa-admin",
+    version,
+    about = "Operate an mfa-core store: orgs, users, TOTP enrollment, MFA resets and the audit trail."
+)]
+pub struct Cli {
+    /// The store, an SQLite file (created by `init`).
+    #[arg(long, global = true, env = "MFA_CORE_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// A file holding the 32-byte key: raw bytes or 64 hex digits. Without it the key is read
+    /// from MFA_CORE_KEY (64 hex digits).
+    #[arg(long, global = true, env = "MFA_CORE_KEY_FILE", value_name = "PATH")]
+    pub key_file: Option<PathBuf>,
+    /// Print JSON instead of text (errors too, as RFC 7807 problem details on stderr).
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new, empty store (refuses to touch an existing file).
+    Init {
+        /// Also create the key: write 32 random bytes as hex to --key-file (mode 0600; the
+        /// file must not exist). The key is never printed.
+        #[arg(long)]
+        generate_key: bool,
+    },
+    /// Run the whole story on a throwaway store with a random key: no set-up needed.
+    Demo,
+    #[command(flatten)]
+    Store(StoreCommand),
+}
+
+/// The commands that work on an existing store, opened with the key.
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Create and list orgs (tenants).
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Add, list, show, re-role, disable and enable users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Start TOTP enrollment: prints the otpauth URI, the secret and a QR code for the user's
+    /// authenticator app. Run it in front of the user only.
+    Enroll {
+        #[command(flatten)]
+        user: UserArg,
+        /// Do not draw the QR code.
+        #[arg(long)]
+        no_qr: bool,
+    },
+    /// Confirm enrollment with the code the app shows; prints the ten recovery codes, once.
+    Confirm {
+        #[command(flatten)]
+        user: UserArg,
+        /// The six-digit code, or `-` to read it from stdin.
+        code: String,
+    },
+    /// Check a sign-in code (TOTP or recovery code) as a host would.
+    Verify {
+        #[command(flatten)]
+        user: UserArg,
+        /// The code, or `-` to read it from stdin.
+        code: String,
+    },
+    /// A user's MFA state: not_enrolled, enrollment_required, locked_out or enrolled.
+    Status {
+        #[command(flatten)]
+        user: UserArg,
+    },
+    /// Reset a user's MFA: the secret and recovery codes are destroyed and the user must
+    /// enroll again within the window.
+    Reset(ResetArgs),
+    /// Reset many users: ids or emails, one a line, from a file or stdin.
+    ResetMany(ResetManyArgs),
+    /// Read, export and verify the tamper-evident audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Create an org with its policy.
+    Create {
+        /// The org's name (also the issuer shown in authenticator apps).
+        name: String,
+        /// New users must enroll within the enrollment window.
+        #[arg(long)]
+        mfa_required: bool,
+        /// Time a new or reset user has to enroll: 90s, 15m, 12h, 7d.
+        #[arg(long, value_name = "DURATION", default_value = "7d", value_parser = window::parse)]
+        enrollment_window: u64,
+        /// Successful resets one actor may make in any hour.
+        #[arg(long, value_name = "N", default_value_t = 20)]
+        reset_limit_per_hour: u32,
+        /// Consecutive failed verifications before throttling.
+        #[arg(long, value_name = "N", default_value_t = 5)]
+        max_failed_verifications: u32,
+        /// An enrolled actor must pass their own current code (--actor-proof) to reset,
+        /// re-role or disable anyone.
+        #[arg(long)]
+        require_step_up: bool,
+    },
+    /// List every org.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user to an org.
+    Add {
+        /// The org: its id, or its name when no other org has that name.
+        #[arg(long)]
+        org: String,
+        email: String,
+        #[arg(long, value_enum, default_value_t = RoleArg::Member)]
+        role: RoleArg,
+    },
+    /// List the users of an org.
+    List {
+        /// The org: its id or its name.
+        #[arg(long)]
+        org: String,
+    },
+    /// One user with their MFA state.
+    Show {
+        #[command(flatten)]
+        user: UserArg,
+    },
+    /// Change a user's role (only an owner grants owner; the last owner stays).
+    Role {
+        #[command(flatten)]
+        change: ChangeArgs,
+        #[arg(value_enum)]
+        role: RoleArg,
+        /// The actor's own current code, when the org requires step-up (`-`: read stdin).
+        #[arg(long, value_name = "CODE")]
+        actor_proof: Option<String>,
+    },
+    /// Disable a user: they can no longer act or sign in.
+    Disable {
+        #[command(flatten)]
+        change: ChangeArgs,
+        /// The actor's own current code, when the org requires step-up (`-`: read stdin).
+        #[arg(long, value_name = "CODE")]
+        actor_proof: Option<String>,
+    },
+    /// Enable a disabled user.
+    Enable {
+        #[command(flatten)]
+        change: ChangeArgs,
+    },
+}
+
+/// A user named by id, or by email within `--org`.
+#[derive(Debug, Args)]
+pub struct UserArg {
+    /// The user's id, or their email with --org.
+    #[arg(value_name = "USER")]
+    pub user: String,
+    /// The org of users given by email: its id or its name.
+    #[arg(long)]
+    pub org: Option<String>,
+}
+
+/// Who changes whom, for the directory commands.
+#[derive(Debug, Args)]
+pub struct ChangeArgs {
+    /// The user making the change (id, or email with --org); recorded in the audit trail.
+    #[arg(long, value_name = "USER")]
+    pub actor: String,
+    /// The user to change (id, or email: looked up in --org, else in the actor's org).
+    #[arg(value_name = "USER")]
+    pub target: String,
+    /// The org of users given by email: its id or its name.
+    #[arg(long)]
+    pub org: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ResetArgs {
+    /// The user resetting (id, or email with --org); recorded in the audit trail.
+    #[arg(long, value_name = "USER")]
+    pub actor: String,
+    /// The user to reset (id, or email: looked up in --org, else in the actor's org).
+    #[arg(value_name = "USER")]
+    pub target: String,
+    /// The org of users given by email: its id or its name.
+    #[arg(long)]
+    pub org: Option<String>,
+    #[command(flatten)]
+    pub options: ResetOptionArgs,
+    /// For a self-reset: the user's current code or an unused recovery code (`-`: stdin).
+    #[arg(long, value_name = "CODE")]
+    pub proof: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ResetOptionArgs {
+    /// Why: stored in the audit event (up to 1,000 characters).
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// Time the user has to enroll again (90s, 15m, 12h, 7d); default: the org's window.
+    #[arg(long, value_name = "DURATION", value_parser = window::parse)]
+    pub window: Option<u64>,
+    /// Check everything; change and record nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// The actor's own current code, when the org requires step-up (`-`: read stdin).
+    #[arg(long, value_name = "CODE")]
+    pub actor_proof: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ResetManyArgs {
+    /// The user resetting (id, or email with --org); recorded in the audit trail.
+    #[arg(long, value_name = "USER")]
+    pub actor: String,
+    /// The org of targets given by email (id or name); default: the actor's org.
+    #[arg(long)]
+    pub org: Option<String>,
+    /// A file of targets, one id or email a line (blank lines and `#` comments skipped);
+    /// `-` or nothing: stdin.
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    #[command(flatten)]
+    pub options: ResetOptionArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Show the latest events, or the events after --after.
+    Tail {
+        /// Show events after this seq instead of the latest ones.
+        #[arg(long, value_name = "SEQ")]
+        after: Option<u64>,
+        /// How many events (1 to 10000).
+        #[arg(short = 'n', long, value_name = "N", default_value_t = 20,
+              value_parser = clap::value_parser!(u32).range(1..=i64::from(mfa_core::MAX_AUDIT_PAGE)))]
+        limit: u32,
+        /// Only events by this actor (id, or email with --org).
+        #[arg(long, value_name = "USER")]
+        actor: Option<String>,
+        /// Only events about this target (id, or email with --org).
+        #[arg(long, value_name = "USER")]
+        target: Option<String>,
+        /// Only this action, e.g. mfa.reset.
+        #[arg(long)]
+        action: Option<String>,
+        /// The org of users given by email: its id or its name.
+        #[arg(long)]
+        org: Option<String>,
+    },
+    /// Write every event, in seq order, as JSON lines or CSV.
+    Export {
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        /// Write to this file instead of stdout (it must not exist).
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Walk the MAC chain; with --checkpoint, also detect a cut tail or an older copy.
+    /// Exits 1 when the trail is not intact.
+    Verify {
+        /// A checkpoint saved earlier by `audit checkpoint`: SEQ:MAC.
+        #[arg(long, value_name = "SEQ:MAC", value_parser = parse_checkpoint)]
+        checkpoint: Option<mfa_core::Checkpoint>,
+    },
+    /// Print the head of the chain as SEQ:MAC, to store where the database cannot rewrite it.
+    Checkpoint,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Jsonl,
+    Csv,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    Owner,
+    Admin,
+    Member,
+}
+
+impl From<RoleArg> for Role {
+    fn from(role: RoleArg) -> Role {
+        match role {
+            RoleArg::Owner => Role::Owner,
+            RoleArg::Admin => Role::Admin,
+            RoleArg::Member => Role::Member,
+        }
+    }
+}
+
+/// `SEQ:MAC`; the core checks that the MAC is 64 hex digits.
+fn parse_checkpoint(text: &str) -> Result<mfa_core::Checkpoint, String> {
+    let (seq, mac) =
+        text.split_once(':').ok_or("a checkpoint is SEQ:MAC, as `audit checkpoint` prints it")?;
+    let seq = seq.parse().map_err(|_| format!("checkpoint seq {seq:?} is not a number"))?;
+    Ok(mfa_core::Checkpoint { seq, mac: mac.to_string() })
+}

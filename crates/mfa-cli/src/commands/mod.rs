@@ -1,0 +1,35 @@
+//! One module per group of subcommands; `run` dispatches.
+
+mod audit;
+mod demo;
+mod directory;
+mod init;
+mod mfa;
+mod reset;
+
+use crate::cli::{Cli, Command, StoreCommand};
+use crate::exit::{Failure, Status, usage};
+use crate::output::Out;
+use crate::session;
+
+pub fn run(cli: &Cli, out: &mut Out) -> Result<Status, Failure> {
+    match &cli.command {
+        Command::Init { generate_key } => init::run(cli, *generate_key, out),
+        Command::Demo if cli.json => Err(usage("demo tells a story in text: it has no --json output")),
+        Command::Demo => demo::run(out),
+        Command::Store(command) => {
+            let core = session::open(cli)?;
+            match command {
+                StoreCommand::Org(c) => directory::org(&core, c, out),
+                StoreCommand::User(c) => directory::user(&core, c, out),
+                StoreCommand::Enroll { user, no_qr } => mfa::enroll(&core, user, *no_qr, out),
+                StoreCommand::Confirm { user, code } => mfa::confirm(&core, user, code, out),
+                StoreCommand::Verify { user, code } => mfa::verify(&core, user, code, out),
+                StoreCommand::Status { user } => mfa::status(&core, user, out),
+                StoreCommand::Reset(args) => reset::one(&core, args, out),
+                StoreCommand::ResetMany(args) => reset::many(&core, args, out),
+                StoreCommand::Audit(c) => audit::run(&core, c, out),
+            }
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! A throwaway store and a way to run mfa-admin against it, as an operator would.
+#![allow(dead_code)] // each test file uses its own part of these helpers
+
+use std::path::PathBuf;
+use std::process::Output;
+
+use assert_cmd::Command;
+use mfa_core::totp;
+use serde_json::Value;
+
+/// The test key, as an operator would put it in MFA_CORE_KEY.
+pub const KEY_HEX: &str = "0707070707070707070707070707070707070707070707070707070707070707";
+
+/// The binary with no MFA_CORE_* variables from the test's own environment.
+pub fn bare() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mfa-admin"));
+    for var in ["MFA_CORE_KEY", "MFA_CORE_KEY_FILE", "MFA_CORE_DB"] {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).expect("stdout is UTF-8")
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8(out.stderr.clone()).expect("stderr is UTF-8")
+}
+
+/// A store in its own temporary directory, with the key in MFA_CORE_KEY.
+pub struct Store {
+    pub dir: tempfile::TempDir,
+    pub db: PathBuf,
+}
+
+impl Store {
+    /// An initialised, empty store.
+    pub fn new() -> Store {
+        let store = Store::uninit();
+        store.ok(&["init"]);
+        store
+    }
+
+    /// A directory where a store may be created.
+    pub fn uninit() -> Store {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("mfa.db");
+        Store { dir, db }
+    }
+
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut cmd = bare();
+        cmd.env("MFA_CORE_KEY", KEY_HEX).arg("--db").arg(&self.db).args(args);
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.cmd(args).output().unwrap()
+    }
+
+    /// Stdout of a command that must succeed.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert_eq!(out.status.code(), Some(0), "{args:?} failed: {}", stderr(&out));
+        stdout(&out)
+    }
+
+    /// The JSON document a successful command prints with `--json`.
+    pub fn json(&self, args: &[&str]) -> Value {
+        let mut args = args.to_vec();
+        args.push("--json");
+        serde_json::from_str(&self.ok(&args)).expect("stdout is one JSON document")
+    }
+
+    /// Stderr of a command that must exit with `status`, after checking that it printed
+    /// nothing on stdout.
+    pub fn fails(&self, args: &[&str], status: i32) -> String {
+        let out = self.run(args);
+        assert_eq!(out.status.code(), Some(status), "{args:?}: {}{}", stdout(&out), stderr(&out));
+        assert_eq!(stdout(&out), "", "{args:?} printed a result but failed");
+        stderr(&out)
+    }
+
+    /// The contract code of a failing command, from its `--json` problem details.
+    pub fn code_of(&self, args: &[&str], status: i32) -> String {
+        let mut args = args.to_vec();
+        args.push("--json");
+        let problem: Value = serde_json::from_str(&self.fails(&args, status)).expect("problem details");
+        assert_eq!(problem["exit_code"], status);
+        problem["code"].as_str().unwrap().to_string()
+    }
+}
+
+/// An org with one user of each role.
+pub struct Org {
+    pub id: String,
+    pub owner: String,
+    pub admin: String,
+    pub member: String,
+}
+
+/// Creates an org named `name` (with extra `org create` flags) and its three users.
+pub fn org(store: &Store, name: &str, flags: &[&str]) -> Org {
+    let mut args = vec!["org", "create", name];
+    args.extend(flags);
+    let id = store.json(&args)["id"].as_str().unwrap().to_string();
+    let add = |email: &str, role: &str| {
+        store.json(&["user", "add", "--org", &id, email, "--role", role])["id"].as_str().unwrap().to_string()
+    };
+    let domain = name.to_lowercase();
+    Org {
+        owner: add(&format!("owner@{domain}.example"), "owner"),
+        admin: add(&format!("admin@{domain}.example"), "admin"),
+        member: add(&format!("member@{domain}.example"), "member"),
+        id,
+    }
+}
+
+/// The code an authenticator app shows `offset` steps from now.
+pub fn code(secret: &str, offset: i64) -> String {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    totp::code_for_step(&totp::decode_base32(secret).unwrap(), totp::step_at(now) + offset).unwrap()
+}
+
+/// A six-digit code that no step near now produces.
+pub fn wrong_code(secret: &str) -> String {
+    let near: Vec<String> = (-2..=2).map(|offset| code(secret, offset)).collect();
+    (0..10).map(|d| d.to_string().repeat(6)).find(|c| !near.contains(c)).expect("five codes cannot take ten")
+}
+
+/// Enrolls `user` through the tool; returns the secret and the recovery codes.
+pub fn enroll(store: &Store, user: &str) -> (String, Vec<String>) {
+    let secret = store.json(&["enroll", user])["secret"].as_str().unwrap().to_string();
+    let confirmed = store.json(&["confirm", user, &code(&secret, 0)]);
+    let codes =
+        confirmed["recovery_codes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_string());
+    (secret, codes.collect())
+}
