@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,9 +9,8 @@ import pytest
 
 import mfa_core
 
-sys.path.insert(0, str(Path(__file__).parent))
 
-from authenticator import totp  # noqa: E402
+from authenticator import totp
 
 #: The scenarios' key and start time (tests/scenarios/README.md), used everywhere for clarity.
 KEY = bytes(range(32))
