@@ -122,9 +122,9 @@ export declare class Core {
   /** A new TOTP secret for the user (replacing any pending one), shown this once. */
   beginEnrollment(user: string): Promise<Enrollment>
   /** Confirms the pending secret with a current code; resolves to the ten recovery codes. */
-  confirmEnrollment(user: string, code: string): Promise<string[]>
+  confirmEnrollment(user: string, code: string): Promise<RecoveryCodes>
   /** Ten new recovery codes, given a current TOTP code; the old ones stop working. */
-  regenerateRecoveryCodes(user: string, proof: string): Promise<string[]>
+  regenerateRecoveryCodes(user: string, proof: string): Promise<RecoveryCodes>
   /** Checks a sign-in code: a TOTP code or an unused recovery code (spent by this call). */
   verify(user: string, code: string): Promise<Verification>
   /** Resets `target`'s MFA on behalf of `actor` (contract section 4). */
@@ -140,6 +140,26 @@ export declare class Core {
   auditCheckpoint(): Promise<Checkpoint>
   /** Walks the whole chain; with a stored checkpoint, also finds a cut tail or an older copy. */
   verifyAudit(checkpoint?: Checkpoint): Promise<AuditReport>
+}
+
+/**
+ * The secret to show the user once, and the `otpauth://` URI (which holds it) for a QR code.
+ * A class with getters rather than a plain object, so that `console.log` and `JSON.stringify`
+ * of it show neither: secrets never reach logs by accident.
+ */
+export declare class Enrollment {
+  /** Base32 (RFC 4648, no padding), for manual entry in an authenticator app. */
+  get secret(): string
+  /** `otpauth://totp/ISSUER:EMAIL?secret=...`, for a QR code. */
+  get uri(): string
+}
+
+/**
+ * The ten single-use recovery codes, shown once. Like `Enrollment`, a class whose `codes`
+ * getter is the only way to them, so logging the result shows none.
+ */
+export declare class RecoveryCodes {
+  get codes(): Array<string>
 }
 
 export interface AuditEvent {
@@ -169,12 +189,6 @@ export interface AuditReport {
 export interface Checkpoint {
   seq: number
   mac: string
-}
-
-/** The secret to show the user once, and the `otpauth://` URI for a QR code. */
-export interface Enrollment {
-  secret: string
-  uri: string
 }
 
 export interface MfaStatus {

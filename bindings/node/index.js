@@ -836,3 +836,5 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.Core = nativeBinding.Core
+module.exports.Enrollment = nativeBinding.Enrollment
+module.exports.RecoveryCodes = nativeBinding.RecoveryCodes

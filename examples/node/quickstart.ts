@@ -18,7 +18,7 @@ const bob = await core.createUser(org.id, 'bob@acme.example', 'member')
 const { uri } = await core.beginEnrollment(bob.id)
 console.log('show this as a QR code:', uri.length > 0)
 const codeFromBob: string = process.env.BOB_CODE ?? '000000'
-const recoveryCodes: string[] = await core.confirmEnrollment(bob.id, codeFromBob)
+const { codes: recoveryCodes } = await core.confirmEnrollment(bob.id, codeFromBob)
 console.log(`give Bob his ${recoveryCodes.length} recovery codes, once`)
 
 // Bob loses his phone; the owner resets his MFA with a one-hour window.

@@ -11,8 +11,8 @@ use crate::args;
 use crate::error::to_napi;
 use crate::task::Op;
 use crate::types::{
-    AuditEvent, AuditReport, Checkpoint, Date, Enrollment, MfaStatus, Org, ResetOutcome, ResetReceipt, User,
-    Verification, recovery_codes,
+    AuditEvent, AuditReport, Checkpoint, Date, Enrollment, MfaStatus, Org, RecoveryCodes, ResetOutcome,
+    ResetReceipt, User, Verification,
 };
 
 /// An open mfa-core store. Create it with `Core.open`; every storage call returns a Promise.
@@ -179,22 +179,30 @@ impl Core {
     }
 
     /// Confirms the pending secret with a current code; resolves to the ten recovery codes.
-    #[napi(catch_unwind, ts_args_type = "user: string, code: string", ts_return_type = "Promise<string[]>")]
-    pub fn confirm_enrollment(&self, user: Unknown, code: Unknown) -> AsyncTask<Op<Vec<String>>> {
+    #[napi(
+        catch_unwind,
+        ts_args_type = "user: string, code: string",
+        ts_return_type = "Promise<RecoveryCodes>"
+    )]
+    pub fn confirm_enrollment(&self, user: Unknown, code: Unknown) -> AsyncTask<Op<RecoveryCodes>> {
         let args = args::string("user", &user).and_then(|u| Ok((u, args::string("code", &code)?)));
         self.run(move |core| {
             let (user, code) = args?;
-            core.confirm_enrollment(&user, &code).map(recovery_codes)
+            core.confirm_enrollment(&user, &code).map(RecoveryCodes::from)
         })
     }
 
     /// Ten new recovery codes, given a current TOTP code; the old ones stop working.
-    #[napi(catch_unwind, ts_args_type = "user: string, proof: string", ts_return_type = "Promise<string[]>")]
-    pub fn regenerate_recovery_codes(&self, user: Unknown, proof: Unknown) -> AsyncTask<Op<Vec<String>>> {
+    #[napi(
+        catch_unwind,
+        ts_args_type = "user: string, proof: string",
+        ts_return_type = "Promise<RecoveryCodes>"
+    )]
+    pub fn regenerate_recovery_codes(&self, user: Unknown, proof: Unknown) -> AsyncTask<Op<RecoveryCodes>> {
         let args = args::string("user", &user).and_then(|u| Ok((u, args::string("proof", &proof)?)));
         self.run(move |core| {
             let (user, proof) = args?;
-            core.regenerate_recovery_codes(&user, &proof).map(recovery_codes)
+            core.regenerate_recovery_codes(&user, &proof).map(RecoveryCodes::from)
         })
     }
 

@@ -7,6 +7,8 @@ use napi::bindgen_prelude::{Env, JsValue, ToNapiValue, TypeName};
 use napi::{ValueType, sys};
 use napi_derive::napi;
 
+use zeroize::Zeroizing;
+
 use crate::error::MfaError;
 
 /// A point in time, Unix seconds in the core, a JS `Date` here. (Named `Date` so that the
@@ -124,23 +126,59 @@ impl From<core::MfaStatus> for MfaStatus {
     }
 }
 
-/// The secret to show the user once, and the `otpauth://` URI for a QR code.
-#[napi(object, object_from_js = false, use_nullable = true)]
+/// The secret to show the user once, and the `otpauth://` URI (which holds it) for a QR code.
+/// A class with getters rather than a plain object, so that `console.log` and `JSON.stringify`
+/// of it show neither: secrets never reach logs by accident.
+#[napi]
 pub struct Enrollment {
-    pub secret: String,
-    pub uri: String,
+    secret: Zeroizing<String>,
+    uri: Zeroizing<String>,
+}
+
+#[napi]
+impl Enrollment {
+    /// Base32 (RFC 4648, no padding), for manual entry in an authenticator app.
+    #[napi(getter)]
+    pub fn secret(&self) -> String {
+        self.secret.to_string()
+    }
+
+    /// `otpauth://totp/ISSUER:EMAIL?secret=...`, for a QR code.
+    #[napi(getter)]
+    pub fn uri(&self) -> String {
+        self.uri.to_string()
+    }
 }
 
 impl From<core::Enrollment> for Enrollment {
     fn from(mut e: core::Enrollment) -> Self {
-        // Taken, not cloned: the core's copy is zeroized on drop, and no other copy is left.
-        Enrollment { secret: std::mem::take(&mut e.secret), uri: std::mem::take(&mut e.uri) }
+        // Taken, not cloned: each copy is zeroized when dropped.
+        Enrollment {
+            secret: Zeroizing::new(std::mem::take(&mut e.secret)),
+            uri: Zeroizing::new(std::mem::take(&mut e.uri)),
+        }
     }
 }
 
-/// The ten recovery codes, shown once.
-pub fn recovery_codes(mut codes: core::RecoveryCodes) -> Vec<String> {
-    std::mem::take(&mut codes.0)
+/// The ten single-use recovery codes, shown once. Like `Enrollment`, a class whose `codes`
+/// getter is the only way to them, so logging the result shows none.
+#[napi]
+pub struct RecoveryCodes {
+    codes: Zeroizing<Vec<String>>,
+}
+
+#[napi]
+impl RecoveryCodes {
+    #[napi(getter)]
+    pub fn codes(&self) -> Vec<String> {
+        self.codes.to_vec()
+    }
+}
+
+impl From<core::RecoveryCodes> for RecoveryCodes {
+    fn from(mut codes: core::RecoveryCodes) -> Self {
+        RecoveryCodes { codes: Zeroizing::new(std::mem::take(&mut codes.0)) }
+    }
 }
 
 #[napi(object, object_from_js = false, use_nullable = true)]

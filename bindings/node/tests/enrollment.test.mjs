@@ -2,6 +2,7 @@
 
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
+import { inspect } from 'node:util'
 
 import { Core, KEY, T0, acme, at, enroll, nowOf, openMemory } from './support/addon.mjs'
 import { totp, wrongTotp } from './support/totp.mjs'
@@ -32,13 +33,27 @@ describe('enrollment', async () => {
   test('confirmEnrollment: ten recovery codes; the user is enrolled', async () => {
     const { secret } = await core.beginEnrollment(bob.id)
     await assert.rejects(core.confirmEnrollment(bob.id, wrongTotp(secret, nowOf(core))), { code: 'MFA_INVALID_CODE' })
-    const codes = await core.confirmEnrollment(bob.id, totp(secret, nowOf(core)))
+    const { codes } = await core.confirmEnrollment(bob.id, totp(secret, nowOf(core)))
     assert.equal(codes.length, 10)
     assert.equal(new Set(codes).size, 10)
     const status = await core.mfaStatus(bob.id)
     assert.equal(status.state, 'enrolled')
     assert.equal(status.recoveryCodesRemaining, 10)
     await assert.rejects(core.beginEnrollment(bob.id), { code: 'MFA_CONFLICT' })
+  })
+
+  test('neither the secret nor the recovery codes show in logs or JSON', async () => {
+    const user = await core.createUser(org.id, 'logged@acme.test', 'member')
+    const enrollment = await core.beginEnrollment(user.id)
+    const { codes } = await core.confirmEnrollment(user.id, totp(enrollment.secret, nowOf(core)))
+    const recovery = await core.regenerateRecoveryCodes(user.id, totp(enrollment.secret, nowOf(core) + 30))
+    for (const shown of [inspect(enrollment, { showHidden: true }), JSON.stringify(enrollment), String(enrollment)]) {
+      assert.ok(!shown.includes(enrollment.secret), shown)
+    }
+    for (const shown of [inspect(recovery, { showHidden: true }), JSON.stringify(recovery)]) {
+      assert.ok(!recovery.codes.some((c) => shown.includes(c)) && !codes.some((c) => shown.includes(c)), shown)
+    }
+    assert.equal(recovery.codes.length, 10)
   })
 
   test('confirmEnrollment with nothing pending: conflict', async () => {
@@ -83,7 +98,7 @@ describe('verification', async () => {
 
   test('regenerateRecoveryCodes: ten new codes, the old ones dead', async () => {
     core.setTime(at(nowOf(core) + 3600))
-    const fresh = await core.regenerateRecoveryCodes(bob.id, totp(secret, nowOf(core)))
+    const { codes: fresh } = await core.regenerateRecoveryCodes(bob.id, totp(secret, nowOf(core)))
     assert.equal(fresh.length, 10)
     assert.ok(!fresh.includes(recoveryCodes[1]))
     await assert.rejects(core.verify(bob.id, recoveryCodes[1]), { code: 'MFA_INVALID_CODE' })

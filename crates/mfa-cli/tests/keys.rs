@@ -112,6 +112,14 @@ fn a_file_that_is_not_sqlite_is_a_storage_error_and_is_not_changed() {
 }
 
 #[test]
+fn an_sqlite_file_of_another_program_is_a_storage_error() {
+    let store = Store::uninit();
+    rusqlite::Connection::open(&store.db).unwrap().execute_batch("CREATE TABLE notes (body TEXT)").unwrap();
+    let err = store.fails(&["org", "list"], 18);
+    assert!(err.contains("not an mfa-core store"), "{err}");
+}
+
+#[test]
 fn a_missing_store_is_not_found_and_is_not_created() {
     let store = Store::uninit();
     let err = store.fails(&["org", "list"], 13);

@@ -50,6 +50,6 @@ export const nowOf = (core) => Math.floor(core.now().getTime() / 1000)
 /** Enrolls `user` with the code of the current step; returns its secret and recovery codes. */
 export async function enroll(core, user) {
   const { secret } = await core.beginEnrollment(user.id)
-  const recoveryCodes = await core.confirmEnrollment(user.id, totp(secret, nowOf(core)))
+  const { codes: recoveryCodes } = await core.confirmEnrollment(user.id, totp(secret, nowOf(core)))
   return { secret, recoveryCodes }
 }

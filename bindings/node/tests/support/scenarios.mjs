@@ -141,10 +141,13 @@ async function callAddon(core, op, args) {
     set_role: () => core.setRole(a.str('actor'), a.str('target'), a.str('role'), { actorProof: a.optStr('actor_proof') }),
     disable_user: () => core.disableUser(a.str('actor'), a.str('target'), { actorProof: a.optStr('actor_proof') }),
     enable_user: () => core.enableUser(a.str('actor'), a.str('target')),
-    begin_enrollment: () => core.beginEnrollment(a.str('user')),
-    confirm_enrollment: async () => ({ recoveryCodes: await core.confirmEnrollment(a.str('user'), a.str('code')) }),
+    begin_enrollment: async () => {
+      const { secret, uri } = await core.beginEnrollment(a.str('user'))
+      return { secret, uri }
+    },
+    confirm_enrollment: async () => ({ recoveryCodes: (await core.confirmEnrollment(a.str('user'), a.str('code'))).codes }),
     regenerate_recovery_codes: async () => ({
-      recoveryCodes: await core.regenerateRecoveryCodes(a.str('user'), a.str('proof')),
+      recoveryCodes: (await core.regenerateRecoveryCodes(a.str('user'), a.str('proof'))).codes,
     }),
     verify: () => core.verify(a.str('user'), a.str('code')),
     mfa_status: () => core.mfaStatus(a.str('user')),
