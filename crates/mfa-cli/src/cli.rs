@@ -270,6 +270,10 @@ pub enum AuditCommand {
         /// The org of users given by email: its id or its name.
         #[arg(long)]
         org: Option<String>,
+        /// Keep running and print new events as they are appended (checked every second;
+        /// with --json, one JSON object a line). Stop it with Ctrl-C.
+        #[arg(short = 'f', long)]
+        follow: bool,
     },
     /// Write every event, in seq order, as JSON lines or CSV.
     Export {

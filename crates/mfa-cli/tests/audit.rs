@@ -118,3 +118,52 @@ fn a_cut_tail_is_found_only_with_a_checkpoint() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stdout(&out).contains(&format!("first bad seq {EVENTS}")), "{}", stdout(&out));
 }
+
+#[test]
+fn tail_follow_streams_new_events() {
+    use std::io::{BufRead, BufReader};
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    /// Stops the follower even when an assertion fails first.
+    struct Follower(std::process::Child);
+    impl Drop for Follower {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    let (store, _) = history();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mfa-admin"))
+        .env("MFA_CORE_KEY", KEY_HEX)
+        .env_remove("MFA_CORE_KEY_FILE")
+        .arg("--db")
+        .arg(&store.db)
+        .args(["audit", "tail", "-n", "1", "--follow", "--json", "--action", "user.create"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map(Follower)
+        .unwrap();
+    let (lines, received) = mpsc::channel();
+    let stdout = child.0.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if lines.send(line.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    let next = || -> Value {
+        let line = received.recv_timeout(Duration::from_secs(20)).expect("an event within 20 s");
+        serde_json::from_str(&line).expect("one JSON object a line")
+    };
+    let first = next();
+    assert_eq!((first["seq"].as_u64(), first["action"].as_str()), (Some(4), Some("user.create")));
+    // Events appended by another process show up; other actions are filtered out.
+    store.ok(&["org", "create", "Globex"]);
+    let added = store.json(&["user", "add", "--org", "Globex", "new@globex.example"]);
+    let streamed = next();
+    assert_eq!(streamed["target"], added["id"]);
+    assert_eq!(streamed["seq"], EVENTS + 2);
+}

@@ -220,6 +220,20 @@ fn reset_many_respects_the_hourly_limit_across_the_run() {
 }
 
 #[test]
+fn reset_many_refuses_more_targets_than_one_run_takes() {
+    let store = Store::new();
+    let acme = org(&store, "Acme", &[]);
+    let lines = format!("{}\n", acme.member).repeat(mfa_core::MAX_BULK_TARGETS + 1);
+    let out =
+        store.cmd(&["reset-many", "--actor", &acme.owner, "--json"]).write_stdin(lines).output().unwrap();
+    assert_eq!(out.status.code(), Some(10));
+    assert_eq!(stdout(&out), "");
+    let problem: Value = serde_json::from_str(&stderr(&out)).unwrap();
+    assert_eq!(problem["code"], "invalid_input");
+    assert!(problem["detail"].as_str().unwrap().contains("at most 10000 targets"), "{problem}");
+}
+
+#[test]
 fn reset_many_refuses_an_unreadable_file() {
     let store = Store::new();
     let acme = org(&store, "Acme", &[]);

@@ -15,7 +15,7 @@ use crate::session;
 
 pub fn run(core: &Core, command: &AuditCommand, out: &mut Out) -> Result<Status, Failure> {
     match command {
-        AuditCommand::Tail { after, limit, actor, target, action, org } => {
+        AuditCommand::Tail { after, limit, actor, target, action, org, follow } => {
             let user = |u: &Option<String>| {
                 u.as_deref().map(|u| session::user_id(core, u, org.as_deref(), None)).transpose()
             };
@@ -26,10 +26,20 @@ pub fn run(core: &Core, command: &AuditCommand, out: &mut Out) -> Result<Status,
                 target: user(target)?,
                 action: action.clone(),
             };
+            // Where following starts: the head as it is now, or the last event shown.
+            let head = core.audit_checkpoint()?.seq;
             let events = match after {
                 Some(_) => core.audit_events(&query)?,
-                None => latest(core, query)?,
+                None => latest(core, query.clone())?,
             };
+            let seen = events.last().map_or(after.unwrap_or(head), |e| e.seq);
+            if *follow {
+                // A stream: one event a line in either mode.
+                for event in &events {
+                    print_event(out, event)?;
+                }
+                return follow_from(core, AuditQuery { after_seq: seen, ..query }, out);
+            }
             if out.json {
                 out.json(&events)?;
             } else {
@@ -77,6 +87,34 @@ pub fn run(core: &Core, command: &AuditCommand, out: &mut Out) -> Result<Status,
             Ok(Status::Ok)
         }
     }
+}
+
+/// Polls for events after `query.after_seq` until the process is stopped. Reads never wait
+/// for writers, so a follower does not slow the host down.
+fn follow_from(core: &Core, mut query: AuditQuery, out: &mut Out) -> Result<Status, Failure> {
+    query.limit = Some(MAX_AUDIT_PAGE);
+    loop {
+        out.flush()?;
+        std::thread::sleep(FOLLOW_INTERVAL);
+        for event in core.audit_events(&query)? {
+            query.after_seq = event.seq;
+            print_event(out, &event)?;
+        }
+    }
+}
+
+/// How often `audit tail --follow` looks for new events.
+const FOLLOW_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// One event on one line: text, or a JSON object (JSON lines).
+fn print_event(out: &mut Out, event: &AuditEvent) -> Result<(), Failure> {
+    if out.json {
+        serde_json::to_writer(&mut *out, event).map_err(io::Error::from)?;
+        writeln!(out)?;
+    } else {
+        writeln!(out, "{}", event_line(event))?;
+    }
+    Ok(())
 }
 
 /// The last `limit` events that match: without filters, straight from the head of the chain;

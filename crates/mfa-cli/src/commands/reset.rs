@@ -69,7 +69,11 @@ pub fn many(core: &Core, args: &ResetManyArgs, out: &mut Out) -> Result<Status, 
         .into());
     }
     let options = options(&args.options, None)?;
-    let org = args.org.clone().or_else(|| session::org_of(core, &actor));
+    // Resolved once, not per line.
+    let org = match &args.org {
+        Some(org) => Some(session::org_id(core, org)?),
+        None => session::org_of(core, &actor),
+    };
 
     // Emails become ids first; an unknown email is that line's `not_found`.
     let mut outcomes: Vec<Option<Result<ResetReceipt, Error>>> = vec![None; inputs.len()];
