@@ -1,0 +1,26 @@
+// The README's Node quickstart (docs/sections/node.md) runs as written, and prints what its
+// comments say.
+
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'node:test'
+
+test('the quickstart of docs/sections/node.md runs and prints what it promises', () => {
+  const doc = readFileSync(new URL('../../../docs/sections/node.md', import.meta.url), 'utf8')
+  const block = doc.split('### Quickstart')[1].match(/```js\n([^]*?)```/)[1]
+  const addon = new URL('../index.js', import.meta.url).pathname
+  assert.match(block, /from 'mfa-core'/)
+  const script = join(mkdtempSync(join(tmpdir(), 'mfa-doc-')), 'quickstart.mjs')
+  writeFileSync(script, block.replace("from 'mfa-core'", `from ${JSON.stringify(addon)}`))
+  const run = spawnSync(process.execPath, [script], { encoding: 'utf8' })
+  assert.equal(run.status, 0, run.stderr)
+  const lines = run.stdout.trim().split('\n')
+  assert.equal(lines.length, 4, run.stdout)
+  assert.equal(lines[0], 'Enrollment {}')
+  assert.match(lines[1], /^enrollment_required \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z 1$/)
+  assert.equal(lines[2], 'MFA_FORBIDDEN 403 urn:mfa-core:error:forbidden')
+  assert.equal(lines[3], 'true')
+})
