@@ -17,6 +17,12 @@ use crate::errors::exception;
 /// The Python module that defines the value types (imported once).
 static TYPES: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
 
+/// A class of `mfa_core._types`, by name.
+fn class<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+    let module = TYPES.get_or_try_init(py, || Ok::<_, PyErr>(py.import("mfa_core._types")?.unbind()))?;
+    module.bind(py).getattr(name)
+}
+
 /// Keyword arguments for one value type's constructor.
 struct Fields<'py>(Bound<'py, PyDict>);
 
@@ -31,17 +37,14 @@ impl<'py> Fields<'py> {
     }
 
     /// Calls `mfa_core._types.<class>(**fields)`.
-    fn build(self, class: &str) -> PyResult<Bound<'py, PyAny>> {
-        let py = self.0.py();
-        let module = TYPES.get_or_try_init(py, || Ok::<_, PyErr>(py.import("mfa_core._types")?.unbind()))?;
-        module.bind(py).getattr(class)?.call((), Some(&self.0))
+    fn build(self, name: &str) -> PyResult<Bound<'py, PyAny>> {
+        class(self.0.py(), name)?.call((), Some(&self.0))
     }
 }
 
 /// A member of one of the package's `str` enums, e.g. `Role("owner")`.
-fn member<'py>(py: Python<'py>, class: &str, value: &str) -> PyResult<Bound<'py, PyAny>> {
-    let module = TYPES.get_or_try_init(py, || Ok::<_, PyErr>(py.import("mfa_core._types")?.unbind()))?;
-    module.bind(py).getattr(class)?.call1((value,))
+fn member<'py>(py: Python<'py>, enum_name: &str, value: &str) -> PyResult<Bound<'py, PyAny>> {
+    class(py, enum_name)?.call1((value,))
 }
 
 /// Unix seconds as an aware UTC `datetime`. The handle only accepts clocks whose derived times
@@ -143,8 +146,7 @@ pub(crate) fn enrollment<'py>(py: Python<'py>, e: &Enrollment) -> PyResult<Bound
 }
 
 pub(crate) fn recovery_codes<'py>(py: Python<'py>, codes: &RecoveryCodes) -> PyResult<Bound<'py, PyAny>> {
-    let module = TYPES.get_or_try_init(py, || Ok::<_, PyErr>(py.import("mfa_core._types")?.unbind()))?;
-    module.bind(py).getattr("RecoveryCodes")?.call1((codes.0.clone(),))
+    class(py, "RecoveryCodes")?.call1((codes.0.as_slice(),))
 }
 
 pub(crate) fn verification<'py>(py: Python<'py>, v: &Verification) -> PyResult<Bound<'py, PyAny>> {

@@ -145,3 +145,30 @@ def test_bulk_reset_key_from_the_environment(store: Store) -> None:
     assert done.returncode == 0, done.stderr
     assert "would reset" in done.stdout
     assert store.epochs() == [0, 0, 0, 0]
+
+
+def test_bulk_reset_under_step_up_spends_the_proof_once(tmp_path: Path) -> None:
+    path, key_file = tmp_path / "mfa.db", tmp_path / "mfa.key"
+    key_file.write_bytes(KEY)  # raw bytes this time
+    with mfa_core.Core.open(path, KEY) as core:
+        org = core.create_org("Acme", mfa_core.Policy(require_step_up=True, reset_limit_per_hour=100))
+        olga = core.create_user(org.id, "olga@acme.test", "owner")
+        now = int(time.time())
+        secret = core.begin_enrollment(olga.id).secret
+        core.confirm_enrollment(olga.id, totp(secret, now))
+        users = [core.create_user(org.id, f"u{i}@acme.test", "member") for i in range(60)]
+        for user in users:
+            core.confirm_enrollment(user.id, totp(core.begin_enrollment(user.id).secret, now))
+    csv = tmp_path / "users.csv"
+    csv.write_text("".join(f"u{i}@acme.test\n" for i in range(60)))
+    base = [str(csv), "--db", str(path), "--key-file", str(key_file), "--actor", olga.id]
+    refused = run("bulk_reset.py", *base)  # no proof: the whole run is refused
+    assert refused.returncode == 2 and "forbidden" in refused.stderr and "step-up" in refused.stderr
+    # The next step's code: later than the confirming step, so never a replay of it. One proof
+    # serves all 60 users (more than one batch): the script makes them one call.
+    done = run("bulk_reset.py", *base, "--actor-proof", totp(secret, int(time.time()), 1))
+    assert done.returncode == 0, done.stdout + done.stderr
+    counts = dict(line.rsplit(None, 1) for line in done.stdout.splitlines()[2:])
+    assert counts == {"reset": "60", "total": "60"}
+    with mfa_core.Core.open(path, KEY) as core:
+        assert all(core.get_user(u.id).credential_epoch == 1 for u in users)

@@ -77,3 +77,19 @@ def test_the_package_exports_what_it_documents() -> None:
         assert hasattr(mfa_core, name), name
     assert mfa_core.Core.__module__ == "mfa_core"
     assert mfa_core.MAX_BULK_TARGETS == 10_000 and mfa_core.MAX_WINDOW_SECONDS == 365 * 86400
+
+
+def test_results_and_errors_pickle(core: mfa_core.Core, org: mfa_core.Org) -> None:
+    olga = core.create_user(org.id, "olga@acme.test", "owner")
+    outcomes = core.reset_mfa_many(olga.id, [olga.id, "nope"])
+    for outcome in outcomes:
+        again = pickle.loads(pickle.dumps(outcome))
+        assert again.target == outcome.target and type(again.error) is type(outcome.error)
+        assert again.error is not None and outcome.error is not None
+        assert again.error.problem_details() == outcome.error.problem_details()
+    limited = mfa_core._native._error_for_code("rate_limited", "slow down", 30)
+    assert isinstance(limited, mfa_core.RateLimited)
+    again = pickle.loads(pickle.dumps(limited))
+    assert isinstance(again, mfa_core.RateLimited) and again.retry_after == 30 and str(again) == "slow down"
+    for event in core.audit_events():
+        assert pickle.loads(pickle.dumps(event)) == event

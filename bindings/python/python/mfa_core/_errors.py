@@ -7,7 +7,7 @@ the one source of codes, statuses and messages. Messages never hold a secret.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Mapping, Tuple
 
 
 class MfaError(Exception):
@@ -28,11 +28,19 @@ class MfaError(Exception):
         self.http_status = int(problem["status"])
         self._problem = dict(problem)
 
+    def __reduce__(self) -> Tuple[Any, ...]:
+        # Pickle (multiprocessing, task queues) through the keyword-only constructor.
+        return (_restore, (type(self), self.message, self._problem))
+
     def problem_details(self) -> dict[str, Any]:
         """RFC 7807 problem details: ``type`` (``urn:mfa-core:error:<code>``), ``title``,
         ``status``, ``detail``, ``code`` and, when rate limited, ``retry_after``. A new dict on
         every call, ready for ``json.dumps``."""
         return dict(self._problem)
+
+
+def _restore(cls: type[MfaError], message: str, problem: Mapping[str, Any]) -> MfaError:
+    return cls(message, problem=problem)
 
 
 class InvalidInput(MfaError, ValueError):

@@ -209,6 +209,11 @@ class AuditEvent:
     def __post_init__(self) -> None:
         object.__setattr__(self, "detail", MappingProxyType(dict(self.detail)))
 
+    def __reduce__(self) -> Tuple[Any, ...]:
+        # A mapping proxy cannot be pickled: rebuild from a plain dict.
+        values = [getattr(self, f.name) for f in dataclasses.fields(self)]
+        return (AuditEvent, tuple(dict(v) if isinstance(v, MappingProxyType) else v for v in values))
+
 
 @dataclasses.dataclass(frozen=True)
 class Checkpoint:
