@@ -4,7 +4,6 @@
 
 use std::fmt;
 use std::io;
-use std::process::ExitCode;
 
 use mfa_core::Error;
 
@@ -94,45 +93,44 @@ pub enum Failure {
 }
 
 impl Failure {
-    pub fn exit_code(&self) -> ExitCode {
-        ExitCode::from(match self {
+    /// The exit status.
+    pub fn status(&self) -> u8 {
+        match self {
             Failure::Usage(_) => USAGE,
             Failure::Core(err) => for_error(err),
-            Failure::Output(_) => for_error(&Error::Storage(String::new())),
-        })
+            Failure::Output(err) => for_error(&output_error(err)),
+        }
     }
 
     /// RFC 7807 problem details for `--json`, with the exit status added.
     pub fn problem_details(&self) -> serde_json::Value {
         let mut problem = match self {
             Failure::Core(err) => err.problem_details(),
+            Failure::Output(err) => output_error(err).problem_details(),
             Failure::Usage(msg) => serde_json::json!({
                 "type": "urn:mfa-admin:error:usage",
                 "title": "Usage",
                 "detail": msg,
                 "code": "usage",
             }),
-            Failure::Output(err) => Failure::Core(output_error(err)).problem_details(),
         };
-        problem["exit_code"] = serde_json::json!(match self {
-            Failure::Usage(_) => USAGE,
-            Failure::Core(err) => for_error(err),
-            Failure::Output(err) => for_error(&output_error(err)),
-        });
+        problem["exit_code"] = serde_json::json!(self.status());
         problem
     }
 }
 
+/// Output that cannot be written is an I/O error, which the contract files under `storage`.
 fn output_error(err: &io::Error) -> Error {
     Error::Storage(format!("cannot write the output: {err}"))
 }
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let core = |f: &mut fmt::Formatter<'_>, err: &Error| write!(f, "{}: {}", err.code(), err.message());
         match self {
             Failure::Usage(msg) => write!(f, "usage: {msg}"),
-            Failure::Core(err) => write!(f, "{}: {}", err.code(), err.message()),
-            Failure::Output(err) => write!(f, "storage: cannot write the output: {err}"),
+            Failure::Core(err) => core(f, err),
+            Failure::Output(err) => core(f, &output_error(err)),
         }?;
         if let Failure::Core(Error::RateLimited { retry_after, .. }) = self {
             write!(f, " (retry after {retry_after} s)")?;

@@ -41,7 +41,7 @@ fn main() -> ExitCode {
             } else {
                 writeln!(err, "mfa-admin: {failure}")
             };
-            failure.exit_code()
+            ExitCode::from(failure.status())
         }
     }
 }

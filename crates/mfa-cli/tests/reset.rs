@@ -234,6 +234,35 @@ fn reset_many_refuses_more_targets_than_one_run_takes() {
 }
 
 #[test]
+fn reset_many_with_step_up_reads_the_code_from_stdin_and_targets_from_a_file() {
+    let store = Store::new();
+    let (_, ids) = enrolled_members(&store, 2);
+    store.ok(&["org", "create", "Strict", "--require-step-up"]);
+    let strict = store.json(&["user", "add", "--org", "Strict", "admin@strict.example", "--role", "admin"]);
+    let strict_admin = strict["id"].as_str().unwrap();
+    let (secret, _) = enroll(&store, strict_admin);
+    let member = store.json(&["user", "add", "--org", "Strict", "m@strict.example"])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    enroll(&store, &member);
+
+    // Both from stdin cannot work.
+    store.fails(&["reset-many", "--actor", strict_admin, "--actor-proof", "-"], 2);
+    let file = store.dir.path().join("targets.txt");
+    std::fs::write(&file, format!("{member}\n")).unwrap();
+    let args = ["reset-many", "--actor", strict_admin, "--actor-proof", "-", file.to_str().unwrap()];
+    let out = store.cmd(&args).write_stdin(code(&secret, 1)).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(store.json(&["status", &member])["state"], "enrollment_required");
+    // Without the code, the whole run is refused.
+    let out = store.cmd(&args[..3]).arg(&file).output().unwrap();
+    assert_eq!(out.status.code(), Some(12), "{}", stderr(&out));
+    // The unrelated org's members were never touched.
+    assert_eq!(store.json(&["status", &ids[0]])["state"], "enrolled");
+}
+
+#[test]
 fn reset_many_refuses_an_unreadable_file() {
     let store = Store::new();
     let acme = org(&store, "Acme", &[]);

@@ -8,7 +8,7 @@ use mfa_core::{Core, Error, ResetOptions, ResetReceipt};
 use serde_json::json;
 
 use crate::cli::{ResetArgs, ResetManyArgs, ResetOptionArgs};
-use crate::exit::{Failure, Status};
+use crate::exit::{Failure, Status, usage};
 use crate::output::{self, Out};
 use crate::progress::Progress;
 use crate::session;
@@ -58,6 +58,10 @@ struct Line {
 }
 
 pub fn many(core: &Core, args: &ResetManyArgs, out: &mut Out) -> Result<Status, Failure> {
+    let targets_on_stdin = args.file.as_ref().is_none_or(|f| f.as_os_str() == "-");
+    if targets_on_stdin && args.options.actor_proof.as_deref() == Some("-") {
+        return Err(usage("the targets come from stdin, so --actor-proof cannot: pass a file of targets"));
+    }
     let actor = session::user_id(core, &args.actor, args.org.as_deref(), None)?;
     let inputs = read_targets(args)?;
     if inputs.len() > mfa_core::MAX_BULK_TARGETS {
