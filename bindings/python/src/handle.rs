@@ -53,7 +53,7 @@ impl Core {
         let path = inputs::path(path)?;
         let key = inputs::key(key)?;
         let manual_clock =
-            manual_clock.filter(|c| !c.is_none()).map(|c| inputs::time("manual_clock", c)).transpose()?;
+            inputs::given(manual_clock).map(|c| inputs::time("manual_clock", c)).transpose()?;
         let options = OpenOptions { manual_clock, issuer: inputs::opt_text("issuer", issuer)? };
         let core = py.detach(|| mfa_core::Core::open(&path, &key, options)).map_err(raise)?;
         Ok(Core { inner: Mutex::new(Some(Arc::new(core))) })
@@ -315,13 +315,11 @@ impl Core {
         action: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyList>> {
         let query = AuditQuery {
-            after_seq: after_seq
-                .filter(|a| !a.is_none())
+            after_seq: inputs::given(after_seq)
                 .map(|a| inputs::count("after_seq", a, u64::MAX))
                 .transpose()?
                 .unwrap_or(0),
-            limit: limit
-                .filter(|l| !l.is_none())
+            limit: inputs::given(limit)
                 .map(|l| inputs::count("limit", l, u32::MAX.into()))
                 .transpose()?
                 .map(|n| n as u32),

@@ -21,13 +21,18 @@ static POLICY: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static CHECKPOINT: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 /// Earliest and latest clock a handle accepts: 1970 (TOTP counts steps from the epoch) to the
-/// start of 9999, so that every time the core derives (a deadline up to a year on) is still a
-/// Python `datetime`.
+/// end of 9998, so that every time the core derives (a deadline up to 365 days on) is still a
+/// Python `datetime` (whose last year is 9999).
 const MIN_TIME: UnixTime = 0;
-const MAX_TIME: UnixTime = 253_370_764_800;
+const MAX_TIME: UnixTime = 253_370_764_799;
 
 fn type_name(obj: &Bound<'_, PyAny>) -> String {
     obj.get_type().name().map_or_else(|_| "?".to_string(), |n| n.to_string())
+}
+
+/// An optional argument: Python's `None` means "not given", like leaving it out.
+pub(crate) fn given<'a, 'py>(obj: Option<&'a Bound<'py, PyAny>>) -> Option<&'a Bound<'py, PyAny>> {
+    obj.filter(|o| !o.is_none())
 }
 
 /// A `str` (or a `str` subclass such as the package's enums).
@@ -40,7 +45,7 @@ pub(crate) fn text(what: &str, obj: &Bound<'_, PyAny>) -> PyResult<String> {
 
 /// An optional `str`: `None` means not given.
 pub(crate) fn opt_text(what: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<String>> {
-    obj.filter(|o| !o.is_none()).map(|o| text(what, o)).transpose()
+    given(obj).map(|o| text(what, o)).transpose()
 }
 
 /// An id: a `str` (the core checks that it is a UUID) or a `uuid.UUID`.
@@ -57,7 +62,7 @@ pub(crate) fn id(what: &str, obj: &Bound<'_, PyAny>) -> PyResult<String> {
 
 /// An optional id: `None` means not given.
 pub(crate) fn opt_id(what: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<String>> {
-    obj.filter(|o| !o.is_none()).map(|o| id(what, o)).transpose()
+    given(obj).map(|o| id(what, o)).transpose()
 }
 
 /// Any iterable of ids (a list, a tuple, a generator).
@@ -127,7 +132,7 @@ pub(crate) fn seconds(what: &str, obj: &Bound<'_, PyAny>) -> PyResult<u64> {
 
 /// An optional duration: `None` means not given.
 pub(crate) fn opt_seconds(what: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<u64>> {
-    obj.filter(|o| !o.is_none()).map(|o| seconds(what, o)).transpose()
+    given(obj).map(|o| seconds(what, o)).transpose()
 }
 
 /// A point in time: an aware `datetime` (any zone), or Unix seconds as an `int`. A naive
@@ -148,7 +153,7 @@ pub(crate) fn time(what: &str, obj: &Bound<'_, PyAny>) -> PyResult<UnixTime> {
         )));
     };
     if !(MIN_TIME..=MAX_TIME).contains(&t) {
-        return Err(invalid(format!("{what} must be between 1970-01-01 and 9998-12-31 UTC")));
+        return Err(invalid(format!("{what} must be between 1970-01-01 and 9998-12-31T23:59:59Z")));
     }
     Ok(t)
 }
@@ -182,7 +187,7 @@ pub(crate) fn role(obj: &Bound<'_, PyAny>) -> PyResult<Role> {
 
 /// A `Policy`, or `None` for the contract's defaults.
 pub(crate) fn policy(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Policy> {
-    let Some(obj) = obj.filter(|o| !o.is_none()) else { return Ok(Policy::default()) };
+    let Some(obj) = given(obj) else { return Ok(Policy::default()) };
     let class = POLICY.import(obj.py(), "mfa_core._types", "Policy")?;
     if !obj.is_instance(class)? {
         return Err(invalid(format!("policy must be a mfa_core.Policy, got {}", type_name(obj))));
@@ -201,7 +206,7 @@ pub(crate) fn policy(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Policy> {
 
 /// An optional `Checkpoint` (from `audit_checkpoint`); the core checks its MAC's shape.
 pub(crate) fn checkpoint(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Checkpoint>> {
-    let Some(obj) = obj.filter(|o| !o.is_none()) else { return Ok(None) };
+    let Some(obj) = given(obj) else { return Ok(None) };
     let class = CHECKPOINT.import(obj.py(), "mfa_core._types", "Checkpoint")?;
     if !obj.is_instance(class)? {
         return Err(invalid(format!("checkpoint must be a mfa_core.Checkpoint, got {}", type_name(obj))));

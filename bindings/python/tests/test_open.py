@@ -127,3 +127,17 @@ def test_pathlike_objects_are_accepted(tmp_path: Path) -> None:
     with mfa_core.Core.open(Where(), KEY) as core:
         core.create_org("Acme")
     assert (tmp_path / "custom.db").exists()
+
+
+def test_the_latest_clock_still_gives_datetimes_for_every_derived_time(core: mfa_core.Core) -> None:
+    latest = dt.datetime(9998, 12, 31, 23, 59, 59, tzinfo=UTC)
+    core.set_time(latest)
+    with pytest.raises(mfa_core.InvalidInput, match="9998-12-31"):
+        core.set_time(int(latest.timestamp()) + 1)
+    longest = mfa_core.Policy(mfa_required=True, enrollment_window=mfa_core.MAX_WINDOW_SECONDS)
+    org = core.create_org("Acme", longest)
+    olga = core.create_user(org.id, "olga@acme.test", "owner")
+    bob = core.create_user(org.id, "bob@acme.test", "member")
+    assert core.mfa_status(bob.id).deadline == latest + dt.timedelta(days=365)
+    receipt = core.reset_mfa(olga.id, bob.id, window=mfa_core.MAX_WINDOW_SECONDS)
+    assert receipt.deadline == dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
