@@ -12,6 +12,8 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   apt-get update
   apt-get install -y nodejs npm
 fi
+# The pinned @napi-rs/cli 3 asks for Node 20.17 or later (the addon itself needs Node-API 8).
+echo "node $(node --version), npm $(npm --version)"
 
 cd bindings/node
 npm ci --no-audit --no-fund

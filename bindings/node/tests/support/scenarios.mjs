@@ -56,13 +56,19 @@ const isInteger = (v) => Number.isInteger(v)
 // The driver: README arguments (resolved to plain strings) to addon calls, results to README JSON
 // with absolute times.
 
-/** camelCase keys to snake_case and Dates to Unix seconds, at any depth. */
+/**
+ * camelCase keys to snake_case and Dates to Unix seconds, at any depth, except inside an audit
+ * event's `detail`: that is the core's own JSON, passed through as it is.
+ */
 function toReadme(value) {
   if (value instanceof Date) return Math.floor(value.getTime() / 1000)
   if (Array.isArray(value)) return value.map(toReadme)
   if (isObject(value)) {
     return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), toReadme(v)]),
+      Object.entries(value).map(([k, v]) => [
+        k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`),
+        k === 'detail' ? v : toReadme(v),
+      ]),
     )
   }
   return value
