@@ -127,9 +127,10 @@ def check(pattern: Any, actual: Any, names: Mapping[str, str], path: str = "") -
         )
 
     if isinstance(pattern, dict):
-        if len(pattern) == 1 and "$len" in pattern and is_int(pattern["$len"]):
+        # `{"$len": N}` with N a whole number; anything else is an ordinary object pattern.
+        if len(pattern) == 1 and is_int(pattern.get("$len")) and pattern["$len"] >= 0:
             n = pattern["$len"]
-            if not (isinstance(actual, list) and n >= 0 and len(actual) == n):
+            if not (isinstance(actual, list) and len(actual) == n):
                 raise differ()
             return
         if not isinstance(actual, dict):
