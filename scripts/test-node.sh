@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The Node suite: the addon (bindings/node) and its HTTP example (examples/node).
 #
-# Installs Node from Debian if it is missing, then `npm ci` (pinned by package-lock.json),
-# builds the addon in debug mode (napi CLI; target/x86_64-unknown-linux-gnu/debug), fails if
-# the rebuild changed the checked-in loader or TypeScript declarations, and runs `npm test`
-# (`node --test`).
+# Installs Node from Debian if it is missing, runs the addon's Rust unit tests, then `npm ci`
+# (pinned by package-lock.json), builds the addon in debug mode (napi CLI, into
+# target/x86_64-unknown-linux-gnu/debug), fails if the rebuild changed the checked-in loader or
+# TypeScript declarations, and runs `npm test` (`node --test`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +14,9 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
 fi
 # The pinned @napi-rs/cli 3 asks for Node 20.17 or later (the addon itself needs Node-API 8).
 echo "node $(node --version), npm $(npm --version)"
+
+# The addon's Rust unit tests (the error-code mapping, `internal` included).
+cargo test --locked -p mfa-core-node
 
 cd bindings/node
 npm ci --no-audit --no-fund

@@ -63,3 +63,34 @@ impl ToNapiValue for MfaError {
         Ok(object.raw())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every variant, in the order of `Error::CODES` (the contract's table).
+    fn one_of_each() -> [Error; 10] {
+        let m = || String::from("x");
+        [
+            Error::InvalidInput(m()),
+            Error::Unauthenticated(m()),
+            Error::Forbidden(m()),
+            Error::NotFound(m()),
+            Error::MfaNotEnabled(m()),
+            Error::Conflict(m()),
+            Error::InvalidCode(m()),
+            Error::RateLimited { message: m(), retry_after: 1 },
+            Error::Storage(m()),
+            Error::Internal(m()),
+        ]
+    }
+
+    /// `internal` cannot be provoked from JS without a bug, so its code is checked here too.
+    #[test]
+    fn every_js_code_is_mfa_and_the_upper_case_contract_code() {
+        for (err, code) in one_of_each().iter().zip(Error::CODES) {
+            assert_eq!(err.code(), code);
+            assert_eq!(js_code(err), format!("MFA_{}", code.to_uppercase()));
+        }
+    }
+}
