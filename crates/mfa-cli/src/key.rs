@@ -4,7 +4,7 @@
 //! reaches a process listing either), and the bytes are wiped when dropped.
 
 use std::fs;
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::Path;
 
 use data_encoding::{HEXLOWER, HEXLOWER_PERMISSIVE};
@@ -18,6 +18,9 @@ pub const KEY_ENV: &str = "MFA_CORE_KEY";
 
 /// Key length the core requires.
 const KEY_BYTES: usize = 32;
+
+/// More than any valid key file (64 hex digits with whitespace around them).
+const MAX_KEY_FILE_BYTES: u64 = 256;
 
 pub type Key = Zeroizing<[u8; KEY_BYTES]>;
 
@@ -41,9 +44,12 @@ pub fn load(key_file: Option<&Path>) -> Result<Key, Failure> {
 
 /// A key file holds 32 raw bytes, or 64 hex digits with optional surrounding whitespace.
 fn from_file(path: &Path) -> Result<Key, Failure> {
-    let bytes = Zeroizing::new(
-        fs::read(path).map_err(|e| invalid(format!("cannot read key file {}: {e}", path.display())))?,
-    );
+    let unreadable = |e: io::Error| invalid(format!("cannot read key file {}: {e}", path.display()));
+    // A key file is short: read a little more than the longest valid one, never a whole disk.
+    let mut bytes = Zeroizing::new(Vec::new());
+    fs::File::open(path)
+        .and_then(|f| f.take(MAX_KEY_FILE_BYTES).read_to_end(&mut bytes))
+        .map_err(unreadable)?;
     if let Ok(raw) = <[u8; KEY_BYTES]>::try_from(bytes.as_slice()) {
         return Ok(Zeroizing::new(raw));
     }

@@ -83,7 +83,9 @@ fn a_key_file_holds_raw_bytes_or_hex() {
     let short = store.dir.path().join("short.key");
     std::fs::write(&short, [7u8; 31]).unwrap();
     let missing = store.dir.path().join("missing.key");
-    for file in [&short, &missing] {
+    let long = store.dir.path().join("long.key");
+    std::fs::write(&long, format!("{KEY_HEX}\n").repeat(1000)).unwrap();
+    for file in [&short, &missing, &long, &store.dir.path().to_path_buf()] {
         let out =
             bare().arg("--db").arg(&store.db).arg("--key-file").arg(file).args(["org", "list"]).output();
         let out = out.unwrap();

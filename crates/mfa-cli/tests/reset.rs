@@ -268,4 +268,12 @@ fn reset_many_refuses_an_unreadable_file() {
     let acme = org(&store, "Acme", &[]);
     let err = store.fails(&["reset-many", "--actor", &acme.owner, "/nonexistent/targets.txt"], 10);
     assert!(err.contains("cannot read"), "{err}");
+    let binary = store.dir.path().join("targets.bin");
+    std::fs::write(&binary, [0xff, 0xfe, b'\n']).unwrap();
+    let err = store.fails(&["reset-many", "--actor", &acme.owner, binary.to_str().unwrap()], 10);
+    assert!(err.contains("valid UTF-8"), "{err}");
+    let huge = store.dir.path().join("targets.huge");
+    std::fs::write(&huge, "#".repeat((16 << 20) + 1)).unwrap();
+    let err = store.fails(&["reset-many", "--actor", &acme.owner, huge.to_str().unwrap()], 10);
+    assert!(err.contains("larger than 16 MiB"), "{err}");
 }

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, Read, Write};
 
 use mfa_core::{Core, Error, ResetOptions, ResetReceipt};
 use serde_json::json;
@@ -114,25 +114,35 @@ pub fn many(core: &Core, args: &ResetManyArgs, out: &mut Out) -> Result<Status, 
     report(out, &lines, options.dry_run)
 }
 
+/// Largest targets file: 10,000 emails of the longest kind, with room for comments.
+const MAX_TARGETS_BYTES: u64 = 16 << 20;
+
 /// Ids or emails, one a line; blank lines and `#` comments are skipped.
 fn read_targets(args: &ResetManyArgs) -> Result<Vec<String>, Failure> {
-    let (name, reader): (String, Box<dyn BufRead>) = match &args.file {
+    let (name, reader): (String, Box<dyn Read>) = match &args.file {
         Some(path) if path.as_os_str() != "-" => {
             let file = File::open(path)
                 .map_err(|e| Error::InvalidInput(format!("cannot read {}: {e}", path.display())))?;
-            (path.display().to_string(), Box::new(BufReader::new(file)))
+            (path.display().to_string(), Box::new(file))
         }
         _ => ("stdin".to_string(), Box::new(io::stdin().lock())),
     };
-    let mut targets = Vec::new();
-    for line in reader.lines() {
-        let line = line.map_err(|e| Error::InvalidInput(format!("cannot read {name}: {e}")))?;
-        let line = line.trim();
-        if !line.is_empty() && !line.starts_with('#') {
-            targets.push(line.to_string());
-        }
+    let mut text = String::new();
+    reader
+        .take(MAX_TARGETS_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| Error::InvalidInput(format!("cannot read {name}: {e}")))?;
+    if text.len() as u64 > MAX_TARGETS_BYTES {
+        return Err(
+            Error::InvalidInput(format!("{name} is larger than {} MiB", MAX_TARGETS_BYTES >> 20)).into()
+        );
     }
-    Ok(targets)
+    Ok(text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(String::from)
+        .collect())
 }
 
 /// One line per target on stdout, a summary on stderr (stdout in JSON mode).

@@ -20,6 +20,26 @@ pub fn bare() -> Command {
     cmd
 }
 
+/// The `--help` text of a command.
+pub fn help(args: &[&str]) -> String {
+    let out = bare().args(args).arg("--help").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{args:?}");
+    stdout(&out)
+}
+
+/// `(status, name)` rows of an exit-status table (`--help`'s or the docs' markdown), in order.
+pub fn exit_rows(text: &str) -> Vec<(u8, String)> {
+    text.lines()
+        .filter_map(|line| {
+            let cells: Vec<&str> =
+                line.trim().trim_matches('|').split(['|', ' ']).filter(|c| !c.is_empty()).collect();
+            let status = cells.first()?.parse().ok()?;
+            let name = cells.get(1)?.trim_matches('`');
+            name.chars().all(|c| c.is_ascii_lowercase() || c == '_').then(|| (status, name.to_string()))
+        })
+        .collect()
+}
+
 pub fn stdout(out: &Output) -> String {
     String::from_utf8(out.stdout.clone()).expect("stdout is UTF-8")
 }
