@@ -1,0 +1,48 @@
+//! docs/sections/cli.md stays true: its exit-status table is the one `--help` prints, and its
+//! set-up block runs as written.
+
+mod common;
+
+use common::*;
+
+fn doc() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/sections/cli.md")).unwrap()
+}
+
+/// The first fenced block of `lang` after `heading`.
+fn block_after(doc: &str, heading: &str, lang: &str) -> String {
+    let section = &doc[doc.find(heading).unwrap_or_else(|| panic!("no {heading:?}"))..];
+    let start = section.find(&format!("```{lang}\n")).expect("a block") + lang.len() + 4;
+    let len = section[start..].find("```").expect("a closed block");
+    section[start..start + len].to_string()
+}
+
+#[test]
+fn the_exit_status_table_is_the_one_help_prints() {
+    let help = help(&[]);
+    let printed = exit_rows(&help[help.find("Exit status:").unwrap()..]);
+    let doc = doc();
+    let documented = exit_rows(&doc[doc.find("## Exit status").expect("an exit-status table")..]);
+    assert_eq!(documented, printed);
+}
+
+#[test]
+fn the_set_up_block_runs_as_written() {
+    let script = block_after(&doc(), "### The key and the store", "sh");
+    assert!(script.contains("mfa-admin init --generate-key"), "{script}");
+    let dir = tempfile::tempdir().unwrap();
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_mfa-admin")).parent().unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let out = std::process::Command::new("bash")
+        .args(["-euo", "pipefail", "-c", &script])
+        .current_dir(dir.path())
+        .env("PATH", path)
+        .env_remove("MFA_CORE_KEY")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    let users = stdout(&out);
+    assert!(users.contains("ada@acme.example") && users.contains("bob@acme.example"), "{users}");
+    let key = std::fs::read_to_string(dir.path().join("mfa.key")).unwrap();
+    assert!(!users.contains(key.trim()), "the key was printed");
+}
