@@ -5,6 +5,7 @@
 use mfa_core::{AuditQuery, Checkpoint, Error, OpenOptions, Policy, ResetOptions, Role};
 use napi::bindgen_prelude::{FromNapiValue, JsObjectValue, JsValue, Object, Uint8Array, Unknown};
 use napi::{JsDate, ValueType};
+use zeroize::Zeroizing;
 
 type Result<T> = std::result::Result<T, Error>;
 
@@ -61,13 +62,14 @@ pub(crate) fn date(name: &str, value: &Unknown) -> Result<i64> {
     Ok((millis / 1000.0).floor() as i64)
 }
 
-/// The store key: a `Buffer` or `Uint8Array` (its length is the core's to check).
-pub(crate) fn key(value: &Unknown) -> Result<Vec<u8>> {
+/// The store key: a `Buffer` or `Uint8Array` (its length is the core's to check), copied into
+/// memory that is wiped once the store is open.
+pub(crate) fn key(value: &Unknown) -> Result<Zeroizing<Vec<u8>>> {
     let not_bytes = || invalid("key must be a Buffer or Uint8Array of 32 bytes");
     if !value.is_typedarray().map_err(|_| not_bytes())? {
         return Err(not_bytes());
     }
-    Uint8Array::from_unknown(*value).map(|bytes| bytes.to_vec()).map_err(|_| not_bytes())
+    Uint8Array::from_unknown(*value).map(|bytes| Zeroizing::new(bytes.to_vec())).map_err(|_| not_bytes())
 }
 
 pub(crate) fn role(value: &Unknown) -> Result<Role> {

@@ -67,6 +67,8 @@ describe('a store on disk', async () => {
     const org = await first.createOrg('Acme')
     const second = await Core.open(path, KEY)
     assert.deepEqual(await second.getOrg(org.id), org)
+    const view = Buffer.concat([Buffer.alloc(8, 0xff), KEY]).subarray(8)
+    assert.deepEqual(await (await Core.open(path, view)).getOrg(org.id), org, 'a view into a larger buffer is its own bytes')
     const other = Buffer.from(KEY).reverse()
     await assert.rejects(Core.open(path, other), { code: 'MFA_INVALID_INPUT', message: /key does not match/ })
   })

@@ -119,7 +119,8 @@ describe('bad JS values are MFA_INVALID_INPUT', async () => {
   const notStrings = [undefined, null, 42, true, {}, ['a'], Buffer.from('a'), Symbol('s'), () => 'x', 10n]
 
   test('open: a key that is short, long, a string, an array or missing', async () => {
-    for (const key of [Buffer.alloc(31), new Uint8Array(33), Buffer.alloc(0), 'k'.repeat(32), Array(32).fill(1), undefined, 32]) {
+    const otherViews = [new Uint16Array(16), new Int8Array(32), new Uint8ClampedArray(32), new DataView(new ArrayBuffer(32)), new ArrayBuffer(32)]
+    for (const key of [Buffer.alloc(31), new Uint8Array(33), Buffer.alloc(0), 'k'.repeat(32), Array(32).fill(1), undefined, 32, ...otherViews]) {
       await rejectsWith(Core.open(':memory:', key), 'invalid_input')
     }
     const core32 = await Core.open(':memory:', new Uint8Array(32))
