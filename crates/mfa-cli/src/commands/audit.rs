@@ -57,8 +57,9 @@ pub fn run(core: &Core, command: &AuditCommand, out: &mut Out) -> Result<Status,
             Ok(Status::Ok)
         }
         AuditCommand::Verify { checkpoint } => {
-            let report = core.verify_audit(checkpoint.as_ref())?;
+            // The head first: the walk then covers it, so the head printed is one verified.
             let head = core.audit_checkpoint()?;
+            let report = core.verify_audit(checkpoint.as_ref())?;
             if out.json {
                 out.json(&json!({ "report": report, "checkpoint": head }))?;
             } else if report.ok {
