@@ -108,16 +108,40 @@ export declare class Core {
   now(): Date
   /** Moves a manual clock; `MFA_INVALID_INPUT` on a handle using the system clock. */
   setTime(time: Date): void
+  /**
+   * Creates an org (a bootstrap call: no actor); unset policy fields keep the contract's
+   * defaults. Rejects with `MFA_INVALID_INPUT` for a bad name or policy value.
+   */
   createOrg(name: string, policy?: PolicyInput): Promise<Org>
+  /** One org. `MFA_INVALID_INPUT`, `MFA_NOT_FOUND`. */
   getOrg(org: string): Promise<Org>
+  /** Every org, by id. */
   listOrgs(): Promise<Org[]>
+  /**
+   * Creates a user (a bootstrap call: no actor); under `mfaRequired` the user starts in
+   * `enrollment_required`. `MFA_INVALID_INPUT`, `MFA_NOT_FOUND` (org), `MFA_CONFLICT` (email
+   * taken in this org, in any case).
+   */
   createUser(org: string, email: string, role: Role): Promise<User>
+  /** One user. `MFA_INVALID_INPUT`, `MFA_NOT_FOUND`. */
   getUser(user: string): Promise<User>
+  /** A user of an org by email, in any case. `MFA_INVALID_INPUT`, `MFA_NOT_FOUND`. */
   findUserByEmail(org: string, email: string): Promise<User>
+  /** The users of an org, by email. `MFA_INVALID_INPUT`, `MFA_NOT_FOUND` (no such org). */
   listUsers(org: string): Promise<User[]>
+  /**
+   * Changes a user's role under the reset's actor rules; only an owner grants `owner`, and
+   * the last active owner keeps the role (`MFA_CONFLICT`).
+   */
   setRole(actor: string, target: string, role: Role, options?: StepUpOptions): Promise<User>
+  /**
+   * Disables a user: they can no longer act or verify. The last active owner cannot be
+   * disabled (`MFA_CONFLICT`).
+   */
   disableUser(actor: string, target: string, options?: StepUpOptions): Promise<User>
+  /** Enables a disabled user, under the reset's actor rules. */
   enableUser(actor: string, target: string): Promise<User>
+  /** A user's MFA state (contract section 3), derived from the clock. */
   mfaStatus(user: string): Promise<MfaStatus>
   /** A new TOTP secret for the user (replacing any pending one), shown this once. */
   beginEnrollment(user: string): Promise<Enrollment>

@@ -64,6 +64,8 @@ impl Core {
         args::date("time", &time).and_then(|t| self.inner.set_time(t)).map_err(|e| to_napi(&env, &e))
     }
 
+    /// Creates an org (a bootstrap call: no actor); unset policy fields keep the contract's
+    /// defaults. Rejects with `MFA_INVALID_INPUT` for a bad name or policy value.
     #[napi(
         catch_unwind,
         ts_args_type = "name: string, policy?: PolicyInput",
@@ -77,17 +79,22 @@ impl Core {
         })
     }
 
+    /// One org. `MFA_INVALID_INPUT`, `MFA_NOT_FOUND`.
     #[napi(catch_unwind, ts_args_type = "org: string", ts_return_type = "Promise<Org>")]
     pub fn get_org(&self, org: Unknown) -> AsyncTask<Op<Org>> {
         let org = args::string("org", &org);
         self.run(move |core| core.get_org(&org?).map(Org::from))
     }
 
+    /// Every org, by id.
     #[napi(catch_unwind, ts_return_type = "Promise<Org[]>")]
     pub fn list_orgs(&self) -> AsyncTask<Op<Vec<Org>>> {
         self.run(|core| Ok(core.list_orgs()?.into_iter().map(Org::from).collect()))
     }
 
+    /// Creates a user (a bootstrap call: no actor); under `mfaRequired` the user starts in
+    /// `enrollment_required`. `MFA_INVALID_INPUT`, `MFA_NOT_FOUND` (org), `MFA_CONFLICT` (email
+    /// taken in this org, in any case).
     #[napi(
         catch_unwind,
         ts_args_type = "org: string, email: string, role: Role",
@@ -102,12 +109,14 @@ impl Core {
         })
     }
 
+    /// One user. `MFA_INVALID_INPUT`, `MFA_NOT_FOUND`.
     #[napi(catch_unwind, ts_args_type = "user: string", ts_return_type = "Promise<User>")]
     pub fn get_user(&self, user: Unknown) -> AsyncTask<Op<User>> {
         let user = args::string("user", &user);
         self.run(move |core| core.get_user(&user?).map(User::from))
     }
 
+    /// A user of an org by email, in any case. `MFA_INVALID_INPUT`, `MFA_NOT_FOUND`.
     #[napi(catch_unwind, ts_args_type = "org: string, email: string", ts_return_type = "Promise<User>")]
     pub fn find_user_by_email(&self, org: Unknown, email: Unknown) -> AsyncTask<Op<User>> {
         let args = args::string("org", &org).and_then(|o| Ok((o, args::string("email", &email)?)));
@@ -117,12 +126,15 @@ impl Core {
         })
     }
 
+    /// The users of an org, by email. `MFA_INVALID_INPUT`, `MFA_NOT_FOUND` (no such org).
     #[napi(catch_unwind, ts_args_type = "org: string", ts_return_type = "Promise<User[]>")]
     pub fn list_users(&self, org: Unknown) -> AsyncTask<Op<Vec<User>>> {
         let org = args::string("org", &org);
         self.run(move |core| Ok(core.list_users(&org?)?.into_iter().map(User::from).collect()))
     }
 
+    /// Changes a user's role under the reset's actor rules; only an owner grants `owner`, and
+    /// the last active owner keeps the role (`MFA_CONFLICT`).
     #[napi(
         catch_unwind,
         ts_args_type = "actor: string, target: string, role: Role, options?: StepUpOptions",
@@ -143,6 +155,8 @@ impl Core {
         })
     }
 
+    /// Disables a user: they can no longer act or verify. The last active owner cannot be
+    /// disabled (`MFA_CONFLICT`).
     #[napi(
         catch_unwind,
         ts_args_type = "actor: string, target: string, options?: StepUpOptions",
@@ -156,6 +170,7 @@ impl Core {
         })
     }
 
+    /// Enables a disabled user, under the reset's actor rules.
     #[napi(catch_unwind, ts_args_type = "actor: string, target: string", ts_return_type = "Promise<User>")]
     pub fn enable_user(&self, actor: Unknown, target: Unknown) -> AsyncTask<Op<User>> {
         let args = actors(&actor, &target);
@@ -165,6 +180,7 @@ impl Core {
         })
     }
 
+    /// A user's MFA state (contract section 3), derived from the clock.
     #[napi(catch_unwind, ts_args_type = "user: string", ts_return_type = "Promise<MfaStatus>")]
     pub fn mfa_status(&self, user: Unknown) -> AsyncTask<Op<MfaStatus>> {
         let user = args::string("user", &user);
