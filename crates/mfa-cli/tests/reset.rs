@@ -277,3 +277,28 @@ fn reset_many_refuses_an_unreadable_file() {
     let err = store.fails(&["reset-many", "--actor", &acme.owner, huge.to_str().unwrap()], 10);
     assert!(err.contains("larger than 16 MiB"), "{err}");
 }
+
+#[test]
+fn reset_many_draws_a_bar_in_place_on_a_terminal() {
+    let store = Store::new();
+    let (acme, ids) = enrolled_members(&store, 2);
+    let file = store.dir.path().join("targets.txt");
+    std::fs::write(&file, ids.join("\n")).unwrap();
+    let command = format!(
+        "'{}' --db '{}' reset-many --actor {} '{}'",
+        env!("CARGO_BIN_EXE_mfa-admin"),
+        store.db.display(),
+        acme.owner,
+        file.display()
+    );
+    // util-linux `script` runs the tool on a pseudo-terminal (stdout and stderr both land there).
+    let out = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("MFA_CORE_KEY", KEY_HEX)
+        .output()
+        .expect("util-linux `script` (Debian: bsdutils)");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let screen = stdout(&out);
+    assert!(screen.contains(&format!("\r[{}] 2/2", "#".repeat(30))), "{screen:?}");
+    assert!(!screen.contains("progress ["), "the line-per-step form is for logs: {screen:?}");
+}
