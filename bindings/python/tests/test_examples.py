@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -172,3 +173,19 @@ def test_bulk_reset_under_step_up_spends_the_proof_once(tmp_path: Path) -> None:
     assert counts == {"reset": "60", "total": "60"}
     with mfa_core.Core.open(path, KEY) as core:
         assert all(core.get_user(u.id).credential_epoch == 1 for u in users)
+
+
+def test_workloads_print_one_json_line_per_run(tmp_path: Path) -> None:
+    done = run("workloads.py", "--members", "80", "--resets", "20", "--verifies", "60", "--dir", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    python, floor = (json.loads(line) for line in done.stdout.splitlines())
+    sizes = {"sync": "FULL", "members": 80, "resets": 20, "verifies": 60}
+    assert python.items() >= {"impl": "python", **sizes}.items()
+    assert floor.items() >= {"impl": "baseline-sql-python", **sizes}.items()
+    for phase in ("A_reset", "B_verify", "C_reset_8_threads"):
+        assert set(python[phase]) == {"ops_per_s", "p50_us", "p99_us"} and python[phase]["ops_per_s"] > 0
+    assert python["D_bulk"]["targets_per_s"] > 0
+    # Every event of the first store: bootstrap, enrollments, 20 + 20 resets, 60 verifications.
+    users = 1 + 20 + 80
+    assert python["E_verify_audit"]["events"] == 1 + users * 3 + 20 + 60 + 20
+    assert list(tmp_path.iterdir()) == []  # the stores are removed
