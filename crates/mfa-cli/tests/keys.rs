@@ -181,3 +181,13 @@ fn init_can_generate_the_key_without_printing_it() {
     assert_eq!(nowhere.unwrap().status.code(), Some(2));
     assert!(!other.exists());
 }
+
+#[test]
+fn a_store_made_by_the_tool_opens_in_the_library_with_the_same_key_bytes() {
+    let store = Store::new();
+    let acme = org(&store, "Acme", &[]);
+    let core = mfa_core::Core::open(&store.db, &[7u8; 32], mfa_core::OpenOptions::default()).unwrap();
+    assert_eq!(core.get_org(&acme.id).unwrap().name, "Acme");
+    assert_eq!(core.list_users(&acme.id).unwrap().len(), 3);
+    assert!(core.verify_audit(None).unwrap().ok);
+}
