@@ -102,6 +102,8 @@ impl Core {
 
     // ---- directory ----
 
+    /// Creates an org (a bootstrap call: no actor); `policy` defaults to the contract's.
+    /// Raises `InvalidInput` (name, policy).
     #[pyo3(signature = (name, policy = None))]
     fn create_org<'py>(
         &self,
@@ -114,17 +116,22 @@ impl Core {
         values::org(py, &org)
     }
 
+    /// One org. Raises `InvalidInput`, `NotFound`.
     fn get_org<'py>(&self, py: Python<'py>, org: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let org = inputs::id("org", org)?;
         let org = detached(py, self.core()?, |c| c.get_org(&org))?;
         values::org(py, &org)
     }
 
+    /// Every org, by id.
     fn list_orgs<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let orgs = detached(py, self.core()?, |c| c.list_orgs())?;
         values::list(py, &orgs, values::org)
     }
 
+    /// Creates a user (a bootstrap call: no actor); in an `mfa_required` org the user must
+    /// enroll within the org's window. Raises `InvalidInput`, `NotFound` (org), `Conflict` (email
+    /// taken in the org, in any case).
     fn create_user<'py>(
         &self,
         py: Python<'py>,
@@ -138,12 +145,14 @@ impl Core {
         values::user(py, &user)
     }
 
+    /// One user. Raises `InvalidInput`, `NotFound`.
     fn get_user<'py>(&self, py: Python<'py>, user: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let user = inputs::id("user", user)?;
         let user = detached(py, self.core()?, |c| c.get_user(&user))?;
         values::user(py, &user)
     }
 
+    /// A user of `org` by email (any case). Raises `InvalidInput`, `NotFound`.
     fn find_user_by_email<'py>(
         &self,
         py: Python<'py>,
@@ -155,12 +164,16 @@ impl Core {
         values::user(py, &user)
     }
 
+    /// The users of an org, by email. Raises `InvalidInput`, `NotFound` (org).
     fn list_users<'py>(&self, py: Python<'py>, org: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
         let org = inputs::id("org", org)?;
         let users = detached(py, self.core()?, |c| c.list_users(&org))?;
         values::list(py, &users, values::user)
     }
 
+    /// Changes `target`'s role, by the same actor rules as a reset; only an owner grants
+    /// `owner`. Raises `InvalidInput`, `Unauthenticated`, `NotFound`, `Forbidden` (including a
+    /// missing or wrong `actor_proof` under step-up), `Conflict` (the last active owner).
     #[pyo3(signature = (actor, target, role, *, actor_proof = None))]
     fn set_role<'py>(
         &self,
@@ -176,6 +189,7 @@ impl Core {
         values::user(py, &user)
     }
 
+    /// Disables `target`: they can no longer act or verify. Raises as `set_role`.
     #[pyo3(signature = (actor, target, *, actor_proof = None))]
     fn disable_user<'py>(
         &self,
@@ -190,6 +204,8 @@ impl Core {
         values::user(py, &user)
     }
 
+    /// Enables a disabled user. Raises `InvalidInput`, `Unauthenticated`, `NotFound`,
+    /// `Forbidden`.
     fn enable_user<'py>(
         &self,
         py: Python<'py>,
@@ -203,6 +219,9 @@ impl Core {
 
     // ---- enrollment and verification ----
 
+    /// Starts (or restarts) enrollment: a new secret to show the user once, as `secret` or
+    /// as the `uri` of a QR code. Raises `InvalidInput`, `NotFound`, `Unauthenticated` (disabled),
+    /// `Conflict` (already enrolled), `Forbidden` (locked out).
     fn begin_enrollment<'py>(
         &self,
         py: Python<'py>,
@@ -213,6 +232,9 @@ impl Core {
         values::enrollment(py, &enrollment)
     }
 
+    /// Confirms the pending secret with a current code; returns the ten recovery codes, shown
+    /// this once. Raises `InvalidInput`, `NotFound`, `Unauthenticated`, `Conflict`, `Forbidden`,
+    /// `InvalidCode`.
     fn confirm_enrollment<'py>(
         &self,
         py: Python<'py>,
@@ -224,6 +246,8 @@ impl Core {
         values::recovery_codes(py, &codes)
     }
 
+    /// Ten new recovery codes for a current TOTP code; the old ones stop working. Raises
+    /// as `verify`.
     fn regenerate_recovery_codes<'py>(
         &self,
         py: Python<'py>,
@@ -235,6 +259,9 @@ impl Core {
         values::recovery_codes(py, &codes)
     }
 
+    /// Checks a sign-in code: a TOTP code (steps t-1 to t+1, never a replay) or an unused
+    /// recovery code. Raises `InvalidInput`, `NotFound`, `Unauthenticated`, `MfaNotEnabled`,
+    /// `InvalidCode`, `RateLimited` (after too many failures; see `retry_after`).
     fn verify<'py>(
         &self,
         py: Python<'py>,
@@ -246,6 +273,7 @@ impl Core {
         values::verification(py, &verification)
     }
 
+    /// A user's MFA state, derived from the clock. Raises `InvalidInput`, `NotFound`.
     fn mfa_status<'py>(&self, py: Python<'py>, user: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let user = inputs::id("user", user)?;
         let status = detached(py, self.core()?, |c| c.mfa_status(&user))?;
@@ -254,6 +282,10 @@ impl Core {
 
     // ---- reset ----
 
+    /// Resets `target`'s MFA on behalf of `actor` (contract section 4): the secret and recovery
+    /// codes are destroyed, the user must enroll before `now + window`, `credential_epoch`
+    /// increments, and one audit event is appended. Raises, in the contract's order:
+    /// `InvalidInput`, `Unauthenticated`, `NotFound`, `Forbidden`, `MfaNotEnabled`, `RateLimited`.
     #[pyo3(signature = (actor, target, *, window = None, reason = None, dry_run = DryRun(false), proof = None, actor_proof = None))]
     #[pyo3(
         text_signature = "($self, actor, target, *, window=None, reason=None, dry_run=False, proof=None, actor_proof=None)"
@@ -276,6 +308,9 @@ impl Core {
         values::receipt(py, &receipt)
     }
 
+    /// Resets each of `targets` (up to 10,000) for `actor`: one `ResetOutcome` per target, in
+    /// order, each its own transaction. Raises only for the whole call: `InvalidInput` (options,
+    /// too many targets) and, under step-up, what `reset_mfa` would.
     #[pyo3(signature = (actor, targets, *, window = None, reason = None, dry_run = DryRun(false), proof = None, actor_proof = None))]
     #[pyo3(
         text_signature = "($self, actor, targets, *, window=None, reason=None, dry_run=False, proof=None, actor_proof=None)"
@@ -304,6 +339,8 @@ impl Core {
 
     // ---- audit ----
 
+    /// A page of the audit trail in `seq` order, optionally after a `seq` and filtered by actor,
+    /// target or action. Raises `InvalidInput`.
     #[pyo3(signature = (*, after_seq = None, limit = None, actor = None, target = None, action = None))]
     fn audit_events<'py>(
         &self,
@@ -331,11 +368,14 @@ impl Core {
         values::list(py, &events, values::event)
     }
 
+    /// The head of the audit chain, to keep where the database cannot rewrite it.
     fn audit_checkpoint<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let checkpoint = detached(py, self.core()?, |c| c.audit_checkpoint())?;
         values::checkpoint(py, &checkpoint)
     }
 
+    /// Walks the whole audit chain; with a checkpoint, also finds a cut tail or an older copy.
+    /// Raises `InvalidInput` (a malformed checkpoint).
     #[pyo3(signature = (checkpoint = None))]
     fn verify_audit<'py>(
         &self,
