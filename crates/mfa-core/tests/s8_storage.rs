@@ -30,6 +30,27 @@ fn s8_a_store_persists_across_handles() {
     assert_eq!(version, mfa_core::SCHEMA_VERSION);
 }
 
+/// The last connection to close folds the write-ahead log into the file and removes it, so a
+/// closed store is one self-contained file (what an operator copies for a backup).
+#[test]
+fn s8_closing_leaves_no_write_ahead_log_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.db");
+    {
+        let core = open(&path, &KEY).unwrap();
+        let org = core.create_org("Acme", Policy::default()).unwrap();
+        core.get_org(&org.id).unwrap(); // a read, so a reader connection is open too
+        core.list_orgs().unwrap();
+    }
+    let wal = dir.path().join("store.db-wal");
+    assert!(
+        !wal.exists(),
+        "{} is left behind ({} bytes)",
+        wal.display(),
+        wal.metadata().map_or(0, |m| m.len())
+    );
+}
+
 #[test]
 fn s8_wrong_key_is_refused_before_anything_changes() {
     let dir = tempfile::tempdir().unwrap();

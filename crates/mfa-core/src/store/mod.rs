@@ -40,10 +40,13 @@ const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
 /// An open store: one writer connection shared by group commit, and a pool of readers.
 pub(crate) struct Store {
+    /// Declared before `writer` so it is dropped first: the last connection to close is the
+    /// one that checkpoints the WAL into the file and deletes it, and a read-only reader
+    /// cannot, which would leave the latest writes only in `-wal` beside the file.
+    readers: Option<ReaderPool>,
     writer: Mutex<WriterState>,
     /// Writers blocked on `writer`; a call leaves its batch open only while this is non-zero.
     waiting: AtomicUsize,
-    readers: Option<ReaderPool>,
 }
 
 struct WriterState {
