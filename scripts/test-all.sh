@@ -18,4 +18,7 @@ cargo test --locked
 step "C suite (sanitizers, valgrind, the C example)"
 ./scripts/test-c.sh
 
+step "Node suite (npm ci, the addon, node --test, the HTTP example)"
+./scripts/test-node.sh
+
 step "all suites passed"
