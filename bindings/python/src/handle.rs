@@ -19,12 +19,30 @@ pub(crate) struct Core {
     /// `None` once closed. The lock is held only to clone the `Arc`, never during storage work,
     /// so calls from many threads run together; `close` lets running calls finish.
     inner: Mutex<Option<Arc<mfa_core::Core>>>,
+    /// The process that opened the handle. SQLite connections must not be used across
+    /// `fork()` (a `multiprocessing` worker inherits the parent's handle): a child gets
+    /// `InvalidInput` and opens its own.
+    pid: u32,
 }
 
 impl Core {
     fn core(&self) -> PyResult<Arc<mfa_core::Core>> {
+        if std::process::id() != self.pid {
+            return Err(invalid("the handle was opened in another process (before a fork): open a new one"));
+        }
         let inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         inner.clone().ok_or_else(|| invalid("the handle is closed"))
+    }
+}
+
+impl Drop for Core {
+    /// In a forked child the inherited connections are the parent's: leak them rather than
+    /// let SQLite close (and possibly checkpoint) a database the parent is using.
+    fn drop(&mut self) {
+        if std::process::id() != self.pid {
+            let inherited = self.inner.get_mut().unwrap_or_else(PoisonError::into_inner).take();
+            std::mem::forget(inherited);
+        }
     }
 }
 
@@ -56,11 +74,14 @@ impl Core {
             inputs::given(manual_clock).map(|c| inputs::time("manual_clock", c)).transpose()?;
         let options = OpenOptions { manual_clock, issuer: inputs::opt_text("issuer", issuer)? };
         let core = py.detach(|| mfa_core::Core::open(&path, &key, options)).map_err(raise)?;
-        Ok(Core { inner: Mutex::new(Some(Arc::new(core))) })
+        Ok(Core { inner: Mutex::new(Some(Arc::new(core))), pid: std::process::id() })
     }
 
     /// Closes the handle; later calls raise `InvalidInput`. Closing twice does nothing.
     fn close(&self, py: Python<'_>) {
+        if std::process::id() != self.pid {
+            return; // a forked child's copy: the parent's connections are not ours to close
+        }
         let taken = self.inner.lock().unwrap_or_else(PoisonError::into_inner).take();
         // Dropping the last reference closes SQLite, which may checkpoint the WAL: no GIL.
         py.detach(move || drop(taken));

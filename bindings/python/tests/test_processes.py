@@ -3,6 +3,7 @@ is lost, no call sees SQLITE_BUSY, and the audit chain stays whole."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -52,3 +53,21 @@ def test_processes_share_one_file(tmp_path: Path) -> None:
         assert core.audit_checkpoint().seq == start + PROCESSES * ROUNDS
         assert core.verify_audit() == mfa_core.AuditReport(ok=True, checked=start + PROCESSES * ROUNDS,
                                                            first_bad_seq=None)  # fmt: skip
+
+
+def test_a_forked_child_cannot_use_the_parents_handle(tmp_path: Path) -> None:
+    with mfa_core.Core.open(tmp_path / "mfa.db", KEY) as core:
+        org = core.create_org("Acme")
+        pid = os.fork()
+        if pid == 0:  # the child: report through the exit status only
+            try:
+                core.get_org(org.id)
+                status = 1
+            except mfa_core.InvalidInput as err:
+                status = 0 if "another process" in str(err) else 2
+            core.close()  # does nothing in the child
+            os._exit(status)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        assert core.get_org(org.id) == org  # the parent's handle is untouched
+        assert core.verify_audit().ok
