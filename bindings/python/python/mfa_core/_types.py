@@ -73,8 +73,9 @@ class Outcome(_StrEnum):
 @dataclasses.dataclass(frozen=True)
 class Policy:
     """Org policy (contract section 2); the defaults are the contract's. ``enrollment_window``
-    may be given as seconds or a ``timedelta`` and is always read back as a ``timedelta``.
-    The core checks the values when the org is created."""
+    may be given as seconds or a ``timedelta`` and is read back as a ``timedelta`` (an ``int``
+    too large for one is kept as given). The core checks the values when the org is created,
+    so a ``Policy`` itself never raises."""
 
     mfa_required: bool = False
     enrollment_window: Seconds = _dt.timedelta(days=7)
