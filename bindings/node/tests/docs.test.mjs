@@ -1,4 +1,4 @@
-// The README's Node quickstart (docs/sections/node.md) runs as written, and prints what its
+// The README's Node quickstart (section "Use from Node") runs as written, and prints what its
 // comments say.
 
 import assert from 'node:assert/strict'
@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 
-test('the quickstart of docs/sections/node.md runs and prints what it promises', () => {
-  const doc = readFileSync(new URL('../../../docs/sections/node.md', import.meta.url), 'utf8')
+test('the Node quickstart of README.md runs and prints what it promises', () => {
+  const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8')
+  const doc = readme.slice(readme.indexOf('## Use from Node'))
   const block = doc.split('### Quickstart')[1].match(/```js\n([^]*?)```/)[1]
   const addon = new URL('../index.js', import.meta.url).pathname
   assert.match(block, /from 'mfa-core'/)
