@@ -1,5 +1,6 @@
-"""The Python examples in the docs run: the README section's blocks and the package's
-docstring, so that they cannot rot."""
+"""The Python examples in the docs run: the "Use from Python" section's blocks and the
+package's docstring, so that they cannot rot. The section is read from README.md once it is
+merged there, and from docs/sections/python.md until then."""
 
 from __future__ import annotations
 
@@ -11,12 +12,26 @@ import pytest
 
 import mfa_core
 
-SECTION = Path(__file__).resolve().parents[3] / "docs" / "sections" / "python.md"
-BLOCKS = re.findall(r"```python\n(.*?)```", SECTION.read_text(encoding="utf-8"), flags=re.S)
+ROOT = Path(__file__).resolve().parents[3]
+HEADING = "## Use from Python"
+
+
+def section() -> tuple[Path, str]:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    if HEADING in readme:
+        rest = readme[readme.index(HEADING) :]
+        end = rest.find("\n## ", len(HEADING))
+        return ROOT / "README.md", rest if end < 0 else rest[:end]
+    path = ROOT / "docs" / "sections" / "python.md"
+    return path, path.read_text(encoding="utf-8")
+
+
+SOURCE, TEXT = section()
+BLOCKS = re.findall(r"```python\n(.*?)```", TEXT, flags=re.S)
 
 
 def test_the_section_has_python_examples() -> None:
-    assert BLOCKS
+    assert TEXT.startswith(HEADING) and BLOCKS, SOURCE
 
 
 @pytest.mark.parametrize("block", BLOCKS, ids=[f"block{i}" for i in range(len(BLOCKS))])
@@ -24,7 +39,7 @@ def test_readme_block_runs(
     block: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    exec(compile(block, str(SECTION), "exec"), {"__name__": "readme"})
+    exec(compile(block, str(SOURCE), "exec"), {"__name__": "readme"})
     out = capsys.readouterr().out
     assert "forbidden 403 urn:mfa-core:error:forbidden" in out
     assert "<redacted>" in out
