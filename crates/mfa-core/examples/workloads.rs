@@ -2,7 +2,8 @@
 //! `cargo run --release -p mfa-core --example workloads -- [--members N] [--resets R] [--verifies V] [--dir D]`
 //!
 //! A: reset storm (one call at a time), B: verify storm, C: the reset storm from 8 threads
-//! sharing one handle (group commit), D: `reset_mfa_many`, E: `verify_audit` throughput, and
+//! sharing one handle (group commit), then from 4 processes on one file (each a child run of
+//! this example with `--child`, timed from the first spawn to the last exit), D: `reset_mfa_many`, E: `verify_audit` throughput, and
 //! the floor: workload A as hand-written SQL (one `BEGIN IMMEDIATE`, an update of the user and
 //! its recovery codes, one audit insert, `COMMIT`), printed as a second line. The
 //! store is a real file in `--dir` (default `target`, which should not be a tmpfs),
@@ -19,6 +20,8 @@ use serde_json::json;
 const T0: i64 = 1_700_000_010;
 const ADMINS: usize = 20;
 const THREADS: usize = 8;
+const PROCESSES: usize = 4;
+const KEY: [u8; 32] = [5; 32];
 
 struct Args {
     members: usize,
@@ -51,13 +54,13 @@ struct Fixture {
     admins: Vec<String>,
     members: Vec<String>,
     secrets: std::collections::HashMap<String, Vec<u8>>,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 fn fixture(members: usize, dir: &str) -> Fixture {
     let dir = tempfile::tempdir_in(dir).unwrap();
     let options = OpenOptions { manual_clock: Some(T0), ..Default::default() };
-    let core = Arc::new(Core::open(dir.path().join("bench.db"), &[5; 32], options).unwrap());
+    let core = Arc::new(Core::open(dir.path().join("bench.db"), &KEY, options).unwrap());
     let policy = Policy {
         mfa_required: true,
         enrollment_window: 7 * 86_400,
@@ -99,7 +102,7 @@ fn fixture(members: usize, dir: &str) -> Fixture {
         admins: ids[1..=ADMINS].to_vec(),
         members: ids[ADMINS + 1..].to_vec(),
         secrets: enrolled.into_iter().collect(),
-        _dir: dir,
+        dir,
     }
 }
 
@@ -162,6 +165,67 @@ fn threaded_reset_storm(f: &Fixture, targets: &[String]) -> serde_json::Value {
     figures(latencies, start.elapsed())
 }
 
+/// Workload C across processes: each child opens the fixture's file and resets its share of
+/// `targets` one call at a time, printing its latencies; the figures span all four.
+fn process_reset_storm(f: &Fixture, targets: &[String]) -> serde_json::Value {
+    let db = f.dir.path().join("bench.db");
+    let share = targets.len().div_ceil(PROCESSES);
+    let files: Vec<_> = targets
+        .chunks(share)
+        .enumerate()
+        .map(|(k, chunk)| {
+            let file = f.dir.path().join(format!("child-{k}.txt"));
+            let lines: Vec<String> = chunk
+                .iter()
+                .enumerate()
+                .map(|(i, t)| format!("{} {t}", f.admins[(k * share + i) % ADMINS]))
+                .collect();
+            std::fs::write(&file, lines.join("\n")).unwrap();
+            file
+        })
+        .collect();
+    let exe = std::env::current_exe().unwrap();
+    let start = Instant::now();
+    let children: Vec<_> = files
+        .iter()
+        .map(|file| {
+            std::process::Command::new(&exe)
+                .arg("--child")
+                .arg(&db)
+                .arg(file)
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let outputs: Vec<_> = children.into_iter().map(|c| c.wait_with_output().unwrap()).collect();
+    let wall = start.elapsed();
+    let mut latencies = Vec::with_capacity(targets.len());
+    for out in outputs {
+        assert!(out.status.success(), "a child failed: {}", out.status);
+        let text = String::from_utf8(out.stdout).unwrap();
+        latencies.extend(text.split_whitespace().map(|us| Duration::from_micros(us.parse().unwrap())));
+    }
+    assert_eq!(latencies.len(), targets.len());
+    figures(latencies, wall)
+}
+
+/// A child of [`process_reset_storm`]: `--child DB FILE`, where each line of FILE is
+/// `ACTOR TARGET`; prints one latency in microseconds per reset.
+fn child(db: &str, file: &str) {
+    let options = OpenOptions { manual_clock: Some(T0 + 60), ..Default::default() };
+    let core = Core::open(db, &KEY, options).unwrap();
+    let work = std::fs::read_to_string(file).unwrap();
+    let mut out = String::new();
+    for line in work.lines() {
+        let (actor, target) = line.split_once(' ').unwrap();
+        let start = Instant::now();
+        core.reset_mfa(actor, target, &ResetOptions::default()).unwrap();
+        out.push_str(&format!("{}\n", start.elapsed().as_micros()));
+    }
+    print!("{out}");
+}
+
 fn verify_storm(f: &Fixture, users: &[String], calls: usize) -> serde_json::Value {
     let rounds = calls.div_ceil(users.len());
     // Codes computed before the phase: round r runs one step after round r - 1.
@@ -213,6 +277,10 @@ fn count(core: &Core, action: &str) -> usize {
 }
 
 fn main() {
+    let argv: Vec<String> = std::env::args().collect();
+    if argv.get(1).map(String::as_str) == Some("--child") {
+        return child(&argv[2], &argv[3]);
+    }
     let a = args();
     let f = fixture(a.members, &a.dir);
     f.core.set_time(T0 + 60).unwrap();
@@ -243,8 +311,13 @@ fn main() {
     g.core.set_time(T0 + 60).unwrap();
     let c_targets = &g.members[..a.resets];
     let concurrent = threaded_reset_storm(&g, c_targets);
-    assert!(g.core.verify_audit(None).unwrap().ok);
+    let p_targets = &g.members[a.resets..2 * a.resets];
+    let processes = process_reset_storm(&g, p_targets);
+    let report = g.core.verify_audit(None).unwrap();
+    assert!(report.ok);
     check_resets(&g, c_targets);
+    check_resets(&g, p_targets);
+    assert_eq!(count(&g.core, "mfa.reset"), 2 * a.resets);
 
     let floor = baseline(&a);
     println!(
@@ -258,6 +331,7 @@ fn main() {
             "A_reset": reset,
             "B_verify": verify,
             "C_reset_8_threads": concurrent,
+            "C_reset_4_processes": processes,
             "D_bulk": { "targets_per_s": (a.resets as f64 / bulk_wall.as_secs_f64()).round() },
             "E_verify_audit": {
                 "events": audit.checked,
