@@ -14,6 +14,13 @@ use crate::error::{Error, Result};
 
 type HmacSha256 = Hmac<Sha256>;
 
+// HKDF's pseudorandom key and every HMAC key live in SHA-256 states; the `zeroize` features of
+// sha2 and hmac (root Cargo.toml) wipe them on drop. This stops compiling if they are lost.
+const _: fn() = || {
+    fn wiped_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+    wiped_on_drop::<sha2::block_api::Sha256VarCore>();
+};
+
 /// Domain separation for every derived key; bump the version to rotate all of them.
 const HKDF_SALT: &[u8] = b"mfa-core/v1";
 const NONCE_LEN: usize = 24;
