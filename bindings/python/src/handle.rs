@@ -97,10 +97,10 @@ impl Core {
         slf
     }
 
+    /// Closes the handle; an exception raised in the `with` block goes on (returns `None`).
     #[pyo3(signature = (*_exc))]
-    fn __exit__(&self, py: Python<'_>, _exc: &Bound<'_, pyo3::types::PyTuple>) -> bool {
+    fn __exit__(&self, py: Python<'_>, _exc: &Bound<'_, pyo3::types::PyTuple>) {
         self.close(py);
-        false
     }
 
     fn __repr__(&self) -> &'static str {
