@@ -18,6 +18,9 @@ cargo test --locked
 step "C suite (sanitizers, valgrind, the C example)"
 ./scripts/test-c.sh
 
+step "Python suite (a venv, pip install ./bindings/python, pytest, mypy --strict, stubtest)"
+./scripts/test-python.sh
+
 step "Node suite (npm ci, the addon, node --test, the HTTP example)"
 ./scripts/test-node.sh
 

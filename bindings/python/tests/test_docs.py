@@ -1,6 +1,5 @@
 """The Python examples in the docs run: the "Use from Python" section's blocks and the
-package's docstring, so that they cannot rot. The section is read from README.md once it is
-merged there, and from docs/sections/python.md until then."""
+package's docstring, so that they cannot rot."""
 
 from __future__ import annotations
 
@@ -18,12 +17,9 @@ HEADING = "## Use from Python"
 
 def section() -> tuple[Path, str]:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    if HEADING in readme:
-        rest = readme[readme.index(HEADING) :]
-        end = rest.find("\n## ", len(HEADING))
-        return ROOT / "README.md", rest if end < 0 else rest[:end]
-    path = ROOT / "docs" / "sections" / "python.md"
-    return path, path.read_text(encoding="utf-8")
+    rest = readme[readme.index(HEADING) :]
+    end = rest.find("\n## ", len(HEADING))
+    return ROOT / "README.md", rest if end < 0 else rest[:end]
 
 
 SOURCE, TEXT = section()

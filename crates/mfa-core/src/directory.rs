@@ -110,6 +110,11 @@ impl Core {
         actor_proof: Option<&str>,
         change: impl FnOnce(&Tx, &UserRow, &UserRow) -> Result<serde_json::Value>,
     ) -> Result<User> {
+        // Rule 1 for the proof too: malformed input is refused even where step-up would not
+        // read it (no step-up policy, or an actor not enrolled).
+        if let Some(p) = actor_proof {
+            validate::code_text("actor_proof", p)?;
+        }
         self.store.write(|tx| {
             let now = self.now();
             let mut ctx = Ctx { actor: Some(actor), target: Some(target), ..Ctx::new(action) };

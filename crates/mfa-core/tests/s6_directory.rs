@@ -119,3 +119,19 @@ fn s6_disabled_actors_cannot_act_and_changes_are_audited() {
     assert_eq!(events[4].detail["from"], "member");
     assert_eq!(events[4].detail["to"], "admin");
 }
+
+/// Rule 1 covers the step-up proof even when no step-up would read it: a NUL byte is
+/// `invalid_input`, and nothing is changed or audited.
+#[test]
+fn s6_a_malformed_actor_proof_is_invalid_input_without_step_up() {
+    let core = core();
+    let Org { owner, member, .. } = org(&core, Policy::default());
+    let before = audit_count(&core);
+    let err = core.set_role(&owner.id, &member.id, Role::Admin, Some("12\03456")).unwrap_err();
+    assert_eq!(err.code(), "invalid_input");
+    let err = core.disable_user(&owner.id, &member.id, Some("\0")).unwrap_err();
+    assert_eq!(err.code(), "invalid_input");
+    assert_eq!(core.get_user(&member.id).unwrap().role, Role::Member);
+    assert_eq!(core.get_user(&member.id).unwrap().status, UserStatus::Active);
+    assert_eq!(audit_count(&core), before);
+}
