@@ -8,7 +8,7 @@ use crate::error::mfa_status;
 use crate::handle::{core_ref, mfa_core};
 use crate::lists::{mfa_org_list, mfa_user_list, org_list, user_list};
 use crate::panic::guard;
-use crate::strings::{arg, opt_arg, out};
+use crate::strings::{arg, opt_arg, out, out_opt};
 use crate::types::{mfa_org, mfa_policy, mfa_user, org_from, role_from_int, user_from};
 
 /// Fills `policy` with the contract's defaults. NULL does nothing.
@@ -183,10 +183,7 @@ pub unsafe extern "C" fn mfa_set_role(
         let proof = unsafe { opt_arg(actor_proof, "actor_proof") }?;
         let role = role_from_int(role)?;
         let user = user_from(&core.set_role(actor, target, role, proof)?)?;
-        // SAFETY: the caller promises NULL or valid for writes.
-        if let Some(slot) = unsafe { out_user.as_mut() } {
-            *slot = user;
-        }
+        unsafe { out_opt(out_user, user) };
         Ok(())
     })
 }
@@ -208,10 +205,7 @@ pub unsafe extern "C" fn mfa_disable_user(
         let (actor, target) = (unsafe { arg(actor, "actor") }?, unsafe { arg(target, "target") }?);
         let proof = unsafe { opt_arg(actor_proof, "actor_proof") }?;
         let user = user_from(&core.disable_user(actor, target, proof)?)?;
-        // SAFETY: the caller promises NULL or valid for writes.
-        if let Some(slot) = unsafe { out_user.as_mut() } {
-            *slot = user;
-        }
+        unsafe { out_opt(out_user, user) };
         Ok(())
     })
 }
@@ -232,10 +226,7 @@ pub unsafe extern "C" fn mfa_enable_user(
         let core = unsafe { core_ref(core) }?;
         let (actor, target) = (unsafe { arg(actor, "actor") }?, unsafe { arg(target, "target") }?);
         let user = user_from(&core.enable_user(actor, target)?)?;
-        // SAFETY: the caller promises NULL or valid for writes.
-        if let Some(slot) = unsafe { out_user.as_mut() } {
-            *slot = user;
-        }
+        unsafe { out_opt(out_user, user) };
         Ok(())
     })
 }

@@ -7,7 +7,7 @@ use mfa::{Error, totp};
 use crate::error::mfa_status;
 use crate::handle::{core_ref, mfa_core};
 use crate::panic::{guard, quietly};
-use crate::strings::{arg, copy_into, free_secret, out, owned};
+use crate::strings::{arg, copy_into, free_secret, out, out_opt, owned};
 use crate::types::{
     MFA_SECRET_LEN, codes_from, mfa_mfa_status_info, mfa_recovery_codes, mfa_verification, status_from,
     verification_from,
@@ -143,10 +143,7 @@ pub unsafe extern "C" fn mfa_verify(
         let core = unsafe { core_ref(core) }?;
         let (user, code) = (unsafe { arg(user, "user") }?, unsafe { arg(code, "code") }?);
         let v = verification_from(&core.verify(user, code)?);
-        // SAFETY: the caller promises NULL or valid for writes.
-        if let Some(slot) = unsafe { out_verification.as_mut() } {
-            *slot = v;
-        }
+        unsafe { out_opt(out_verification, v) };
         Ok(())
     })
 }

@@ -8,7 +8,7 @@ use crate::error::mfa_status;
 use crate::handle::{core_ref, mfa_core};
 use crate::lists::{bulk_list, mfa_bulk_outcome_list};
 use crate::panic::guard;
-use crate::strings::{arg, opt_arg, out};
+use crate::strings::{arg, opt_arg, out, out_opt};
 use crate::types::{mfa_receipt, receipt_from};
 
 /// Options of `mfa_reset_mfa`; `mfa_reset_options_init` sets the defaults (the org's
@@ -94,10 +94,7 @@ pub unsafe extern "C" fn mfa_reset_mfa(
         let (actor, target) = (unsafe { arg(actor, "actor") }?, unsafe { arg(target, "target") }?);
         let options = unsafe { options_in(options) }?;
         let receipt = receipt_from(&core.reset_mfa(actor, target, &options)?)?;
-        // SAFETY: the caller promises NULL or valid for writes.
-        if let Some(slot) = unsafe { out_receipt.as_mut() } {
-            *slot = receipt;
-        }
+        unsafe { out_opt(out_receipt, receipt) };
         Ok(())
     })
 }

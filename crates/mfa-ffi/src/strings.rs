@@ -82,3 +82,11 @@ pub(crate) unsafe fn out<'a, T>(p: *mut T, what: &str) -> Result<&'a mut T, Erro
     // SAFETY: the caller promises `p` is NULL or valid for writes.
     unsafe { p.as_mut() }.ok_or_else(|| invalid(format!("{what} is NULL")))
 }
+
+/// Writes `value` to an optional out-parameter: NULL means the caller does not want it.
+pub(crate) unsafe fn out_opt<T>(p: *mut T, value: T) {
+    // SAFETY: the caller promises `p` is NULL or valid for writes.
+    if let Some(slot) = unsafe { p.as_mut() } {
+        *slot = value;
+    }
+}
