@@ -127,7 +127,7 @@ fn s6_a_malformed_actor_proof_is_invalid_input_without_step_up() {
     let core = core();
     let Org { owner, member, .. } = org(&core, Policy::default());
     let before = audit_count(&core);
-    let err = core.set_role(&owner.id, &member.id, Role::Admin, Some("12\03456")).unwrap_err();
+    let err = core.set_role(&owner.id, &member.id, Role::Admin, Some("123456\0")).unwrap_err();
     assert_eq!(err.code(), "invalid_input");
     let err = core.disable_user(&owner.id, &member.id, Some("\0")).unwrap_err();
     assert_eq!(err.code(), "invalid_input");
