@@ -1,10 +1,12 @@
 //! The command line, declared with clap's derive API. `--help` on any command shows its
 //! options; the top-level help ends with the exit-status table.
 
+use std::fmt;
 use std::path::PathBuf;
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use mfa_core::Role;
+use zeroize::Zeroizing;
 
 use crate::exit;
 use crate::window;
@@ -13,6 +15,33 @@ use crate::window;
 pub fn parse() -> Cli {
     let matches = Cli::command().after_help(exit::help()).get_matches();
     Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
+/// A TOTP or recovery code from the command line (or `-` for stdin). A secret: its `Debug`
+/// never shows it, and it is wiped when dropped.
+#[derive(Clone)]
+pub struct Code(Zeroizing<String>);
+
+impl std::str::FromStr for Code {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Code, Self::Err> {
+        Ok(Code(Zeroizing::new(s.to_string())))
+    }
+}
+
+impl std::ops::Deref for Code {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Code(<redacted>)")
+    }
 }
 
 #[derive(Debug, Parser)]
@@ -74,14 +103,14 @@ pub enum StoreCommand {
         #[command(flatten)]
         user: UserArg,
         /// The six-digit code, or `-` to read it from stdin.
-        code: String,
+        code: Code,
     },
     /// Check a sign-in code (TOTP or recovery code) as a host would.
     Verify {
         #[command(flatten)]
         user: UserArg,
         /// The code, or `-` to read it from stdin.
-        code: String,
+        code: Code,
     },
     /// A user's MFA state: not_enrolled, enrollment_required, locked_out or enrolled.
     Status {
@@ -155,7 +184,7 @@ pub enum UserCommand {
         role: RoleArg,
         /// The actor's own current code, when the org requires step-up (`-`: read stdin).
         #[arg(long, value_name = "CODE")]
-        actor_proof: Option<String>,
+        actor_proof: Option<Code>,
     },
     /// Disable a user: they can no longer act or sign in.
     Disable {
@@ -163,7 +192,7 @@ pub enum UserCommand {
         change: ChangeArgs,
         /// The actor's own current code, when the org requires step-up (`-`: read stdin).
         #[arg(long, value_name = "CODE")]
-        actor_proof: Option<String>,
+        actor_proof: Option<Code>,
     },
     /// Enable a disabled user.
     Enable {
@@ -212,7 +241,7 @@ pub struct ResetArgs {
     pub options: ResetOptionArgs,
     /// For a self-reset: the user's current code or an unused recovery code (`-`: stdin).
     #[arg(long, value_name = "CODE")]
-    pub proof: Option<String>,
+    pub proof: Option<Code>,
 }
 
 #[derive(Debug, Args)]
@@ -228,7 +257,7 @@ pub struct ResetOptionArgs {
     pub dry_run: bool,
     /// The actor's own current code, when the org requires step-up (`-`: read stdin).
     #[arg(long, value_name = "CODE")]
-    pub actor_proof: Option<String>,
+    pub actor_proof: Option<Code>,
 }
 
 #[derive(Debug, Args)]
@@ -323,4 +352,21 @@ fn parse_checkpoint(text: &str) -> Result<mfa_core::Checkpoint, String> {
         text.split_once(':').ok_or("a checkpoint is SEQ:MAC, as `audit checkpoint` prints it")?;
     let seq = seq.parse().map_err(|_| format!("checkpoint seq {seq:?} is not a number"))?;
     Ok(mfa_core::Checkpoint { seq, mac: mac.to_string() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_never_shows_a_code() {
+        let argv =
+            ["mfa-admin", "reset", "--actor", "a", "b", "--proof", "abcde-23456", "--actor-proof", "654321"];
+        let cli = Cli::try_parse_from(argv).unwrap();
+        let debug = format!("{cli:?}");
+        assert!(!debug.contains("abcde-23456") && !debug.contains("654321"), "{debug}");
+        assert!(debug.contains("Code(<redacted>)"), "{debug}");
+        let cli = Cli::try_parse_from(["mfa-admin", "verify", "u", "123456"]).unwrap();
+        assert!(!format!("{cli:?}").contains("123456"));
+    }
 }
