@@ -42,7 +42,7 @@ pub fn text(file: &Path, what: &'static str, max: u64) -> Result<(String, String
     if bytes.len() as u64 > max {
         return Err(Error::InvalidInput(format!("{name} is larger than {} MiB", max >> 20)).into());
     }
-    let text =
-        String::from_utf8(bytes).map_err(|_| Error::InvalidInput(format!("{name} is not valid UTF-8 text")))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| Error::InvalidInput(format!("{name} is not valid UTF-8 text")))?;
     Ok((name, text))
 }
