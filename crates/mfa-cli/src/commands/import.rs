@@ -168,11 +168,21 @@ fn parse_csv(name: &str, text: &str) -> Result<Vec<Entry>, Failure> {
     let (Some(email_at), Some(role_at), 2) = (column("email"), column("role"), headers.len()) else {
         return Err(bad_header().into());
     };
+    // Line numbers from byte offsets: the csv reader counts no blank lines, and a record's
+    // offset is where the blank lines before it start.
+    let line_at = |position: Option<&csv::Position>| {
+        let bytes = text.as_bytes();
+        let mut at = position.map_or(0, |p| p.byte() as usize).min(bytes.len());
+        while at < bytes.len() && matches!(bytes[at], b'\n' | b'\r') {
+            at += 1;
+        }
+        bytes[..at].iter().filter(|&&b| b == b'\n').count() as u64 + 1
+    };
     let mut entries = Vec::new();
     for record in reader.records() {
         let entry = match record {
             Ok(r) => {
-                let line = r.position().map_or(0, |p| p.line());
+                let line = line_at(r.position());
                 match (r.len(), r.get(email_at), r.get(role_at)) {
                     (2, Some(email), Some(role)) => {
                         Entry { line, email: email.to_string(), role: role.parse() }
@@ -185,7 +195,7 @@ fn parse_csv(name: &str, text: &str) -> Result<Vec<Entry>, Failure> {
                 }
             }
             Err(err) => Entry {
-                line: err.position().map_or(0, |p| p.line()),
+                line: line_at(err.position()),
                 email: String::new(),
                 role: Err(Error::InvalidInput(format!("not a CSV record: {err}"))),
             },
