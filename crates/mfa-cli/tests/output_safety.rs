@@ -86,3 +86,17 @@ fn control_characters_reach_the_terminal_escaped() {
     let events = store.json_lines(&["audit", "tail", "--action", "mfa.reset"]);
     assert_eq!(events[0]["reason"], "\x1b[2J\x1b[1;31mALL CLEAR\x07\rdone");
 }
+
+#[test]
+fn reset_many_echoes_hostile_lines_escaped() {
+    let store = Store::new();
+    let acme = org(&store, "Acme", &[]);
+    let out = store
+        .cmd(&["reset-many", "--actor", &acme.owner, "--org", "Acme", "-"])
+        .write_stdin("\x1b[2Jwho@acme.example\n")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let text = stdout(&out);
+    assert!(!text.contains('\x1b') && text.contains("refused \\u{1b}[2Jwho@acme.example"), "{text:?}");
+}

@@ -159,12 +159,18 @@ fn report(out: &mut Out, lines: &[Line], dry_run: bool) -> Result<Status, Failur
                     out,
                     "{} {}  {} -> {}  epoch {}",
                     if dry_run { "would reset" } else { "reset" },
-                    line.input,
+                    output::clean(&line.input),
                     r.previous_state,
                     r.state,
                     r.credential_epoch
                 )?,
-                Err(err) => writeln!(out, "refused {}  {}: {}", line.input, err.code(), err.message())?,
+                Err(err) => writeln!(
+                    out,
+                    "refused {}  {}: {}",
+                    output::clean(&line.input),
+                    err.code(),
+                    output::clean(err.message())
+                )?,
             }
         }
         let by_code: Vec<String> = refused.iter().map(|(code, n)| format!("{code} {n}")).collect();
