@@ -144,17 +144,22 @@ fn a_file_that_is_not_an_import_is_refused_whole() {
         assert_eq!(report, "");
         assert!(err.contains(want), "{err}");
     }
-    // The header may name the columns in either order.
+    // The header may name the columns in either order; a spreadsheet's byte order mark and
+    // CRLF line ends are fine.
     let (status, report, _) = import(&store, &["-"], "role,email\nowner,ada@acme.example\n");
     assert_eq!(status, 0);
     assert!(report.contains("ada@acme.example  created"));
+    let (status, report, err) =
+        import(&store, &["-"], "\u{feff}email,role\r\n\r\nbea@acme.example,member\r\n");
+    assert_eq!(status, 0, "{err}");
+    assert!(report.starts_with("line 3: bea@acme.example  created"), "{report}");
 
     let huge = store.dir.path().join("huge.csv");
     std::fs::write(&huge, format!("email,role\n{}", "x".repeat(16 << 20))).unwrap();
     let err = store.fails(&["user", "import", "--org", "Acme", huge.to_str().unwrap()], 10);
     assert!(err.contains("larger than 16 MiB"), "{err}");
     assert_eq!(store.code_of(&["user", "import", "--org", "Initech", "-"], 13), "not_found");
-    assert_eq!(emails(&store), ["ada@acme.example"]);
+    assert_eq!(emails(&store), ["ada@acme.example", "bea@acme.example"]);
 }
 
 #[test]

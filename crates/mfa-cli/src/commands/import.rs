@@ -120,8 +120,10 @@ fn taken(email: &str, org: &str) -> Error {
     Error::Conflict(format!("email {email} is taken in org {org}"))
 }
 
-/// CSV or JSON lines: a first non-blank line that starts with `{` means JSON lines.
+/// CSV or JSON lines: a first non-blank line that starts with `{` means JSON lines. The byte
+/// order mark spreadsheets put before a UTF-8 CSV file is not part of the header.
 fn parse(name: &str, text: &str) -> Result<Vec<Entry>, Failure> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim_start().starts_with('{') { Ok(parse_json_lines(text)) } else { parse_csv(name, text) }
 }
 
