@@ -7,9 +7,9 @@ const PROBLEM = {
   type: 'object',
   required: ['type', 'title', 'status', 'detail', 'code'],
   properties: {
-    type: { type: 'string', description: '`urn:mfa-core:error:<code>`', examples: ['urn:mfa-core:error:forbidden'] },
-    title: { type: 'string', examples: ['Forbidden'] },
-    status: { type: 'integer', minimum: 400, maximum: 599, examples: [403] },
+    type: { type: 'string', description: '`urn:mfa-core:error:<code>`' },
+    title: { type: 'string' },
+    status: { type: 'integer', minimum: 400, maximum: 599 },
     detail: { type: 'string', description: 'What was wrong; never a secret.' },
     code: {
       type: 'string',
