@@ -1,5 +1,6 @@
-//! Reading files and standard input with a size limit, and giving stdin to one reader only:
-//! the key (`--key-file -`), a code (`-`) or a list of targets or users each need all of it.
+//! Reading files and standard input with a size limit, and sharing stdin fairly: the key
+//! (`--key-file -`) and a file of targets or users read all of it, so nothing may read it
+//! before or after them; codes given as `-` read one line each, in turn.
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -10,17 +11,29 @@ use mfa_core::Error;
 
 use crate::exit::{Failure, usage};
 
-/// What has read stdin so far in this run, if anything.
-static STDIN_USED_BY: Mutex<Option<&'static str>> = Mutex::new(None);
+/// How a reader uses stdin.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Use {
+    /// To the end: the key, a file of targets or users.
+    All,
+    /// One line, leaving the rest for the next such reader: a code.
+    Line,
+}
 
-/// Standard input for `what`; a second reader is a usage error naming the first, rather than
-/// a read that finds stdin already drained.
-pub fn stdin(what: &'static str) -> Result<io::StdinLock<'static>, Failure> {
+/// The first reader of stdin in this run and how it used it, if any.
+static STDIN_USED_BY: Mutex<Option<(&'static str, Use)>> = Mutex::new(None);
+
+/// Standard input for `what`. A reader that would find stdin drained by another (anything
+/// after an `All` reader, an `All` reader after anything) is a usage error naming the first.
+pub fn stdin(what: &'static str, how: Use) -> Result<io::StdinLock<'static>, Failure> {
     let mut used = STDIN_USED_BY.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(first) = *used {
-        return Err(usage(format!("stdin already holds the {first}: give the {what} another way")));
+    match *used {
+        Some((first, first_how)) if first_how == Use::All || how == Use::All => {
+            return Err(usage(format!("stdin already holds the {first}: give the {what} another way")));
+        }
+        Some(_) => {}
+        None => *used = Some((what, how)),
     }
-    *used = Some(what);
     Ok(io::stdin().lock())
 }
 
@@ -28,7 +41,7 @@ pub fn stdin(what: &'static str) -> Result<io::StdinLock<'static>, Failure> {
 /// bytes are ever read). Returns a name for messages and the text.
 pub fn text(file: &Path, what: &'static str, max: u64) -> Result<(String, String), Failure> {
     let (name, reader): (String, Box<dyn Read>) = if file.as_os_str() == "-" {
-        ("stdin".to_string(), Box::new(stdin(what)?))
+        ("stdin".to_string(), Box::new(stdin(what, Use::All)?))
     } else {
         let opened = File::open(file)
             .map_err(|e| Error::InvalidInput(format!("cannot read {}: {e}", file.display())))?;

@@ -61,7 +61,7 @@ fn from_file(path: &Path) -> Result<Key, Failure> {
 /// secret manager without touching the disk.
 fn from_stdin() -> Result<Key, Failure> {
     let mut bytes = Zeroizing::new(Vec::new());
-    input::stdin("key")?
+    input::stdin("key", input::Use::All)?
         .take(MAX_KEY_FILE_BYTES)
         .read_to_end(&mut bytes)
         .map_err(|e| invalid(format!("cannot read the key from stdin: {e}")))?;

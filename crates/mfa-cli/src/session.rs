@@ -95,7 +95,7 @@ pub fn code(arg: &str) -> Result<Zeroizing<String>, Failure> {
         return Ok(Zeroizing::new(arg.to_string()));
     }
     let mut line = Zeroizing::new(String::new());
-    input::stdin("code")?
+    input::stdin("code", input::Use::Line)?
         .read_line(&mut line)
         .map_err(|e| Error::InvalidInput(format!("cannot read a code from stdin: {e}")))?;
     Ok(Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_string()))

@@ -64,6 +64,16 @@ fn stdin_serves_one_reader_only() {
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
         assert!(stderr(&out).contains("stdin already holds the key"), "{}", stderr(&out));
     }
+    // Codes read a line each, so two of them share stdin in turn: a self-reset's proof is the
+    // first line (the actor proof, unused without step-up, the second).
+    let secret = store.json(&["enroll", &member])["secret"].as_str().unwrap().to_string();
+    store.ok(&["confirm", &member, &code(&secret, 0)]);
+    let out = store
+        .cmd(&["reset", "--actor", &member, &member, "--proof", "-", "--actor-proof", "-"])
+        .write_stdin(format!("{}\n000000\n", code(&secret, 1)))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     // `--generate-key` writes a key file: it cannot write to stdin.
     let fresh = Store::uninit();
     let out = bare().arg("--db").arg(&fresh.db).args(["--key-file", "-", "init", "--generate-key"]).output();
