@@ -51,13 +51,12 @@ pub fn run(core: &Core, org: &str, file: &Path, dry_run: bool, out: &mut Out) ->
     let mut tally = Tally::default();
     let mut seen = HashSet::new();
     for (at, chunk) in entries.chunks(CHUNK).enumerate() {
-        let outcomes = if dry_run { check(core, &org, chunk, &mut seen) } else { import(core, &org, chunk) };
-        let stop = match &outcomes {
-            Ok(_) => None,
-            Err(err) => Some(err.clone()),
+        let result = if dry_run { check(core, &org, chunk, &mut seen) } else { import(core, &org, chunk) };
+        // A failure of the whole chunk is every line's outcome, and ends the run.
+        let (outcomes, stop) = match result {
+            Ok(outcomes) => (outcomes, None),
+            Err(err) => (chunk.iter().map(|_| Outcome::Refused(err.clone())).collect(), Some(err)),
         };
-        let outcomes =
-            outcomes.unwrap_or_else(|err| chunk.iter().map(|_| Outcome::Refused(err.clone())).collect());
         for (entry, outcome) in chunk.iter().zip(&outcomes) {
             report(out, entry, outcome)?;
             tally.add(outcome);
