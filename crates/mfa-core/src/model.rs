@@ -136,6 +136,43 @@ impl Default for Policy {
     }
 }
 
+/// A change to an org's policy: only the fields given (`Some`) change, each checked as at
+/// creation. A shorter `enrollment_window` applies to users created or reset afterwards; the
+/// deadlines already set stay as they are.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct PolicyChanges {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mfa_required: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enrollment_window: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reset_limit_per_hour: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_failed_verifications: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub require_step_up: Option<bool>,
+}
+
+impl PolicyChanges {
+    /// Whether no field is given.
+    pub fn is_empty(&self) -> bool {
+        *self == PolicyChanges::default()
+    }
+
+    /// `policy` with the given fields replaced.
+    pub fn apply(&self, policy: Policy) -> Policy {
+        Policy {
+            mfa_required: self.mfa_required.unwrap_or(policy.mfa_required),
+            enrollment_window: self.enrollment_window.unwrap_or(policy.enrollment_window),
+            reset_limit_per_hour: self.reset_limit_per_hour.unwrap_or(policy.reset_limit_per_hour),
+            max_failed_verifications: self
+                .max_failed_verifications
+                .unwrap_or(policy.max_failed_verifications),
+            require_step_up: self.require_step_up.unwrap_or(policy.require_step_up),
+        }
+    }
+}
+
 /// A tenant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Org {

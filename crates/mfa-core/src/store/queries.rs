@@ -150,6 +150,24 @@ impl Tx<'_> {
         Ok(org)
     }
 
+    /// Replaces an org's policy (the deadlines already set on its users stay).
+    pub(crate) fn set_policy(&self, id: &str, p: &Policy) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "UPDATE orgs SET mfa_required = ?2, enrollment_window = ?3, reset_limit_per_hour = ?4, \
+                 max_failed_verifications = ?5, require_step_up = ?6 WHERE id = ?1",
+            )?
+            .execute(params![
+                id,
+                p.mfa_required,
+                p.enrollment_window,
+                p.reset_limit_per_hour,
+                p.max_failed_verifications,
+                p.require_step_up
+            ])?;
+        Ok(())
+    }
+
     pub(crate) fn list_orgs(&self) -> Result<Vec<String>> {
         let mut stmt = self.conn.prepare_cached("SELECT id FROM orgs ORDER BY id")?;
         let ids = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
@@ -225,6 +243,26 @@ impl Tx<'_> {
         self.conn
             .prepare_cached("UPDATE users SET status = ?2 WHERE id = ?1")?
             .execute([id, status.as_str()])?;
+        Ok(())
+    }
+
+    pub(crate) fn set_email(&self, id: &str, email: &str, email_key: &str) -> Result<()> {
+        self.conn
+            .prepare_cached("UPDATE users SET email = ?2, email_key = ?3 WHERE id = ?1")?
+            .execute([id, email, email_key])?;
+        Ok(())
+    }
+
+    /// Removes a user with everything that belongs to them: the row (and so its sealed
+    /// secret, pending or confirmed), its recovery codes and its rate-limit log. The audit
+    /// trail keeps the id.
+    pub(crate) fn delete_user(&self, id: &str) -> Result<()> {
+        self.conn.prepare_cached("DELETE FROM recovery_codes WHERE user_id = ?1")?.execute([id])?;
+        self.conn.prepare_cached("DELETE FROM reset_log WHERE actor = ?1")?.execute([id])?;
+        let gone = self.conn.prepare_cached("DELETE FROM users WHERE id = ?1")?.execute([id])?;
+        if gone != 1 {
+            return Err(Error::Internal(format!("user {id} vanished during its deletion")));
+        }
         Ok(())
     }
 
