@@ -269,6 +269,26 @@ typedef struct mfa_user_list {
 } mfa_user_list;
 
 /**
+ * A change to an org's policy for `mfa_update_policy`: only the fields whose `has_` flag is
+ * set change. `mfa_policy_changes_init` clears every flag.
+ */
+typedef struct mfa_policy_changes {
+  bool has_mfa_required;
+  bool mfa_required;
+  bool has_enrollment_window;
+  /**
+   * Seconds, 1 to 31536000.
+   */
+  uint64_t enrollment_window;
+  bool has_reset_limit_per_hour;
+  uint32_t reset_limit_per_hour;
+  bool has_max_failed_verifications;
+  uint32_t max_failed_verifications;
+  bool has_require_step_up;
+  bool require_step_up;
+} mfa_policy_changes;
+
+/**
  * A pending enrollment: show it to the user once, then free it with `mfa_enrollment_free`,
  * which also wipes the secret.
  */
@@ -570,6 +590,61 @@ enum mfa_status mfa_disable_user(const struct mfa_core *core,
 enum mfa_status mfa_enable_user(const struct mfa_core *core,
                                 const char *actor,
                                 const char *target,
+                                struct mfa_user *out_user);
+
+/**
+ * Fills `changes` with no change at all (every `has_` flag false). NULL does nothing.
+ *
+ * # Safety
+ * `changes` is NULL or valid for writes.
+ */
+void mfa_policy_changes_init(struct mfa_policy_changes *changes);
+
+/**
+ * Changes the fields of `org`'s policy that `changes` flags; only an owner of the org may.
+ * `actor_proof` (NULL if none) is the owner's current code under `require_step_up`. A shorter
+ * enrollment window applies to users created or reset afterwards. `out_org` (may be NULL)
+ * receives the org with its new policy. Errors: `MFA_ERR_INVALID_INPUT` (NULL `changes`, no
+ * field flagged, a bad value), `MFA_ERR_UNAUTHENTICATED`, `MFA_ERR_NOT_FOUND` (the org, or an
+ * org other than the actor's), `MFA_ERR_FORBIDDEN` (not an owner; step-up),
+ * `MFA_ERR_RATE_LIMITED` (step-up code throttled).
+ *
+ * # Safety
+ * Pointers are NULL or valid; strings are NUL-terminated.
+ */
+enum mfa_status mfa_update_policy(const struct mfa_core *core,
+                                  const char *actor,
+                                  const char *org,
+                                  const struct mfa_policy_changes *changes,
+                                  const char *actor_proof,
+                                  struct mfa_org *out_org);
+
+/**
+ * Deletes a user who left, under the rules of `mfa_disable_user`: their secret and recovery
+ * codes are destroyed and the row removed; the audit trail keeps the id, and the email can
+ * be used again. Errors as for `mfa_set_role`.
+ *
+ * # Safety
+ * Pointers are NULL or valid; strings are NUL-terminated.
+ */
+enum mfa_status mfa_delete_user(const struct mfa_core *core,
+                                const char *actor,
+                                const char *target,
+                                const char *actor_proof);
+
+/**
+ * Changes a user's email, under the rules of `mfa_disable_user`; the audit event records the
+ * old and the new email. `out_user` may be NULL. Errors as for `mfa_set_role`, and
+ * `MFA_ERR_CONFLICT` when another user of the org has that email (in any case).
+ *
+ * # Safety
+ * Pointers are NULL or valid; strings are NUL-terminated.
+ */
+enum mfa_status mfa_rename_user(const struct mfa_core *core,
+                                const char *actor,
+                                const char *target,
+                                const char *new_email,
+                                const char *actor_proof,
                                 struct mfa_user *out_user);
 
 /**

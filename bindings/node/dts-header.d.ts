@@ -50,7 +50,8 @@ export interface OpenOptions {
   issuer?: string | null
 }
 
-/** Org policy at creation; absent fields keep the contract's defaults. */
+/** Org policy: at creation absent fields keep the contract's defaults; in `updatePolicy`
+ * only the fields given change. */
 export interface PolicyInput {
   mfaRequired?: boolean | null
   /** Seconds (1 s to 365 days; default 7 days). */

@@ -50,7 +50,8 @@ export interface OpenOptions {
   issuer?: string | null
 }
 
-/** Org policy at creation; absent fields keep the contract's defaults. */
+/** Org policy: at creation absent fields keep the contract's defaults; in `updatePolicy`
+ * only the fields given change. */
 export interface PolicyInput {
   mfaRequired?: boolean | null
   /** Seconds (1 s to 365 days; default 7 days). */
@@ -141,6 +142,25 @@ export declare class Core {
   disableUser(actor: string, target: string, options?: StepUpOptions): Promise<User>
   /** Enables a disabled user, under the reset's actor rules. */
   enableUser(actor: string, target: string): Promise<User>
+  /**
+   * Changes the fields of `org`'s policy that `changes` gives (each checked as at
+   * creation); only an owner of the org may, with `actorProof` under `requireStepUp`. A
+   * shorter `enrollmentWindow` applies to users created or reset afterwards. Resolves to
+   * the org with its new policy. `MFA_INVALID_INPUT` (no field given, a bad value),
+   * `MFA_UNAUTHENTICATED`, `MFA_NOT_FOUND` (the org, or another org than the actor's),
+   * `MFA_FORBIDDEN`.
+   */
+  updatePolicy(actor: string, org: string, changes: PolicyInput, options?: StepUpOptions): Promise<Org>
+  /**
+   * Deletes a user who left, under the rules of `disableUser`: their secret and recovery
+   * codes are destroyed, the audit trail keeps the id, the email is free again.
+   */
+  deleteUser(actor: string, target: string, options?: StepUpOptions): Promise<void>
+  /**
+   * Changes a user's email under the rules of `disableUser`; audited with the old and new
+   * email. `MFA_CONFLICT` when the org has that email already (in any case).
+   */
+  renameUser(actor: string, target: string, newEmail: string, options?: StepUpOptions): Promise<User>
   /** A user's MFA state (contract section 3), derived from the clock. */
   mfaStatus(user: string): Promise<MfaStatus>
   /** A new TOTP secret for the user (replacing any pending one), shown this once. */

@@ -180,6 +180,71 @@ impl Core {
         })
     }
 
+    /// Changes the fields of `org`'s policy that `changes` gives (each checked as at
+    /// creation); only an owner of the org may, with `actorProof` under `requireStepUp`. A
+    /// shorter `enrollmentWindow` applies to users created or reset afterwards. Resolves to
+    /// the org with its new policy. `MFA_INVALID_INPUT` (no field given, a bad value),
+    /// `MFA_UNAUTHENTICATED`, `MFA_NOT_FOUND` (the org, or another org than the actor's),
+    /// `MFA_FORBIDDEN`.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "actor: string, org: string, changes: PolicyInput, options?: StepUpOptions",
+        ts_return_type = "Promise<Org>"
+    )]
+    pub fn update_policy(
+        &self,
+        actor: Unknown,
+        org: Unknown,
+        changes: Unknown,
+        options: Unknown,
+    ) -> AsyncTask<Op<Org>> {
+        let args = args::string("actor", &actor).and_then(|a| {
+            Ok((a, args::string("org", &org)?, args::policy_changes(&changes)?, args::actor_proof(&options)?))
+        });
+        self.run(move |core| {
+            let (actor, org, changes, proof) = args?;
+            core.update_policy(&actor, &org, &changes, proof.as_deref()).map(Org::from)
+        })
+    }
+
+    /// Deletes a user who left, under the rules of `disableUser`: their secret and recovery
+    /// codes are destroyed, the audit trail keeps the id, the email is free again.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "actor: string, target: string, options?: StepUpOptions",
+        ts_return_type = "Promise<void>"
+    )]
+    pub fn delete_user(&self, actor: Unknown, target: Unknown, options: Unknown) -> AsyncTask<Op<()>> {
+        let args = actors(&actor, &target).and_then(|(a, t)| Ok((a, t, args::actor_proof(&options)?)));
+        self.run(move |core| {
+            let (actor, target, proof) = args?;
+            core.delete_user(&actor, &target, proof.as_deref())
+        })
+    }
+
+    /// Changes a user's email under the rules of `disableUser`; audited with the old and new
+    /// email. `MFA_CONFLICT` when the org has that email already (in any case).
+    #[napi(
+        catch_unwind,
+        ts_args_type = "actor: string, target: string, newEmail: string, options?: StepUpOptions",
+        ts_return_type = "Promise<User>"
+    )]
+    pub fn rename_user(
+        &self,
+        actor: Unknown,
+        target: Unknown,
+        new_email: Unknown,
+        options: Unknown,
+    ) -> AsyncTask<Op<User>> {
+        let args = actors(&actor, &target).and_then(|(a, t)| {
+            Ok((a, t, args::string("newEmail", &new_email)?, args::actor_proof(&options)?))
+        });
+        self.run(move |core| {
+            let (actor, target, email, proof) = args?;
+            core.rename_user(&actor, &target, &email, proof.as_deref()).map(User::from)
+        })
+    }
+
     /// A user's MFA state (contract section 3), derived from the clock.
     #[napi(catch_unwind, ts_args_type = "user: string", ts_return_type = "Promise<MfaStatus>")]
     pub fn mfa_status(&self, user: Unknown) -> AsyncTask<Op<MfaStatus>> {

@@ -103,3 +103,35 @@ describe('step-up: an enrolled actor passes its own code as actorProof', async (
     assert.equal(off.status, 'disabled')
   })
 })
+
+describe('updatePolicy, renameUser and deleteUser', async () => {
+  const core = await openMemory()
+  const { org, owner, admin, bob } = await acme(core)
+
+  test('updatePolicy: owners only, only the fields given, validated', async () => {
+    await assert.rejects(core.updatePolicy(admin.id, org.id, { resetLimitPerHour: 3 }), { code: 'MFA_FORBIDDEN' })
+    await assert.rejects(core.updatePolicy(owner.id, org.id, {}), { code: 'MFA_INVALID_INPUT' })
+    await assert.rejects(core.updatePolicy(owner.id, org.id, { enrollmentWindow: 0 }), { code: 'MFA_INVALID_INPUT' })
+    await assert.rejects(core.updatePolicy(owner.id, org.id, { window: 60 }), { code: 'MFA_INVALID_INPUT' })
+    await assert.rejects(core.updatePolicy(owner.id, org.id, { mfaRequired: 1 }), { code: 'MFA_INVALID_INPUT' })
+    const updated = await core.updatePolicy(owner.id, org.id, { enrollmentWindow: 600, mfaRequired: null })
+    assert.deepEqual(updated.policy, { ...org.policy, enrollmentWindow: 600 })
+    assert.deepEqual(await core.getOrg(org.id), updated)
+    const [event] = (await core.auditEvents({ action: 'org.policy' })).filter((e) => e.outcome === 'success')
+    assert.deepEqual(event.detail, { from: { enrollment_window: 604800 }, to: { enrollment_window: 600 } })
+  })
+
+  test('renameUser and deleteUser under the disable rules', async () => {
+    const renamed = await core.renameUser(admin.id, bob.id, 'Robert@acme.test')
+    assert.equal(renamed.email, 'Robert@acme.test')
+    await assert.rejects(core.renameUser(admin.id, bob.id, 'OLGA@acme.test'), { code: 'MFA_CONFLICT' })
+    await assert.rejects(core.renameUser(admin.id, owner.id, 'x@acme.test'), { code: 'MFA_FORBIDDEN' })
+    await assert.rejects(core.deleteUser(admin.id, owner.id), { code: 'MFA_FORBIDDEN' })
+    await assert.rejects(core.deleteUser(owner.id, owner.id), { code: 'MFA_CONFLICT' })
+    assert.equal(await core.deleteUser(admin.id, bob.id), undefined)
+    await assert.rejects(core.getUser(bob.id), { code: 'MFA_NOT_FOUND' })
+    const again = await core.createUser(org.id, 'robert@acme.test', 'member')
+    assert.notEqual(again.id, bob.id)
+    assert.equal((await core.verifyAudit()).ok, true)
+  })
+})

@@ -165,3 +165,51 @@ def test_values_are_immutable(core: mfa_core.Core, org: mfa_core.Org) -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         org.policy.mfa_required = True  # type: ignore[misc]
     assert hash(user) == hash(core.get_user(user.id))
+
+
+def test_update_policy_changes_only_the_given_fields(core: mfa_core.Core, org: mfa_core.Org) -> None:
+    olga = core.create_user(org.id, "olga@acme.test", "owner")
+    ann = core.create_user(org.id, "ann@acme.test", "admin")
+    with pytest.raises(mfa_core.Forbidden):
+        core.update_policy(ann.id, org.id, reset_limit_per_hour=3)
+    with pytest.raises(mfa_core.InvalidInput, match="no policy field"):
+        core.update_policy(olga.id, org.id)
+    with pytest.raises(mfa_core.InvalidInput):
+        core.update_policy(olga.id, org.id, enrollment_window=dt.timedelta(days=366))
+    with pytest.raises(mfa_core.InvalidInput):
+        core.update_policy(olga.id, org.id, mfa_required=1)  # type: ignore[arg-type]
+    updated = core.update_policy(olga.id, org.id, enrollment_window=dt.timedelta(hours=1), mfa_required=True)
+    assert updated.policy == dataclasses.replace(org.policy, enrollment_window=3600, mfa_required=True)
+    assert core.get_org(org.id) == updated
+    (event,) = core.audit_events(action="org.policy")[1:]
+    assert event.detail == {
+        "from": {"mfa_required": False, "enrollment_window": 604800},
+        "to": {"mfa_required": True, "enrollment_window": 3600},
+    }
+
+
+def test_rename_and_delete_users(core: mfa_core.Core, org: mfa_core.Org) -> None:
+    olga = core.create_user(org.id, "olga@acme.test", "owner")
+    ann = core.create_user(org.id, "ann@acme.test", "admin")
+    bob = core.create_user(org.id, "bob@acme.test", "member")
+    renamed = core.rename_user(ann.id, bob.id, "Robert@acme.test")
+    assert (renamed.id, renamed.email) == (bob.id, "Robert@acme.test")
+    with pytest.raises(mfa_core.Conflict):
+        core.rename_user(ann.id, bob.id, "OLGA@acme.test")
+    with pytest.raises(mfa_core.Forbidden):
+        core.rename_user(ann.id, olga.id, "boss@acme.test")
+    enroll(core, bob.id)
+    with pytest.raises(mfa_core.Forbidden):
+        core.delete_user(ann.id, olga.id)
+    with pytest.raises(mfa_core.Conflict, match="last active owner"):
+        core.delete_user(olga.id, olga.id)
+    core.delete_user(ann.id, bob.id)
+    with pytest.raises(mfa_core.NotFound):
+        core.get_user(bob.id)
+    assert core.create_user(org.id, "robert@acme.test", "member").id != bob.id
+    assert [e.detail for e in core.audit_events(action="user.rename")][0] == {
+        "from": "bob@acme.test",
+        "to": "Robert@acme.test",
+    }
+    assert core.audit_events(action="user.delete", target=bob.id)[-1].outcome == "success"
+    assert core.verify_audit().ok

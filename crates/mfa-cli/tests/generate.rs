@@ -6,13 +6,14 @@ mod common;
 use common::*;
 
 /// Every subcommand path, as `help.rs` lists them (plus the commands added with it).
-const COMMANDS: [&[&str]; 25] = [
+const COMMANDS: [&[&str]; 28] = [
     &["init"],
     &["completions"],
     &["man"],
     &["org"],
     &["org", "create"],
     &["org", "list"],
+    &["org", "policy"],
     &["user"],
     &["user", "add"],
     &["user", "list"],
@@ -21,6 +22,8 @@ const COMMANDS: [&[&str]; 25] = [
     &["user", "role"],
     &["user", "disable"],
     &["user", "enable"],
+    &["user", "rename"],
+    &["user", "delete"],
     &["enroll"],
     &["confirm"],
     &["verify"],

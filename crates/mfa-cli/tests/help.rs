@@ -5,13 +5,14 @@ mod common;
 use common::*;
 
 /// Every subcommand path, each of which must have its own help.
-const COMMANDS: [&[&str]; 25] = [
+const COMMANDS: [&[&str]; 28] = [
     &["init"],
     &["completions"],
     &["man"],
     &["org"],
     &["org", "create"],
     &["org", "list"],
+    &["org", "policy"],
     &["user"],
     &["user", "add"],
     &["user", "list"],
@@ -20,6 +21,8 @@ const COMMANDS: [&[&str]; 25] = [
     &["user", "role"],
     &["user", "disable"],
     &["user", "enable"],
+    &["user", "rename"],
+    &["user", "delete"],
     &["enroll"],
     &["confirm"],
     &["verify"],

@@ -2,7 +2,7 @@
 
 use std::ffi::c_char;
 
-use mfa::Policy;
+use mfa::{Policy, PolicyChanges};
 
 use crate::error::mfa_status;
 use crate::handle::{core_ref, mfa_core};
@@ -226,6 +226,139 @@ pub unsafe extern "C" fn mfa_enable_user(
         let core = unsafe { core_ref(core) }?;
         let (actor, target) = (unsafe { arg(actor, "actor") }?, unsafe { arg(target, "target") }?);
         let user = user_from(&core.enable_user(actor, target)?)?;
+        unsafe { out_opt(out_user, user) };
+        Ok(())
+    })
+}
+
+/// A change to an org's policy for `mfa_update_policy`: only the fields whose `has_` flag is
+/// set change. `mfa_policy_changes_init` clears every flag.
+#[repr(C)]
+#[allow(non_camel_case_types)]
+pub struct mfa_policy_changes {
+    pub has_mfa_required: bool,
+    pub mfa_required: bool,
+    pub has_enrollment_window: bool,
+    /// Seconds, 1 to 31536000.
+    pub enrollment_window: u64,
+    pub has_reset_limit_per_hour: bool,
+    pub reset_limit_per_hour: u32,
+    pub has_max_failed_verifications: bool,
+    pub max_failed_verifications: u32,
+    pub has_require_step_up: bool,
+    pub require_step_up: bool,
+}
+
+impl From<&mfa_policy_changes> for PolicyChanges {
+    fn from(c: &mfa_policy_changes) -> Self {
+        PolicyChanges {
+            mfa_required: c.has_mfa_required.then_some(c.mfa_required),
+            enrollment_window: c.has_enrollment_window.then_some(c.enrollment_window),
+            reset_limit_per_hour: c.has_reset_limit_per_hour.then_some(c.reset_limit_per_hour),
+            max_failed_verifications: c.has_max_failed_verifications.then_some(c.max_failed_verifications),
+            require_step_up: c.has_require_step_up.then_some(c.require_step_up),
+        }
+    }
+}
+
+/// Fills `changes` with no change at all (every `has_` flag false). NULL does nothing.
+///
+/// # Safety
+/// `changes` is NULL or valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mfa_policy_changes_init(changes: *mut mfa_policy_changes) {
+    // SAFETY: the caller promises NULL or valid for writes.
+    if let Some(c) = unsafe { changes.as_mut() } {
+        *c = mfa_policy_changes {
+            has_mfa_required: false,
+            mfa_required: false,
+            has_enrollment_window: false,
+            enrollment_window: 0,
+            has_reset_limit_per_hour: false,
+            reset_limit_per_hour: 0,
+            has_max_failed_verifications: false,
+            max_failed_verifications: 0,
+            has_require_step_up: false,
+            require_step_up: false,
+        };
+    }
+}
+
+/// Changes the fields of `org`'s policy that `changes` flags; only an owner of the org may.
+/// `actor_proof` (NULL if none) is the owner's current code under `require_step_up`. A shorter
+/// enrollment window applies to users created or reset afterwards. `out_org` (may be NULL)
+/// receives the org with its new policy. Errors: `MFA_ERR_INVALID_INPUT` (NULL `changes`, no
+/// field flagged, a bad value), `MFA_ERR_UNAUTHENTICATED`, `MFA_ERR_NOT_FOUND` (the org, or an
+/// org other than the actor's), `MFA_ERR_FORBIDDEN` (not an owner; step-up),
+/// `MFA_ERR_RATE_LIMITED` (step-up code throttled).
+///
+/// # Safety
+/// Pointers are NULL or valid; strings are NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mfa_update_policy(
+    core: *const mfa_core,
+    actor: *const c_char,
+    org: *const c_char,
+    changes: *const mfa_policy_changes,
+    actor_proof: *const c_char,
+    out_org: *mut mfa_org,
+) -> mfa_status {
+    guard(|| {
+        let core = unsafe { core_ref(core) }?;
+        let (actor, org) = (unsafe { arg(actor, "actor") }?, unsafe { arg(org, "org") }?);
+        // SAFETY: the caller promises NULL or a valid struct.
+        let changes =
+            unsafe { changes.as_ref() }.ok_or_else(|| mfa::Error::InvalidInput("changes is NULL".into()))?;
+        let proof = unsafe { opt_arg(actor_proof, "actor_proof") }?;
+        let org = org_from(&core.update_policy(actor, org, &changes.into(), proof)?)?;
+        unsafe { out_opt(out_org, org) };
+        Ok(())
+    })
+}
+
+/// Deletes a user who left, under the rules of `mfa_disable_user`: their secret and recovery
+/// codes are destroyed and the row removed; the audit trail keeps the id, and the email can
+/// be used again. Errors as for `mfa_set_role`.
+///
+/// # Safety
+/// Pointers are NULL or valid; strings are NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mfa_delete_user(
+    core: *const mfa_core,
+    actor: *const c_char,
+    target: *const c_char,
+    actor_proof: *const c_char,
+) -> mfa_status {
+    guard(|| {
+        let core = unsafe { core_ref(core) }?;
+        let (actor, target) = (unsafe { arg(actor, "actor") }?, unsafe { arg(target, "target") }?);
+        let proof = unsafe { opt_arg(actor_proof, "actor_proof") }?;
+        core.delete_user(actor, target, proof)?;
+        Ok(())
+    })
+}
+
+/// Changes a user's email, under the rules of `mfa_disable_user`; the audit event records the
+/// old and the new email. `out_user` may be NULL. Errors as for `mfa_set_role`, and
+/// `MFA_ERR_CONFLICT` when another user of the org has that email (in any case).
+///
+/// # Safety
+/// Pointers are NULL or valid; strings are NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mfa_rename_user(
+    core: *const mfa_core,
+    actor: *const c_char,
+    target: *const c_char,
+    new_email: *const c_char,
+    actor_proof: *const c_char,
+    out_user: *mut mfa_user,
+) -> mfa_status {
+    guard(|| {
+        let core = unsafe { core_ref(core) }?;
+        let (actor, target) = (unsafe { arg(actor, "actor") }?, unsafe { arg(target, "target") }?);
+        let email = unsafe { arg(new_email, "new_email") }?;
+        let proof = unsafe { opt_arg(actor_proof, "actor_proof") }?;
+        let user = user_from(&core.rename_user(actor, target, email, proof)?)?;
         unsafe { out_opt(out_user, user) };
         Ok(())
     })
