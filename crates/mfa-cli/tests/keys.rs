@@ -150,6 +150,11 @@ fn an_empty_store_file_is_a_storage_error_and_stays_empty() {
     std::fs::write(&store.db, b"").unwrap();
     let err = store.fails(&["audit", "verify"], 18);
     assert!(err.contains("empty"), "{err}");
+    // With --json too: the operator's problem details keep the specifics.
+    let json: serde_json::Value =
+        serde_json::from_str(&store.fails(&["audit", "verify", "--json"], 18)).unwrap();
+    assert_eq!(json["code"], "storage");
+    assert!(json["detail"].as_str().unwrap().contains("empty file"), "{json}");
     assert_eq!(std::fs::read(&store.db).unwrap(), b"");
 }
 
