@@ -113,3 +113,19 @@ fn opening_a_current_store_does_not_wait_for_another_writer() {
     other.execute_batch("COMMIT").unwrap();
     assert_eq!(core.get_org(&org.id).unwrap().name, "Renamed");
 }
+
+#[test]
+fn processes_creating_one_store_at_once_all_end_up_in_the_same_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.db");
+    let cores: Vec<Core> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4).map(|_| s.spawn(|| core_at(&path))).collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let org = cores[0].create_org("Acme", Policy::default()).unwrap();
+    for core in &cores {
+        assert_eq!(core.get_org(&org.id).unwrap().name, "Acme");
+    }
+    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(names.iter().all(|n| !n.to_string_lossy().contains(".new-")), "{names:?}");
+}
