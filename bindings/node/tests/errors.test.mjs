@@ -26,7 +26,10 @@ const TABLE = {
   internal: [500, 'Internal error'],
 }
 
-const STORAGE_DETAIL = 'The identity store is unavailable or failed to save; try again later.'
+const GENERIC_DETAIL = {
+  storage: 'The identity store is unavailable or failed to save; try again later.',
+  internal: 'An internal error occurred in the identity core.',
+}
 
 /** Asserts `err` is the addon's error for contract `code`, in every field. */
 function assertMfaError(err, code) {
@@ -35,9 +38,9 @@ function assertMfaError(err, code) {
   assert.equal(err.code, `MFA_${code.toUpperCase()}`)
   assert.equal(err.status, status)
   assert.ok(err.message.length > 0)
-  // A storage error's message names files and quotes SQLite: it stays in `message` (for logs)
-  // while HTTP clients get a fixed sentence.
-  const detail = code === 'storage' ? STORAGE_DETAIL : err.message
+  // A storage or internal error's message names files, quotes SQLite or a panic: it stays in
+  // `message` (for logs) while HTTP clients get a fixed sentence.
+  const detail = GENERIC_DETAIL[code] ?? err.message
   const problem = { type: `urn:mfa-core:error:${code}`, title, status, detail, code }
   if (code === 'rate_limited') {
     assert.ok(Number.isInteger(err.retryAfter) && err.retryAfter > 0, `retryAfter ${err.retryAfter}`)
