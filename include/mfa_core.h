@@ -10,8 +10,8 @@
  *    MFA_ERR_INTERNAL.
  *  - Out-parameters are written only on success.
  *  - Strings passed in are borrowed for the call. Results are plain structs with fixed
- *    buffers (nothing to free), except lists, audit events and enrollments, each freed by the
- *    one function its documentation names. Free functions accept NULL.
+ *    buffers (nothing to free), except lists, audit events, enrollments and store info, each
+ *    freed by the one function its documentation names. Free functions accept NULL.
  *  - An mfa_core handle may be shared by any number of threads at once.
  *  - Times are Unix seconds.
  */
