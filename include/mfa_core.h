@@ -12,6 +12,9 @@
  *  - Strings passed in are borrowed for the call. Results are plain structs with fixed
  *    buffers (nothing to free), except lists, audit events, enrollments and store info, each
  *    freed by the one function its documentation names. Free functions accept NULL.
+ *  - MFA_ERR_STORAGE from a write means the write was undone, except after a failed commit
+ *    flush: the message then says the outcome is unknown, and the handle refuses every later
+ *    write with MFA_ERR_STORAGE until it is closed and the store opened again (reads go on).
  *  - An mfa_core handle may be shared by any number of threads at once.
  *  - Times are Unix seconds.
  */
