@@ -414,6 +414,40 @@ typedef struct mfa_store_info {
    * should warn (the file holds sealed secrets and the audit trail).
    */
   bool readable_by_others;
+  /**
+   * Whether `file_size` is set (false in memory).
+   */
+  bool has_file_size;
+  /**
+   * The store file's size in bytes, without its write-ahead log.
+   */
+  uint64_t file_size;
+  /**
+   * Whether the key check in the file still matches this handle's key.
+   */
+  bool key_check_ok;
+  /**
+   * How many orgs the store holds.
+   */
+  uint64_t orgs;
+  /**
+   * How many users, and how many in each MFA state now (`users_disabled` counts disabled
+   * accounts, also counted under their state).
+   */
+  uint64_t users_total;
+  uint64_t users_not_enrolled;
+  uint64_t users_enrollment_required;
+  uint64_t users_locked_out;
+  uint64_t users_enrolled;
+  uint64_t users_disabled;
+  /**
+   * How many events the audit trail holds.
+   */
+  uint64_t audit_events;
+  /**
+   * The head of the audit chain (seq 0 and a MAC of zeros when empty).
+   */
+  struct mfa_checkpoint audit_head;
 } mfa_store_info;
 
 /**

@@ -306,6 +306,16 @@ export interface StoreInfo {
   mode: number | null
   /** Whether users other than the owner can read the store or its write-ahead log. */
   readableByOthers: boolean
+  /** The store file's size in bytes, without its write-ahead log; `null` in memory. */
+  fileSize: number | null
+  /** Whether the key check in the file still matches this handle's key. */
+  keyCheckOk: boolean
+  orgs: number
+  /** Users by MFA state at the handle's current time. */
+  users: UserCounts
+  auditEvents: number
+  /** The head of the audit chain (seq 0 when empty): a checkpoint, not a secret. */
+  auditHead: Checkpoint
 }
 
 export interface User {
@@ -317,6 +327,19 @@ export interface User {
   /** Increments on every MFA reset: end sessions opened under an older epoch. */
   credentialEpoch: number
   createdAt: Date
+}
+
+/**
+ * Users counted by MFA state; `disabled` counts disabled accounts, also counted under their
+ * state.
+ */
+export interface UserCounts {
+  total: number
+  notEnrolled: number
+  enrollmentRequired: number
+  lockedOut: number
+  enrolled: number
+  disabled: number
 }
 
 export interface Verification {

@@ -174,6 +174,16 @@ static void users_are_renamed_and_deleted(void) {
     EXPECT(MFA_ERR_NOT_FOUND, mfa_delete_user(f.core, f.admin.id, f.member.id, NULL));
     /* The email is free again. */
     OK(mfa_create_user(f.core, f.org.id, "mia@acme.test", MFA_ROLE_MEMBER, &u));
+    /* info counts what is left, by state, and gives the audit head. */
+    mfa_store_info *info = NULL;
+    OK(mfa_core_info(f.core, &info));
+    CHECK(info->orgs == 1 && info->users_total == 3 && info->users_not_enrolled == 3);
+    CHECK(info->users_enrolled == 0 && info->users_locked_out == 0 && info->users_disabled == 0);
+    mfa_checkpoint head;
+    OK(mfa_audit_checkpoint(f.core, &head));
+    CHECK(info->audit_events == head.seq && info->audit_head.seq == head.seq);
+    STREQ(info->audit_head.mac, head.mac);
+    mfa_store_info_free(info);
     mfa_core_close(f.core);
 }
 

@@ -135,3 +135,17 @@ describe('updatePolicy, renameUser and deleteUser', async () => {
     assert.equal((await core.verifyAudit()).ok, true)
   })
 })
+
+test('info counts users by state and gives the audit head', async () => {
+  const core = await openMemory()
+  const { owner, bob } = await acme(core)
+  await enroll(core, bob)
+  await core.disableUser(owner.id, bob.id)
+  const info = await core.info()
+  assert.deepEqual(info.users, { total: 4, notEnrolled: 3, enrollmentRequired: 0, lockedOut: 0, enrolled: 1, disabled: 1 })
+  assert.equal(info.orgs, 1)
+  assert.equal(info.keyCheckOk, true)
+  assert.equal(info.fileSize, null)
+  assert.deepEqual(info.auditHead, await core.auditCheckpoint())
+  assert.equal(info.auditEvents, info.auditHead.seq)
+})

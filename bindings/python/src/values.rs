@@ -4,7 +4,7 @@
 
 use mfa_core::{
     AuditEvent, AuditReport, Checkpoint, Enrollment, Error, MfaStatus, Org, Policy, RecoveryCodes,
-    ResetReceipt, StoreInfo, UnixTime, User, Verification,
+    ResetReceipt, StoreInfo, UnixTime, User, UserCounts, Verification,
 };
 use pyo3::IntoPyObjectExt;
 use pyo3::prelude::*;
@@ -209,7 +209,24 @@ pub(crate) fn store_info<'py>(py: Python<'py>, i: &StoreInfo) -> PyResult<Bound<
         .set("path", i.path.as_ref().map(|p| p.to_string_lossy().into_owned()))?
         .set("mode", i.mode)?
         .set("readable_by_others", i.readable_by_others)?
+        .set("file_size", i.file_size)?
+        .set("key_check_ok", i.key_check_ok)?
+        .set("orgs", i.orgs)?
+        .set("users", user_counts(py, &i.users)?)?
+        .set("audit_events", i.audit_events)?
+        .set("audit_head", checkpoint(py, &i.audit_head)?)?
         .build("StoreInfo")
+}
+
+fn user_counts<'py>(py: Python<'py>, u: &UserCounts) -> PyResult<Bound<'py, PyAny>> {
+    Fields::new(py)
+        .set("total", u.total)?
+        .set("not_enrolled", u.not_enrolled)?
+        .set("enrollment_required", u.enrollment_required)?
+        .set("locked_out", u.locked_out)?
+        .set("enrolled", u.enrolled)?
+        .set("disabled", u.disabled)?
+        .build("UserCounts")
 }
 
 pub(crate) fn report<'py>(py: Python<'py>, r: &AuditReport) -> PyResult<Bound<'py, PyAny>> {

@@ -213,3 +213,19 @@ def test_rename_and_delete_users(core: mfa_core.Core, org: mfa_core.Org) -> None
     }
     assert core.audit_events(action="user.delete", target=bob.id)[-1].outcome == "success"
     assert core.verify_audit().ok
+
+
+def test_info_counts_users_by_state_and_gives_the_head(core: mfa_core.Core, org: mfa_core.Org) -> None:
+    olga = core.create_user(org.id, "olga@acme.test", "owner")
+    bob = core.create_user(org.id, "bob@acme.test", "member")
+    enroll(core, bob.id)
+    info = core.info()
+    assert info.users == mfa_core.UserCounts(
+        total=2, not_enrolled=1, enrollment_required=0, locked_out=0, enrolled=1, disabled=0
+    )
+    assert (info.orgs, info.key_check_ok, info.file_size, info.path) == (1, True, None, None)
+    assert info.audit_head == core.audit_checkpoint()
+    assert info.audit_events == info.audit_head.seq
+    assert core.verify_audit(info.audit_head).ok
+    core.disable_user(olga.id, bob.id)
+    assert core.info().users.disabled == 1

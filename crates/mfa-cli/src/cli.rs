@@ -144,6 +144,9 @@ pub enum StoreCommand {
     /// Read, export and verify the tamper-evident audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// What the store holds: schema version, file size and permissions, key check, counts of
+    /// orgs, users by MFA state and audit events, and the audit head. Nothing secret.
+    Info,
 }
 
 #[derive(Debug, Subcommand)]

@@ -6,7 +6,7 @@ mod common;
 use common::*;
 
 /// Every subcommand path, as `help.rs` lists them (plus the commands added with it).
-const COMMANDS: [&[&str]; 28] = [
+const COMMANDS: [&[&str]; 29] = [
     &["init"],
     &["completions"],
     &["man"],
@@ -35,6 +35,7 @@ const COMMANDS: [&[&str]; 28] = [
     &["audit", "export"],
     &["audit", "verify"],
     &["audit", "checkpoint"],
+    &["info"],
 ];
 
 fn generated(args: &[&str]) -> String {

@@ -5,7 +5,7 @@ mod common;
 use common::*;
 
 /// Every subcommand path, each of which must have its own help.
-const COMMANDS: [&[&str]; 28] = [
+const COMMANDS: [&[&str]; 29] = [
     &["init"],
     &["completions"],
     &["man"],
@@ -34,6 +34,7 @@ const COMMANDS: [&[&str]; 28] = [
     &["audit", "export"],
     &["audit", "verify"],
     &["audit", "checkpoint"],
+    &["info"],
 ];
 
 #[test]

@@ -189,10 +189,12 @@ impl Core {
 
     // ---- reads ----
 
-    /// Facts about the open store: schema version, path, and whether other users can read
-    /// the file (a host should warn then). Errors: `storage` if the file cannot be examined.
+    /// Facts about the open store: schema version, path, file size, whether other users can
+    /// read the file (a host should warn then), whether the key check still matches, how many
+    /// orgs, users (by MFA state now) and audit events it holds, and the audit head. Nothing
+    /// secret. Errors: `storage` if the file cannot be examined.
     pub fn info(&self) -> Result<StoreInfo> {
-        self.store.info()
+        self.store.info(&self.keys, self.now())
     }
 
     /// One org. Errors: `invalid_input`, `not_found`.

@@ -478,4 +478,30 @@ pub struct StoreInfo {
     /// (any group or other read bit). The store holds sealed secrets and the audit trail: a
     /// host should warn, and `chmod 600` the files.
     pub readable_by_others: bool,
+    /// The size of the store file in bytes, without its write-ahead log; `None` in memory.
+    pub file_size: Option<u64>,
+    /// Whether the key check stored in the file matches this handle's key, read again now
+    /// (it did at open; `false` means the file was replaced under the handle).
+    pub key_check_ok: bool,
+    /// How many orgs the store holds.
+    pub orgs: u64,
+    /// How many users, by MFA state at the handle's current time.
+    pub users: UserCounts,
+    /// How many events the audit trail holds.
+    pub audit_events: u64,
+    /// The head of the audit chain (seq 0 and a MAC of zeros when the trail is empty); a
+    /// checkpoint to keep elsewhere, not a secret.
+    pub audit_head: Checkpoint,
+}
+
+/// Users counted by MFA state (see [`MfaState`]); `disabled` counts disabled accounts, which
+/// are also counted under their MFA state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct UserCounts {
+    pub total: u64,
+    pub not_enrolled: u64,
+    pub enrollment_required: u64,
+    pub locked_out: u64,
+    pub enrolled: u64,
+    pub disabled: u64,
 }

@@ -305,6 +305,31 @@ impl Driver for CDriver {
                 let (actor, target) = (a.str("actor")?, a.str("target")?);
                 fill(|out| unsafe { mfa_enable_user(core, actor, target, out) }).map(|u| user_json(&u))
             }
+            "info" => {
+                let info = fill(|out| unsafe { mfa_core_info(core, out) })?;
+                let i = unsafe { &*info };
+                let value = json!({
+                    "schema_version": i.schema_version,
+                    "path": opt_text(i.path),
+                    "mode": if i.has_mode { Value::from(i.mode) } else { Value::Null },
+                    "readable_by_others": i.readable_by_others,
+                    "file_size": if i.has_file_size { Value::from(i.file_size) } else { Value::Null },
+                    "key_check_ok": i.key_check_ok,
+                    "orgs": i.orgs,
+                    "users": {
+                        "total": i.users_total,
+                        "not_enrolled": i.users_not_enrolled,
+                        "enrollment_required": i.users_enrollment_required,
+                        "locked_out": i.users_locked_out,
+                        "enrolled": i.users_enrolled,
+                        "disabled": i.users_disabled,
+                    },
+                    "audit_events": i.audit_events,
+                    "audit_head": { "seq": i.audit_head.seq, "mac": buf(&i.audit_head.mac) },
+                });
+                unsafe { mfa_store_info_free(info) };
+                Ok(value)
+            }
             "update_policy" => {
                 let (actor, org, proof) = (a.str("actor")?, a.str("org")?, a.opt_str("actor_proof")?);
                 let changes = a.policy_changes()?;

@@ -26,7 +26,7 @@ pub const KEY: [u8; 32] = {
 };
 
 /// The operations a step may name; all but `enroll` go to the driver as they are.
-const OPS: [&str; 21] = [
+const OPS: [&str; 22] = [
     "create_org",
     "create_user",
     "get_user",
@@ -48,6 +48,7 @@ const OPS: [&str; 21] = [
     "audit_events",
     "audit_checkpoint",
     "verify_audit",
+    "info",
 ];
 
 /// Arguments that hold one id, written as a NAME or `{"raw": ...}`.

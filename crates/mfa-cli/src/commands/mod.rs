@@ -5,6 +5,7 @@ mod demo;
 mod directory;
 mod generate;
 mod import;
+mod info;
 mod init;
 mod mfa;
 mod reset;
@@ -36,6 +37,7 @@ pub fn run(cli: &Cli, out: &mut Out) -> Result<Status, Failure> {
                 StoreCommand::Reset(args) => reset::one(&core, args, out),
                 StoreCommand::ResetMany(args) => reset::many(&core, args, out),
                 StoreCommand::Audit(c) => audit::run(&core, c, out),
+                StoreCommand::Info => info::run(&core, out),
             }
         }
     }

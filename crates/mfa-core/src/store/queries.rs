@@ -4,7 +4,9 @@ use rusqlite::{OptionalExtension, Row, params};
 
 use super::Tx;
 use crate::error::{Error, Result};
-use crate::model::{AuditEvent, AuditQuery, Org, Outcome, Policy, Role, UnixTime, User, UserStatus};
+use crate::model::{
+    AuditEvent, AuditQuery, Org, Outcome, Policy, Role, UnixTime, User, UserCounts, UserStatus,
+};
 
 /// A user with the MFA columns the core needs (never returned to callers as is).
 #[derive(Debug, Clone)]
@@ -389,6 +391,34 @@ impl Tx<'_> {
             .query_row(params![actor, nth], |r| r.get(0))
             .optional()?;
         Ok(at)
+    }
+
+    // ---- counts ----
+
+    /// Orgs, and users by MFA state at `now` (as `policy::state_of` derives it).
+    pub(crate) fn counts(&self, now: UnixTime) -> Result<(u64, UserCounts)> {
+        let orgs = self.conn.prepare_cached("SELECT count(*) FROM orgs")?.query_row([], |r| r.get(0))?;
+        let users = self
+            .conn
+            .prepare_cached(
+                "SELECT count(*), \
+                 coalesce(sum(totp_confirmed = 0 AND deadline IS NULL), 0), \
+                 coalesce(sum(totp_confirmed = 0 AND deadline > ?1), 0), \
+                 coalesce(sum(totp_confirmed = 0 AND deadline <= ?1), 0), \
+                 coalesce(sum(totp_confirmed <> 0), 0), \
+                 coalesce(sum(status = 'disabled'), 0) FROM users",
+            )?
+            .query_row([now], |r| {
+                Ok(UserCounts {
+                    total: r.get(0)?,
+                    not_enrolled: r.get(1)?,
+                    enrollment_required: r.get(2)?,
+                    locked_out: r.get(3)?,
+                    enrolled: r.get(4)?,
+                    disabled: r.get(5)?,
+                })
+            })?;
+        Ok((orgs, users))
     }
 
     // ---- audit ----
