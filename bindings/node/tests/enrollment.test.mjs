@@ -76,7 +76,7 @@ describe('verification', async () => {
   const { secret, recoveryCodes } = await enroll(core, bob)
 
   test('a TOTP code of the next step, then no replay of it', async () => {
-    core.setTime(at(nowOf(core) + 30))
+    await core.setTime(at(nowOf(core) + 30))
     const code = totp(secret, nowOf(core))
     assert.deepEqual(await core.verify(bob.id, code), { method: 'totp', recoveryCodesRemaining: 10 })
     await assert.rejects(core.verify(bob.id, code), { code: 'MFA_INVALID_CODE' })
@@ -86,7 +86,7 @@ describe('verification', async () => {
     for (const code of ['12345', '1234567', '12 345', 'abcdef', '１２３４５６']) {
       await assert.rejects(core.verify(bob.id, code), { code: 'MFA_INVALID_CODE' })
     }
-    core.setTime(at(nowOf(core) + 30))
+    await core.setTime(at(nowOf(core) + 30))
     await core.verify(bob.id, totp(secret, nowOf(core)))
   })
 
@@ -97,7 +97,7 @@ describe('verification', async () => {
   })
 
   test('regenerateRecoveryCodes: ten new codes, the old ones dead', async () => {
-    core.setTime(at(nowOf(core) + 3600))
+    await core.setTime(at(nowOf(core) + 3600))
     const { codes: fresh } = await core.regenerateRecoveryCodes(bob.id, totp(secret, nowOf(core)))
     assert.equal(fresh.length, 10)
     assert.ok(!fresh.includes(recoveryCodes[1]))
@@ -112,7 +112,7 @@ describe('throttling', async () => {
   const { secret } = await enroll(core, cy)
 
   test('after maxFailedVerifications failures: rate_limited, even for a right code', async () => {
-    core.setTime(at(nowOf(core) + 30))
+    await core.setTime(at(nowOf(core) + 30))
     for (let i = 0; i < 2; i++) {
       await assert.rejects(core.verify(cy.id, wrongTotp(secret, nowOf(core))), { code: 'MFA_INVALID_CODE' })
     }
@@ -121,7 +121,7 @@ describe('throttling', async () => {
     assert.equal(limited.status, 429)
     assert.equal(limited.retryAfter, 30)
     assert.equal(limited.problem.retry_after, 30)
-    core.setTime(at(nowOf(core) + 30))
+    await core.setTime(at(nowOf(core) + 30))
     assert.equal((await core.verify(cy.id, totp(secret, nowOf(core)))).method, 'totp')
   })
 })
@@ -134,7 +134,7 @@ describe('mfaStatus through the states', async () => {
     const pending = await core.mfaStatus(bob.id)
     assert.equal(pending.state, 'enrollment_required')
     assert.deepEqual(pending.deadline, at(T0 + 600))
-    core.setTime(at(T0 + 601))
+    await core.setTime(at(T0 + 601))
     assert.equal((await core.mfaStatus(bob.id)).state, 'locked_out')
     await assert.rejects(core.beginEnrollment(bob.id), { code: 'MFA_FORBIDDEN' })
   })
