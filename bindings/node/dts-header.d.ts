@@ -67,7 +67,8 @@ export interface RecoveryCodes extends ReadonlyArray<string> {
   /** `'[redacted]'` */
   toJSON(): string
 }
-export declare const RecoveryCodes: {
+/** For `instanceof RecoveryCodes`; the package makes them (there is no public constructor). */
+export declare const RecoveryCodes: Function & {
   readonly prototype: RecoveryCodes
 }
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { inspect } from 'node:util'
 
-import { Core, KEY, T0, acme, at, enroll, nowOf, openMemory } from './support/addon.mjs'
+import { Core, KEY, RecoveryCodes, T0, acme, at, enroll, nowOf, openMemory } from './support/addon.mjs'
 import { totp, wrongTotp } from './support/totp.mjs'
 
 describe('enrollment', async () => {
@@ -50,10 +50,47 @@ describe('enrollment', async () => {
     for (const shown of [inspect(enrollment, { showHidden: true }), JSON.stringify(enrollment), String(enrollment)]) {
       assert.ok(!shown.includes(enrollment.secret), shown)
     }
-    for (const shown of [inspect(recovery, { showHidden: true }), JSON.stringify(recovery)]) {
+    const views = [
+      inspect(recovery, { showHidden: true }),
+      inspect({ user: user.id, recovery }, { depth: 5 }),
+      JSON.stringify(recovery),
+      JSON.stringify({ recovery }),
+      String(recovery),
+      `${recovery}`,
+      recovery.toLocaleString(),
+    ]
+    for (const shown of views) {
       assert.ok(!recovery.codes.some((c) => shown.includes(c)) && !codes.some((c) => shown.includes(c)), shown)
     }
     assert.equal(recovery.codes.length, 10)
+  })
+
+  test('recovery codes are a frozen array: length, indexing, iteration; redacted in JSON and inspect', async () => {
+    const user = await core.createUser(org.id, 'array@acme.test', 'member')
+    const { secret } = await core.beginEnrollment(user.id)
+    const codes = await core.confirmEnrollment(user.id, totp(secret, nowOf(core)))
+    assert.ok(Array.isArray(codes))
+    assert.ok(codes instanceof RecoveryCodes)
+    assert.equal(codes.length, 10)
+    assert.match(codes[0], /^[a-z0-9-]{8,}$/i)
+    const iterated = [...codes]
+    assert.deepEqual(iterated, codes.codes)
+    assert.equal(Object.getPrototypeOf(codes.codes), Array.prototype, 'codes: a plain copy')
+    const [first, ...others] = codes
+    assert.equal(first, codes[0])
+    assert.equal(others.length, 9)
+    assert.equal(codes.join(',').split(',').length, 10)
+    assert.equal(Object.getPrototypeOf(codes.map((c) => c)), Array.prototype)
+    assert.ok(Object.isFrozen(codes))
+    assert.throws(() => codes.push('x'), TypeError)
+    assert.equal(JSON.stringify(codes), '"[redacted]"')
+    assert.equal(inspect(codes), 'RecoveryCodes(10) [redacted]')
+    // A recovery code still signs in (it is the real code, not a redacted copy).
+    const { method } = await core.verify(user.id, codes[3])
+    assert.equal(method, 'recovery_code')
+    const fresh = await core.regenerateRecoveryCodes(user.id, totp(secret, nowOf(core) + 30))
+    assert.ok(fresh instanceof RecoveryCodes)
+    assert.equal(fresh.length, 10)
   })
 
   test('confirmEnrollment with nothing pending: conflict', async () => {

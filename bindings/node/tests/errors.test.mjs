@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
 
-import { Core, KEY, acme, at, enroll, nowOf, openMemory } from './support/addon.mjs'
+import { Core, KEY, MfaError, acme, at, enroll, nowOf, openMemory } from './support/addon.mjs'
 import { wrongTotp } from './support/totp.mjs'
 
 /** Contract section 9: code, HTTP status, title. */
@@ -29,7 +29,9 @@ const TABLE = {
 /** Asserts `err` is the addon's error for contract `code`, in every field. */
 function assertMfaError(err, code) {
   const [status, title] = TABLE[code]
-  assert.ok(err instanceof Error, `not an Error: ${err}`)
+  assert.ok(err instanceof MfaError, `not an MfaError: ${err?.stack ?? err}`)
+  assert.ok(err instanceof Error)
+  assert.equal(err.name, 'MfaError')
   assert.equal(err.code, `MFA_${code.toUpperCase()}`)
   assert.equal(err.status, status)
   assert.ok(err.message.length > 0)
@@ -42,6 +44,8 @@ function assertMfaError(err, code) {
     assert.ok(!('retryAfter' in err))
   }
   assert.deepEqual(err.problem, problem)
+  assert.deepEqual(err.problemDetails(), problem)
+  assert.notEqual(err.problemDetails(), err.problemDetails(), 'a fresh object each call')
 }
 
 /** Awaits `promise`, which must reject with the addon's error for `code`; returns the error. */
@@ -110,6 +114,53 @@ describe('every contract code', async () => {
     const union = dts.match(/export type ErrorCode =([^]*?)\n\n/)[1]
     const codes = [...union.matchAll(/'(MFA_[A-Z_]+)'/g)].map((m) => m[1])
     assert.deepEqual(codes, Object.keys(TABLE).map((c) => `MFA_${c.toUpperCase()}`))
+  })
+})
+
+describe('MfaError', async () => {
+  const core = await openMemory()
+  const { owner, bob, admin } = await acme(core)
+  const here = new URL(import.meta.url).pathname
+
+  test("a rejection's stack starts at the caller, in an async function", async () => {
+    async function lookUpTheUserFromTheCaller() {
+      await core.getUser('not-a-uuid')
+    }
+    const err = await lookUpTheUserFromTheCaller().catch((e) => e)
+    assertMfaError(err, 'invalid_input')
+    const lines = err.stack.split('\n')
+    assert.equal(lines[0], `MfaError: ${err.message}`)
+    assert.match(lines[1], /^ {4}at lookUpTheUserFromTheCaller \(/, err.stack)
+    assert.ok(lines[1].includes(here), err.stack)
+  })
+
+  test('... and in a plain function that returns the Promise (no await)', async () => {
+    function resetFromAPlainFunction() {
+      return core.resetMfa(bob.id, admin.id)
+    }
+    const err = await resetFromAPlainFunction().catch((e) => e)
+    assertMfaError(err, 'forbidden')
+    assert.match(err.stack.split('\n')[1], /^ {4}at resetFromAPlainFunction \(/, err.stack)
+  })
+
+  test('Core.open and resetMfaMany outcomes give MfaErrors too', async () => {
+    function openWithAShortKey() {
+      return Core.open(':memory:', Buffer.alloc(3))
+    }
+    const err = await openWithAShortKey().catch((e) => e)
+    assertMfaError(err, 'invalid_input')
+    assert.match(err.stack.split('\n')[1], /at openWithAShortKey \(/, err.stack)
+    const [outcome] = await core.resetMfaMany(owner.id, [bob.id])
+    assert.equal(outcome.receipt, null)
+    assertMfaError(outcome.error, 'mfa_not_enabled')
+  })
+
+  test('new MfaError(problem) builds the same error from problem details', () => {
+    const problem = { type: 'urn:mfa-core:error:rate_limited', title: 'Rate limited', status: 429, detail: 'slow down', code: 'rate_limited', retry_after: 7 }
+    const err = new MfaError(problem)
+    assertMfaError(err, 'rate_limited')
+    assert.equal(err.retryAfter, 7)
+    assert.equal(err.message, 'slow down')
   })
 })
 
