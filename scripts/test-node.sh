@@ -2,9 +2,9 @@
 # The Node suite: the addon (bindings/node) and its HTTP example (examples/node).
 #
 # Installs Node (and python3, a test's lock holder) from Debian if missing, runs the addon's
-# Rust unit tests, then `npm ci` (pinned by package-lock.json), builds the addon in debug mode (napi CLI, into
-# target/x86_64-unknown-linux-gnu/debug), fails if the rebuild changed the checked-in loader or
-# TypeScript declarations, and runs `npm test` (`node --test`).
+# Rust unit tests, then `npm ci` (pinned by package-lock.json), builds the addon in debug mode
+# (napi CLI, into target/x86_64-unknown-linux-gnu/debug), fails if the rebuild changed the
+# checked-in loader or TypeScript declarations, and runs `npm test` (`node --test`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
