@@ -149,7 +149,13 @@ impl Core {
         ts_args_type = "org: string, email: string, role: Role",
         ts_return_type = "Promise<User>"
     )]
-    pub fn create_user(&self, env: Env, org: Unknown, email: Unknown, role: Unknown) -> napi::Result<Call<User>> {
+    pub fn create_user(
+        &self,
+        env: Env,
+        org: Unknown,
+        email: Unknown,
+        role: Unknown,
+    ) -> napi::Result<Call<User>> {
         let args = args::string("org", &org)
             .and_then(|o| Ok((o, args::string("email", &email)?, args::role(&role)?)));
         self.run(&env, args, |core, (org, email, role)| core.create_user(&org, &email, role).map(User::from))
@@ -246,7 +252,12 @@ impl Core {
         ts_args_type = "user: string, code: string",
         ts_return_type = "Promise<RecoveryCodes>"
     )]
-    pub fn confirm_enrollment(&self, env: Env, user: Unknown, code: Unknown) -> napi::Result<Call<Vec<String>>> {
+    pub fn confirm_enrollment(
+        &self,
+        env: Env,
+        user: Unknown,
+        code: Unknown,
+    ) -> napi::Result<Call<Vec<String>>> {
         let args = args::string("user", &user).and_then(|u| Ok((u, args::string("code", &code)?)));
         self.run(&env, args, |core, (user, code)| core.confirm_enrollment(&user, &code).map(codes))
     }

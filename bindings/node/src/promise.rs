@@ -192,7 +192,11 @@ impl Channel {
         let Some(tsfn) = tsfn.as_ref() else { return };
         let data = Box::into_raw(Box::new(done));
         let status = unsafe {
-            sys::napi_call_threadsafe_function(tsfn.0, data.cast(), sys::ThreadsafeFunctionCallMode::nonblocking)
+            sys::napi_call_threadsafe_function(
+                tsfn.0,
+                data.cast(),
+                sys::ThreadsafeFunctionCallMode::nonblocking,
+            )
         };
         if status != sys::Status::napi_ok {
             // Closing: the environment is going away and will not run it.
@@ -203,7 +207,12 @@ impl Channel {
 
 /// Node's call into the environment's thread for one queued result (`env` is null when the
 /// thread-safe function is being torn down: the result is only dropped).
-unsafe extern "C" fn deliver(env: sys::napi_env, _js: sys::napi_value, _context: *mut c_void, data: *mut c_void) {
+unsafe extern "C" fn deliver(
+    env: sys::napi_env,
+    _js: sys::napi_value,
+    _context: *mut c_void,
+    data: *mut c_void,
+) {
     let done = unsafe { Box::from_raw(data.cast::<Done>()) };
     if env.is_null() {
         return;
