@@ -101,3 +101,50 @@ test(`fs.readFile completes while ${WRITES} writes wait for another process's wr
   }
   assert.equal(holder.exitCode, 0)
 })
+
+test('a worker thread has its own results channel: calls there and on the main thread both settle', async () => {
+  const { Worker } = await import('node:worker_threads')
+  const script = `
+    const { parentPort } = require('node:worker_threads')
+    const { Core, MfaError } = require(${JSON.stringify(new URL('../main.js', import.meta.url).pathname)})
+    ;(async () => {
+      const core = await Core.open(':memory:', Buffer.alloc(32, 1))
+      const org = await core.createOrg('InWorker')
+      const users = await Promise.all([0, 1, 2].map((i) => core.createUser(org.id, 'w' + i + '@w.test', 'member')))
+      const err = await core.getUser('nope').catch((e) => e)
+      await core.close()
+      parentPort.postMessage({ users: users.length, mfaError: err instanceof MfaError, code: err.code })
+    })()
+  `
+  const worker = new Worker(script, { eval: true })
+  const exited = once(worker, 'exit')
+  const core = await Core.open(':memory:', KEY)
+  const [message] = await Promise.all([once(worker, 'message'), core.createOrg('OnMain')])
+  assert.deepEqual(message[0], { users: 3, mfaError: true, code: 'MFA_INVALID_INPUT' })
+  assert.equal((await core.listOrgs()).length, 1)
+  await exited
+  await core.close()
+})
+
+test('terminating a worker with calls in flight neither crashes nor disturbs the main thread', async () => {
+  const { Worker } = await import('node:worker_threads')
+  const path = join(mkdtempSync(join(tmpdir(), 'mfa-node-')), 'mfa.db')
+  const script = `
+    const { parentPort, workerData } = require('node:worker_threads')
+    const { Core } = require(${JSON.stringify(new URL('../main.js', import.meta.url).pathname)})
+    ;(async () => {
+      const core = await Core.open(workerData, Buffer.alloc(32, 1))
+      const org = await core.createOrg('Doomed')
+      for (let i = 0; i < 200; i++) core.createUser(org.id, 'd' + i + '@d.test', 'member')
+      parentPort.postMessage(org.id)
+    })()
+  `
+  const worker = new Worker(script, { eval: true, workerData: path })
+  const [orgId] = await once(worker, 'message')
+  await worker.terminate()
+  const core = await Core.open(path, Buffer.alloc(32, 1))
+  const users = await core.listUsers(orgId)
+  assert.ok(users.length <= 200)
+  assert.equal((await core.verifyAudit()).ok, true)
+  await core.close()
+})
