@@ -360,6 +360,7 @@ impl Core {
 /// class is read-only, so it could not carry the caller's stack), and `dts-header.d.ts`
 /// declares it.
 #[napi(js_name = "openCore", skip_typescript, catch_unwind)]
+#[cfg_attr(test, allow(dead_code, reason = "napi registers module functions outside of test builds only"))]
 pub fn open(env: Env, path: Unknown, key: Unknown, options: Unknown) -> napi::Result<Call<Core>> {
     let args = args::string("path", &path)
         .and_then(|path| Ok((path, args::key(&key)?, args::open_options(&options)?)));
