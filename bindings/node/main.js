@@ -44,8 +44,9 @@ class MfaError extends Error {
 function mfaError(error, site) {
   if (error?.problem === undefined) return error // not the core's (a bug in this module): as is
   const mfa = new MfaError(error.problem)
-  const frames = site.stack.indexOf('\n')
-  mfa.stack = `${mfa.name}: ${mfa.message}${frames < 0 ? '' : site.stack.slice(frames)}`
+  const stack = typeof site.stack === 'string' ? site.stack : ''
+  const frames = stack.indexOf('\n')
+  mfa.stack = `${mfa.name}: ${mfa.message}${frames < 0 ? '' : stack.slice(frames)}`
   return mfa
 }
 
