@@ -143,6 +143,18 @@ describe('MfaError', async () => {
     assert.match(err.stack.split('\n')[1], /^ {4}at resetFromAPlainFunction \(/, err.stack)
   })
 
+  test('with Error.stackTraceLimit = 0 (no stacks captured) the stack is the message line alone', async () => {
+    const limit = Error.stackTraceLimit
+    Error.stackTraceLimit = 0
+    try {
+      const err = await core.getUser('not-a-uuid').catch((e) => e)
+      assertMfaError(err, 'invalid_input')
+      assert.equal(err.stack, `MfaError: ${err.message}`)
+    } finally {
+      Error.stackTraceLimit = limit
+    }
+  })
+
   test('Core.open and resetMfaMany outcomes give MfaErrors too', async () => {
     function openWithAShortKey() {
       return Core.open(':memory:', Buffer.alloc(3))
