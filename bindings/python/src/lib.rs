@@ -16,6 +16,8 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<handle::Core>()?;
+    // The crate's version, which is the workspace's: the package's `__version__`.
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("ERROR_CODES", mfa_core::Error::CODES.to_vec())?;
     m.add("AUDIT_ACTIONS", mfa_core::ACTIONS.to_vec())?;
     m.add("RECOVERY_CODE_COUNT", mfa_core::RECOVERY_CODE_COUNT)?;
