@@ -7,6 +7,7 @@
 //! ([`errors`]). Storage work runs with the GIL released, so threads sharing a handle overlap.
 
 mod errors;
+mod fork;
 mod handle;
 mod inputs;
 mod values;
@@ -26,5 +27,5 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("MAX_REASON_CHARS", mfa_core::MAX_REASON_CHARS)?;
     m.add("MAX_WINDOW_SECONDS", mfa_core::MAX_WINDOW_SECONDS)?;
     m.add_function(wrap_pyfunction!(errors::error_for_code, m)?)?;
-    Ok(())
+    fork::register(m)
 }
