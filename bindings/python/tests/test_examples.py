@@ -207,9 +207,10 @@ def test_overhead_compares_python_with_the_rust_api_on_the_same_calls(tmp_path: 
                                                         for i in ("rust", "python")]  # fmt: skip
     for r in runs:
         assert r["calls"] == 12
-        assert all(r[op][f] > 0 for op in ("reset", "verify") for f in ("mean_us", "p50_us"))
+        assert all(r[op][f] > 0 for op in ("reset", "verify") for f in ("cpu_us", "mean_us", "p50_us"))
     assert [(s["store"], s["op"]) for s in summary] == [(s, op) for s in ("memory", "file") for op in ("reset", "verify")]
     for s in summary:
+        assert s["ratio_cpu"] == round(s["rust_cpu_us"] / s["python_cpu_us"], 3) > 0
         assert s["ratio_p50"] == round(s["rust_p50_us"] / s["python_p50_us"], 3) > 0
         assert s["overhead_mean_us"] == round(s["python_mean_us"] - s["rust_mean_us"], 1)
     assert list(tmp_path.iterdir()) == []  # the stores are removed
