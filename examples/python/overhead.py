@@ -12,8 +12,7 @@ store and operation with the medians over the rounds of three figures per call: 
 calling thread's CPU time (which waiting for a busy machine's cores does not inflate: the
 overhead itself), ``p50``, the median call, and ``mean``, the phase's wall time; for each,
 ``ratio`` (Python's speed as a fraction of Rust's), the overhead in microseconds, and both
-times. Without ``--rust`` only the Python runs are made. Linux only (the Rust half reads
-``/proc/thread-self/schedstat``).
+times. Without ``--rust`` only the Python runs are made.
 """
 
 from __future__ import annotations
