@@ -62,6 +62,14 @@ def test_events_are_plain_json_data(core: mfa_core.Core, org: mfa_core.Org) -> N
     reset = events[-1]
     assert reset.to_dict()["detail"] == {**reset.detail} and reset.to_dict()["at"].endswith("+00:00")
     assert mfa_core.AuditEvent.from_dict(reset.to_dict()).at.tzinfo is not None
+    shifted = {**reset.to_dict(), "at": reset.at.astimezone(dt.timezone(dt.timedelta(hours=2))).isoformat()}
+    assert mfa_core.AuditEvent.from_dict(shifted) == reset
+    with pytest.raises(ValueError, match="UTC offset"):
+        mfa_core.AuditEvent.from_dict({**reset.to_dict(), "at": reset.at.replace(tzinfo=None).isoformat()})
+    with pytest.raises(ValueError):
+        mfa_core.AuditEvent.from_dict({**reset.to_dict(), "outcome": "maybe"})
+    with pytest.raises(KeyError):
+        mfa_core.AuditEvent.from_dict({k: v for k, v in reset.to_dict().items() if k != "mac"})
 
 
 def test_an_events_detail_is_its_own(core: mfa_core.Core, org: mfa_core.Org) -> None:

@@ -233,10 +233,14 @@ class AuditEvent:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> AuditEvent:
         """The event ``to_dict`` gave (after a trip through JSON, say). Raises ``KeyError`` for
-        a missing field and ``ValueError`` for a malformed time or outcome."""
+        a missing field and ``ValueError`` for a malformed time or outcome (a time without its
+        UTC offset included: guessing its zone would move it by hours)."""
+        at = _dt.datetime.fromisoformat(data["at"])
+        if at.utcoffset() is None:
+            raise ValueError(f"at must carry its UTC offset, got {data['at']!r}")
         return cls(
             seq=int(data["seq"]),
-            at=_dt.datetime.fromisoformat(data["at"]).astimezone(_dt.timezone.utc),
+            at=at.astimezone(_dt.timezone.utc),
             actor=data["actor"],
             target=data["target"],
             org=data["org"],
