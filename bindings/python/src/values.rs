@@ -9,7 +9,7 @@
 
 use mfa_core::{
     AuditEvent, AuditReport, Checkpoint, Enrollment, Error, MfaStatus, Org, Policy, RecoveryCodes,
-    ResetReceipt, UnixTime, User, Verification,
+    ResetReceipt, StoreInfo, UnixTime, User, Verification,
 };
 use pyo3::IntoPyObjectExt;
 use pyo3::intern;
@@ -57,6 +57,7 @@ static RESET_OUTCOME: Class = Class::new("ResetOutcome");
 static AUDIT_EVENT: Class = Class::new("AuditEvent");
 static CHECKPOINT: Class = Class::new("Checkpoint");
 static AUDIT_REPORT: Class = Class::new("AuditReport");
+static STORE_INFO: Class = Class::new("StoreInfo");
 
 /// A dataclass instance being filled in: the second half of how `pickle` rebuilds one, each
 /// field straight into the instance's `__dict__`. Every field must be set, as `__init__`
@@ -278,6 +279,16 @@ pub(crate) fn event<'py>(py: Python<'py>, e: &AuditEvent) -> PyResult<Bound<'py,
 /// A `Checkpoint`, the named tuple `(seq, mac)`.
 pub(crate) fn checkpoint<'py>(py: Python<'py>, c: &Checkpoint) -> PyResult<Bound<'py, PyAny>> {
     CHECKPOINT.get(py)?.call1((c.seq, c.mac.as_str()))
+}
+
+pub(crate) fn store_info<'py>(py: Python<'py>, i: &StoreInfo) -> PyResult<Bound<'py, PyAny>> {
+    Ok(STORE_INFO
+        .fields(py)?
+        .set("schema_version", i.schema_version)?
+        .set("path", i.path.as_ref().map(|p| p.to_string_lossy().into_owned()))?
+        .set("mode", i.mode)?
+        .set("readable_by_others", i.readable_by_others)?
+        .done())
 }
 
 pub(crate) fn report<'py>(py: Python<'py>, r: &AuditReport) -> PyResult<Bound<'py, PyAny>> {

@@ -42,6 +42,7 @@ KINDS: dict[str, tuple[list[object], list[object]]] = {
                 [-1, 0, 10**40, dt.timedelta(seconds=1.5), dt.timedelta(seconds=-1),
                  mfa_core.MAX_WINDOW_SECONDS + 1]),
     "bool": ([1, 0, "true", b"", [], 1.0], []),
+    "durability": (NOT_TEXT, [*BAD_TEXT, "", "fast", "FULL "]),
     "time": ([1.5, "1700000000", b"", True, [1], dt.date(2030, 1, 1), object()],
              [dt.datetime(2030, 1, 1), -1, 10**12, 10**40]),
     "key": (["k" * 32, list(range(32)), 7, memoryview(KEY), object()], [b"", bytes(31), bytes(33), bytes(64)]),
@@ -61,7 +62,7 @@ KINDS: dict[str, tuple[list[object], list[object]]] = {
 #: Every operation's arguments: name -> (kind, may be None).
 SIGNATURES: dict[str, dict[str, tuple[str, bool]]] = {
     "open": {"path": ("path", False), "key": ("key", False), "manual_clock": ("time", True),
-             "issuer": ("issuer", True)},
+             "issuer": ("issuer", True), "create_if_missing": ("bool", True), "durability": ("durability", True)},
     "set_time": {"time": ("time", False)},
     "create_org": {"name": ("name", False), "policy": ("policy", True)},
     "get_org": {"org": ("id", False)},
@@ -90,7 +91,7 @@ SIGNATURES: dict[str, dict[str, tuple[str, bool]]] = {
 }  # fmt: skip
 
 #: Operations without arguments, which there is nothing to check for.
-NO_ARGUMENTS = {"close", "now", "list_orgs", "audit_checkpoint"}
+NO_ARGUMENTS = {"close", "info", "now", "list_orgs", "audit_checkpoint"}
 
 
 def valid(core: mfa_core.Core) -> dict[str, tuple[Callable[..., Any], dict[str, Any]]]:
@@ -102,7 +103,8 @@ def valid(core: mfa_core.Core) -> dict[str, tuple[Callable[..., Any], dict[str, 
     enroll(core, bob)
     cp = tuple(core.audit_checkpoint())
     return {
-        "open": (mfa_core.Core.open, {"path": ":memory:", "key": KEY, "manual_clock": T0, "issuer": "Acme"}),
+        "open": (mfa_core.Core.open, {"path": ":memory:", "key": KEY, "manual_clock": T0, "issuer": "Acme",
+                                      "create_if_missing": True, "durability": "normal"}),
         "set_time": (core.set_time, {"time": T0 + 1}),
         "create_org": (core.create_org, {"name": "Beta", "policy": mfa_core.Policy()}),
         "get_org": (core.get_org, {"org": org.id}),

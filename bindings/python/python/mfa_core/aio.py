@@ -37,6 +37,7 @@ from ._types import (
     AuditEvent,
     AuditReport,
     Checkpoint,
+    Durability,
     Enrollment,
     Id,
     MfaStatus,
@@ -47,6 +48,7 @@ from ._types import (
     ResetReceipt,
     Role,
     Seconds,
+    StoreInfo,
     Time,
     User,
     Verification,
@@ -87,6 +89,8 @@ class Core:
         *,
         manual_clock: Optional[Time] = None,
         issuer: Optional[str] = None,
+        create_if_missing: Optional[bool] = None,
+        durability: Union[Durability, str, None] = None,
         workers: int = DEFAULT_WORKERS,
     ) -> Opening:
         """Opens (or creates) the store at ``path`` (``str`` or ``os.PathLike[str]``) with the
@@ -98,8 +102,10 @@ class Core:
             executor = _executor(workers)
             try:
                 future = executor.submit(
-                    _native.Core.open, path, key, manual_clock=manual_clock, issuer=issuer
-                )
+                    _native.Core.open, path, key,
+                    manual_clock=manual_clock, issuer=issuer, create_if_missing=create_if_missing,
+                    durability=durability,
+                )  # fmt: skip
                 core = await asyncio.wrap_future(future)
             except BaseException:
                 executor.shutdown(wait=False)
@@ -158,6 +164,10 @@ class Core:
                 return await asyncio.wrap_future(future)
         # Closed: the handle checks the arguments and raises InvalidInput without any I/O.
         return call(*args, **kwargs)
+
+    async def info(self) -> StoreInfo:
+        """See ``mfa_core.Core.info``."""
+        return await self._run(self._core.info)
 
     # ---- clock ----
 
