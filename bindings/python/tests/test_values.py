@@ -107,7 +107,8 @@ def test_results_are_what_their_constructors_build(core: mfa_core.Core, org: mfa
     values: list[object] = [org, org.policy, olga, enrollment, core.mfa_status(bob.id), core.verify_audit(),
                             core.verify(bob.id, totp(enrollment.secret, unix(core))),
                             core.reset_mfa(olga.id, bob.id), *core.reset_mfa_many(olga.id, [olga.id]),
-                            *core.audit_events(), core.create_org("Beta", mfa_core.Policy(enrollment_window=90061))]  # fmt: skip
+                            *core.audit_events(), core.info(),
+                            core.create_org("Beta", mfa_core.Policy(enrollment_window=90061))]  # fmt: skip
     kinds = set()
     for value in values:
         assert dataclasses.is_dataclass(value) and not isinstance(value, type)
@@ -118,5 +119,5 @@ def test_results_are_what_their_constructors_build(core: mfa_core.Core, org: mfa
         assert rebuilt == value and repr(rebuilt) == repr(value) and vars(rebuilt) == vars(value)
         assert [type(v) for v in vars(rebuilt).values()] == [type(v) for v in vars(value).values()]
     assert kinds == {"Org", "Policy", "User", "Enrollment", "MfaStatus", "AuditReport", "Verification",
-                     "ResetReceipt", "ResetOutcome", "AuditEvent"}  # fmt: skip
+                     "ResetReceipt", "ResetOutcome", "AuditEvent", "StoreInfo"}  # fmt: skip
     assert values[-1].policy.enrollment_window == dt.timedelta(days=1, hours=1, minutes=1, seconds=1)  # type: ignore[attr-defined]
