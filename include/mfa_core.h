@@ -552,6 +552,20 @@ enum mfa_status mfa_audit_checkpoint(const struct mfa_core *core,
                                      struct mfa_checkpoint *out_checkpoint);
 
 /**
+ * Copies the live store into a new file at `dest` with SQLite's online backup API (readers
+ * and writers keep working meanwhile). The copy is 0600, opens with the same key, and its
+ * audit trail verifies with the head written to `out_checkpoint` (may be NULL). Errors:
+ * `MFA_ERR_INVALID_INPUT` (NULL or bad path, an in-memory store), `MFA_ERR_CONFLICT` (`dest`
+ * exists: it is never replaced), `MFA_ERR_STORAGE`.
+ *
+ * # Safety
+ * Pointers are NULL or valid; strings are NUL-terminated.
+ */
+enum mfa_status mfa_backup(const struct mfa_core *core,
+                           const char *dest,
+                           struct mfa_checkpoint *out_checkpoint);
+
+/**
  * Recomputes the MAC chain; with a `checkpoint` (may be NULL) also checks that the trail
  * still reaches it. A broken chain is not an error: the call returns `MFA_OK` with
  * `ok == false` and the first bad seq in `*out_report`. Errors: `MFA_ERR_INVALID_INPUT`

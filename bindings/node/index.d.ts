@@ -258,6 +258,13 @@ export declare class Core {
   resetMfaMany(actor: string, targets: string[], options?: ResetOptions): Promise<ResetOutcome[]>
   /** A page of the audit trail in seq order. */
   auditEvents(query?: AuditQuery): Promise<AuditEvent[]>
+  /**
+   * Copies the live store into a new file at `path` with SQLite's online backup API (other
+   * calls keep working meanwhile); resolves to the audit head of the copy, which opens with
+   * the same key. `MFA_INVALID_INPUT` (an in-memory store), `MFA_CONFLICT` (`path` exists:
+   * it is never replaced), `MFA_STORAGE`.
+   */
+  backup(path: string): Promise<Checkpoint>
   /** The head of the audit chain, to store somewhere the database cannot rewrite. */
   auditCheckpoint(): Promise<Checkpoint>
   /** Walks the whole chain; with a stored checkpoint, also finds a cut tail or an older copy. */

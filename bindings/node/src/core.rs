@@ -415,6 +415,15 @@ impl Core {
         })
     }
 
+    /// Copies the live store into a new file at `path` with SQLite's online backup API (other
+    /// calls keep working meanwhile); resolves to the audit head of the copy, which opens with
+    /// the same key. `MFA_INVALID_INPUT` (an in-memory store), `MFA_CONFLICT` (`path` exists:
+    /// it is never replaced), `MFA_STORAGE`.
+    #[napi(catch_unwind, ts_args_type = "path: string", ts_return_type = "Promise<Checkpoint>")]
+    pub fn backup(&self, env: Env, path: Unknown) -> napi::Result<Call<Checkpoint>> {
+        self.run(&env, args::string("path", &path), |core, path| core.backup(&path).map(Checkpoint::from))
+    }
+
     /// The head of the audit chain, to store somewhere the database cannot rewrite.
     #[napi(catch_unwind, ts_return_type = "Promise<Checkpoint>")]
     pub fn audit_checkpoint(&self, env: Env) -> napi::Result<Call<Checkpoint>> {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 
-import { T0, acme, enroll, nowOf, openMemory } from './support/addon.mjs'
+import { Core, KEY, T0, acme, enroll, nowOf, openMemory } from './support/addon.mjs'
 import { totp } from './support/totp.mjs'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
@@ -148,4 +148,23 @@ test('info counts users by state and gives the audit head', async () => {
   assert.equal(info.fileSize, null)
   assert.deepEqual(info.auditHead, await core.auditCheckpoint())
   assert.equal(info.auditEvents, info.auditHead.seq)
+})
+
+test('backup copies a live store with the same head; never over a file', async () => {
+  const { mkdtempSync, statSync } = await import('node:fs')
+  const { tmpdir } = await import('node:os')
+  const { join } = await import('node:path')
+  const dir = mkdtempSync(join(tmpdir(), 'mfa-backup-'))
+  const core = await Core.open(join(dir, 'store.db'), KEY)
+  await acme(core)
+  const head = await core.backup(join(dir, 'copy.db'))
+  assert.deepEqual(head, await core.auditCheckpoint())
+  assert.equal(statSync(join(dir, 'copy.db')).mode & 0o777, 0o600)
+  await assert.rejects(core.backup(join(dir, 'copy.db')), { code: 'MFA_CONFLICT' })
+  const copy = await Core.open(join(dir, 'copy.db'), KEY, { createIfMissing: false })
+  assert.deepEqual(await copy.auditCheckpoint(), head)
+  assert.equal((await copy.verifyAudit(head)).ok, true)
+  await copy.close()
+  await core.close()
+  await assert.rejects((await openMemory()).backup(join(dir, 'memory.db')), { code: 'MFA_INVALID_INPUT' })
 })

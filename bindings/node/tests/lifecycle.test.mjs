@@ -55,6 +55,7 @@ describe('close', async () => {
       auditCheckpoint: () => core.auditCheckpoint(),
       verifyAudit: () => core.verifyAudit(),
       info: () => core.info(),
+      backup: () => core.backup('/nonexistent/copy.db'),
     }
     // Every Promise-returning method of the class is in the list above.
     const methods = Object.getOwnPropertyNames(Core.prototype).filter(

@@ -485,6 +485,16 @@ impl Core {
         values::list(py, &events, values::event)
     }
 
+    /// Copies the live store into a new file at `path` with SQLite's online backup API (other
+    /// calls keep working meanwhile); returns the audit head of the copy, which opens with the
+    /// same key. Raises `InvalidInput` (an in-memory store), `Conflict` (`path` exists: it is
+    /// never replaced), `Storage`.
+    fn backup<'py>(&self, py: Python<'py>, path: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let path = inputs::path(path)?;
+        let head = detached(py, self.core()?, |c| c.backup(&path))?;
+        values::checkpoint(py, &head)
+    }
+
     /// The head of the audit chain, to keep where the database cannot rewrite it.
     fn audit_checkpoint<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let checkpoint = detached(py, self.core()?, |c| c.audit_checkpoint())?;

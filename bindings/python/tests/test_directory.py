@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -252,3 +253,20 @@ def test_info_counts_users_by_state_and_gives_the_head(core: mfa_core.Core, org:
     assert core.verify_audit(info.audit_head).ok
     core.disable_user(olga.id, bob.id)
     assert core.info().users.disabled == 1
+
+
+def test_backup_copies_a_live_store(tmp_path: Path) -> None:
+    with mfa_core.Core.open(tmp_path / "store.db", bytes(range(32)), manual_clock=T0) as core:
+        org = core.create_org("Acme")
+        core.create_user(org.id, "olga@acme.test", "owner")
+        head = core.backup(tmp_path / "copy.db")
+        assert head == core.audit_checkpoint()
+        with pytest.raises(mfa_core.Conflict):
+            core.backup(str(tmp_path / "copy.db"))
+    assert (tmp_path / "copy.db").stat().st_mode & 0o777 == 0o600
+    with mfa_core.Core.open(tmp_path / "copy.db", bytes(range(32)), create_if_missing=False) as copy:
+        assert copy.audit_checkpoint() == head
+        assert copy.verify_audit(head).ok
+        assert [u.email for u in copy.list_users(org.id)] == ["olga@acme.test"]
+    with mfa_core.Core.open(":memory:", bytes(range(32))) as memory, pytest.raises(mfa_core.InvalidInput):
+        memory.backup(tmp_path / "memory.db")

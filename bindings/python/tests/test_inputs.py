@@ -95,6 +95,7 @@ SIGNATURES: dict[str, dict[str, tuple[str, bool]]] = {
     "audit_events": {"after_seq": ("count", True), "limit": ("limit", True), "actor": ("id", True),
                      "target": ("id", True), "action": ("action", True)},
     "verify_audit": {"checkpoint": ("checkpoint", True)},
+    "backup": {"path": ("path", False)},
 }  # fmt: skip
 
 #: Operations without arguments, which there is nothing to check for.
@@ -142,6 +143,7 @@ def valid(core: mfa_core.Core) -> dict[str, tuple[Callable[..., Any], dict[str, 
         "audit_events": (core.audit_events, {"after_seq": 0, "limit": 10, "actor": olga, "target": bob,
                                              "action": "mfa.reset"}),
         "verify_audit": (core.verify_audit, {"checkpoint": cp}),
+        "backup": (core.backup, {"path": "copy.db"}),
     }  # fmt: skip
 
 

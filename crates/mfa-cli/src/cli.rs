@@ -81,6 +81,16 @@ pub enum Command {
         #[arg(long)]
         generate_key: bool,
     },
+    /// Replace the store at --db with a backup, after checking it: it must open with the key
+    /// and its audit trail must verify. Stop every program using the store first.
+    Restore {
+        /// The backup (a file written by `backup`).
+        #[arg(value_name = "SRC")]
+        src: PathBuf,
+        /// Replace an existing store (otherwise refused).
+        #[arg(long)]
+        force: bool,
+    },
     /// Run the whole story on a throwaway store with a random key: no set-up needed.
     Demo,
     /// Print a shell completion script, e.g. `source <(mfa-admin completions bash)`.
@@ -144,6 +154,13 @@ pub enum StoreCommand {
     /// Read, export and verify the tamper-evident audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Copy the live store into a new file (0600) while it keeps working; prints the copy's
+    /// audit head. Never replaces a file.
+    Backup {
+        /// The new file.
+        #[arg(value_name = "DEST")]
+        dest: PathBuf,
+    },
     /// What the store holds: schema version, file size and permissions, key check, counts of
     /// orgs, users by MFA state and audit events, and the audit head. Nothing secret.
     Info,

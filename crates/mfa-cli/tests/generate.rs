@@ -6,7 +6,7 @@ mod common;
 use common::*;
 
 /// Every subcommand path, as `help.rs` lists them (plus the commands added with it).
-const COMMANDS: [&[&str]; 29] = [
+const COMMANDS: [&[&str]; 31] = [
     &["init"],
     &["completions"],
     &["man"],
@@ -36,6 +36,8 @@ const COMMANDS: [&[&str]; 29] = [
     &["audit", "verify"],
     &["audit", "checkpoint"],
     &["info"],
+    &["backup"],
+    &["restore"],
 ];
 
 fn generated(args: &[&str]) -> String {

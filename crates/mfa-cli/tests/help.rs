@@ -5,7 +5,7 @@ mod common;
 use common::*;
 
 /// Every subcommand path, each of which must have its own help.
-const COMMANDS: [&[&str]; 29] = [
+const COMMANDS: [&[&str]; 31] = [
     &["init"],
     &["completions"],
     &["man"],
@@ -35,6 +35,8 @@ const COMMANDS: [&[&str]; 29] = [
     &["audit", "verify"],
     &["audit", "checkpoint"],
     &["info"],
+    &["backup"],
+    &["restore"],
 ];
 
 #[test]

@@ -197,6 +197,23 @@ impl Core {
         self.store.info(&self.keys, self.now())
     }
 
+    /// Copies the live store into a new file at `dest` with SQLite's online backup API, from
+    /// one consistent snapshot, while readers and writers keep working. The copy is owner-only
+    /// (0600), opens with the same key, and its audit trail verifies with the returned head.
+    /// It is built beside `dest` and linked into place when complete. Errors: `invalid_input`
+    /// (a bad path, an in-memory store), `conflict` (`dest` exists: it is never replaced),
+    /// `storage`.
+    pub fn backup(&self, dest: impl AsRef<Path>) -> Result<Checkpoint> {
+        let dest = dest.as_ref();
+        if dest.as_os_str().is_empty() {
+            return Err(invalid("backup path is empty"));
+        }
+        if dest.to_str().is_some_and(|p| p.contains('\0')) {
+            return Err(invalid("backup path contains a NUL byte"));
+        }
+        self.store.backup(dest)
+    }
+
     /// One org. Errors: `invalid_input`, `not_found`.
     pub fn get_org(&self, org: &str) -> Result<Org> {
         let id = validate::id("org", org)?;

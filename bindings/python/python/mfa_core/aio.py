@@ -165,6 +165,10 @@ class Core:
         # Closed: the handle checks the arguments and raises InvalidInput without any I/O.
         return call(*args, **kwargs)
 
+    async def backup(self, path: Union[str, os.PathLike[str]]) -> Checkpoint:
+        """See ``mfa_core.Core.backup``."""
+        return await self._run(self._core.backup, path)
+
     async def info(self) -> StoreInfo:
         """See ``mfa_core.Core.info``."""
         return await self._run(self._core.info)

@@ -15,6 +15,7 @@
 //! - A commit whose flush fails leaves its outcome unknown: the handle then refuses every
 //!   further write until the store is reopened (see [`Store::write`]).
 
+mod backup;
 mod file;
 mod queries;
 mod schema;
