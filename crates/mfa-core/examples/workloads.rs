@@ -1,6 +1,10 @@
 //! The BENCH.md workloads for the Rust surface, printing one JSON line per run:
 //! `cargo run --release -p mfa-core --example workloads -- [--members N] [--resets R] [--verifies V] [--dir D]`
 //!
+//! `scripts/bench.sh` uses two more modes (see [`compare`]): `--make-fixture DIR N` writes one
+//! enrolled store, and `--run floor|rust|rust-threads DIR R V` runs workloads A and B on a copy of
+//! it, so that every surface and the bare-SQL floor start from the same file in the same run.
+//!
 //! A: reset storm (one call at a time), B: verify storm, C: the reset storm from 8 threads
 //! sharing one handle (group commit), then from 4 processes on one file (each a child run of
 //! this example with `--child`, timed from the first spawn to the last exit), D: `reset_mfa_many`, E: `verify_audit` throughput, and
@@ -13,6 +17,9 @@
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+#[path = "workloads/compare.rs"]
+mod compare;
 
 use mfa_core::{AuditQuery, Core, MfaState, OpenOptions, Outcome, Policy, ResetOptions, Role, totp};
 use serde_json::json;
@@ -278,8 +285,11 @@ fn count(core: &Core, action: &str) -> usize {
 
 fn main() {
     let argv: Vec<String> = std::env::args().collect();
-    if argv.get(1).map(String::as_str) == Some("--child") {
-        return child(&argv[2], &argv[3]);
+    match argv.get(1).map(String::as_str) {
+        Some("--child") => return child(&argv[2], &argv[3]),
+        Some("--make-fixture") => return compare::make_fixture(&argv[2..]),
+        Some("--run") => return compare::run(&argv[2..]),
+        _ => {}
     }
     let a = args();
     let f = fixture(a.members, &a.dir);
