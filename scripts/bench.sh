@@ -13,10 +13,12 @@
 # medians of the runs, and "x floor" as the median over rounds of each run's ratio to the floor
 # run of the same round. CPU is user + system time of the whole process per call (getrusage).
 # All runs use WAL with synchronous=FULL on a real disk (D, default target/bench; not a tmpfs).
+# `--drivers "floor rust ..."` runs a subset (the floor is always run: every ratio needs it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 MEMBERS=10000 RESETS=5000 VERIFIES=20000 ROUNDS=3 DIR=target/bench
+DRIVERS="floor rust python node rust-threads"
 while [ $# -gt 0 ]; do
   case "$1" in
     --members) MEMBERS=$2 ;;
@@ -24,7 +26,11 @@ while [ $# -gt 0 ]; do
     --verifies) VERIFIES=$2 ;;
     --rounds) ROUNDS=$2 ;;
     --dir) DIR=$2 ;;
-    *) echo "usage: $0 [--members N] [--resets R] [--verifies V] [--rounds K] [--dir D]" >&2; exit 2 ;;
+    --drivers) DRIVERS="floor ${2//floor/}" ;;
+    *)
+      echo "usage: $0 [--members N] [--resets R] [--verifies V] [--rounds K] [--dir D] [--drivers LIST]" >&2
+      exit 2
+      ;;
   esac
   shift 2
 done
@@ -35,13 +41,16 @@ step "building the Rust workloads (release)"
 cargo build --release --locked -p mfa-core --example workloads >&2
 RUST=target/release/examples/workloads
 
-step "building the Python module (release) into target/bench-venv"
-[ -x target/bench-venv/bin/python ] || python3 -m venv target/bench-venv
-target/bench-venv/bin/python -m pip install -q --disable-pip-version-check --force-reinstall --no-deps \
-  ./bindings/python >&2
-
-step "building the Node addon (release)"
-(cd bindings/node && { [ -d node_modules ] || npm ci --no-audit --no-fund >&2; } && npx napi build --platform --release >&2)
+if [[ " $DRIVERS " == *" python "* ]]; then
+  step "building the Python module (release) into target/bench-venv"
+  [ -x target/bench-venv/bin/python ] || python3 -m venv target/bench-venv
+  target/bench-venv/bin/python -m pip install -q --disable-pip-version-check --force-reinstall --no-deps \
+    ./bindings/python >&2
+fi
+if [[ " $DRIVERS " == *" node "* ]]; then
+  step "building the Node addon (release)"
+  (cd bindings/node && { [ -d node_modules ] || npm ci --no-audit --no-fund >&2; } && npx napi build --platform --release >&2)
+fi
 
 rm -rf "$DIR" && mkdir -p "$DIR"
 step "fixture: $MEMBERS members enrolled, in $DIR"
@@ -56,7 +65,7 @@ drive() {
   esac
 }
 
-DRIVERS=(floor rust python node rust-threads)
+read -ra DRIVERS <<<"$DRIVERS"
 for round in $(seq 1 "$ROUNDS"); do
   for k in "${!DRIVERS[@]}"; do
     which=${DRIVERS[$(((k + round - 1) % ${#DRIVERS[@]}))]}
@@ -84,6 +93,8 @@ print("| | resets/s | x floor | verifies/s | x floor | CPU µs/reset | CPU µs/v
 print("|---|--:|--:|--:|--:|--:|--:|--:|--:|")
 for impl, name in names.items():
     mine = [r for r in runs if r["impl"] == impl]
+    if not mine:
+        continue
     med = lambda w, k: statistics.median(r[w][k] for r in mine)
     ratio = lambda w: statistics.median(r[w]["ops_per_s"] / floor[r["round"]][w]["ops_per_s"] for r in mine)
     print(f"| {name} | {med('A_reset', 'ops_per_s'):,.0f} | {ratio('A_reset'):.2f} "
