@@ -4,11 +4,12 @@
 use std::io::BufRead;
 use std::path::Path;
 
-use mfa_core::{Core, Error, OpenOptions};
+use mfa_core::{AuditOrigin, Core, Error, OpenOptions};
 use zeroize::Zeroizing;
 
 use crate::cli::Cli;
 use crate::exit::{Failure, usage};
+use crate::input;
 use crate::key;
 
 /// The store path from `--db` or `MFA_CORE_DB`.
@@ -17,7 +18,9 @@ pub fn db_path(cli: &Cli) -> Result<&Path, Failure> {
 }
 
 /// Opens an existing store. The key is checked first, so that the tool never starts without
-/// one; a missing file is `not_found` rather than a new empty store made by a typo.
+/// one; a missing file is `not_found` rather than a new empty store made by a typo (and the
+/// core is told never to create one, should the file vanish meanwhile). A store other users
+/// can read is opened, with a warning on stderr.
 pub fn open(cli: &Cli) -> Result<Core, Failure> {
     let key = key::load(cli.key_file.as_deref())?;
     let path = db_path(cli)?;
@@ -28,8 +31,30 @@ pub fn open(cli: &Cli) -> Result<Core, Failure> {
         ))
         .into());
     }
-    Ok(Core::open(path, key.as_slice(), OpenOptions::default())?)
+    let core =
+        Core::open(path, key.as_slice(), OpenOptions { create_if_missing: false, ..OpenOptions::default() })?;
+    let info = core.info()?;
+    if info.readable_by_others {
+        let mode = info.mode.map_or_else(String::new, |m| format!(" (mode {m:04o})"));
+        eprintln!(
+            "warning: other users can read the store {}{mode}: it holds sealed secrets and the audit \
+             trail; run `chmod 600` on it and its -wal and -shm files",
+            path.display()
+        );
+    }
+    Ok(core.with_audit_origin(operator()))
 }
+
+/// This tool and the OS account running it, for the audit trail: the actor named on the
+/// command line is who acts, this is who typed it. The account comes from the password
+/// database (`USER` when that has no entry); a name the core refuses is recorded as "unknown".
+fn operator() -> AuditOrigin {
+    let name = whoami::username().ok().or_else(|| std::env::var("USER").ok()).unwrap_or_default();
+    AuditOrigin::new(TOOL, &name).unwrap_or_else(|_| AuditOrigin::new(TOOL, "unknown").expect("a valid name"))
+}
+
+/// The tool's name in the audit trail.
+const TOOL: &str = "mfa-admin";
 
 /// An org given by id, or by a name exactly one org has.
 pub fn org_id(core: &Core, org: &str) -> Result<String, Failure> {
@@ -82,8 +107,7 @@ pub fn code(arg: &str) -> Result<Zeroizing<String>, Failure> {
         return Ok(Zeroizing::new(arg.to_string()));
     }
     let mut line = Zeroizing::new(String::new());
-    std::io::stdin()
-        .lock()
+    input::stdin("code", input::Use::Line)?
         .read_line(&mut line)
         .map_err(|e| Error::InvalidInput(format!("cannot read a code from stdin: {e}")))?;
     Ok(Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_string()))

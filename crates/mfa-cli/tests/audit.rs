@@ -24,23 +24,23 @@ fn tamper(store: &Store, sql: &str) {
 #[test]
 fn tail_shows_the_latest_events_and_filters() {
     let (store, acme) = history();
-    let all = store.json(&["audit", "tail"]);
+    let all = store.json_lines(&["audit", "tail"]);
     let seqs: Vec<u64> = all.as_array().unwrap().iter().map(|e| e["seq"].as_u64().unwrap()).collect();
     assert_eq!(seqs, (1..=EVENTS).collect::<Vec<_>>());
-    let last_two = store.json(&["audit", "tail", "-n", "2"]);
+    let last_two = store.json_lines(&["audit", "tail", "-n", "2"]);
     assert_eq!(last_two[0]["seq"], EVENTS - 1);
     assert_eq!(last_two[1]["outcome"], "denied");
     assert_eq!(last_two[1]["code"], "forbidden");
-    let after = store.json(&["audit", "tail", "--after", "2", "-n", "1"]);
+    let after = store.json_lines(&["audit", "tail", "--after", "2", "-n", "1"]);
     assert_eq!(after[0]["seq"], 3);
 
-    let resets = store.json(&["audit", "tail", "--action", "mfa.reset"]);
+    let resets = store.json_lines(&["audit", "tail", "--action", "mfa.reset"]);
     assert_eq!(resets.as_array().unwrap().len(), 2);
-    let by_admin = store.json(&["audit", "tail", "--actor", &acme.admin]);
+    let by_admin = store.json_lines(&["audit", "tail", "--actor", &acme.admin]);
     assert_eq!(by_admin.as_array().unwrap().len(), 1);
     assert_eq!(by_admin[0]["reason"], "=lost phone, ticket 4711");
     let about_member =
-        store.json(&["audit", "tail", "--target", "member@acme.example", "--org", "Acme", "-n", "1"]);
+        store.json_lines(&["audit", "tail", "--target", "member@acme.example", "--org", "Acme", "-n", "1"]);
     assert_eq!(about_member[0]["action"], "mfa.reset");
     assert_eq!(about_member[0]["seq"], EVENTS - 1);
 
@@ -166,4 +166,36 @@ fn tail_follow_streams_new_events() {
     let streamed = next();
     assert_eq!(streamed["target"], added["id"]);
     assert_eq!(streamed["seq"], EVENTS + 2);
+}
+
+#[test]
+fn a_wrong_typed_audit_column_is_tampering_not_a_storage_error() {
+    for (sql, seq) in
+        [("UPDATE audit SET at = 'x' WHERE seq = 5", 5), ("UPDATE audit SET mac = hex(mac) WHERE seq = 3", 3)]
+    {
+        let (store, _) = history();
+        tamper(&store, sql);
+        let out = store.run(&["audit", "verify"]);
+        assert_eq!(out.status.code(), Some(1), "{sql}: {}", stderr(&out));
+        assert!(
+            stdout(&out).starts_with(&format!("audit trail NOT intact: first bad seq {seq} ")),
+            "{}",
+            stdout(&out)
+        );
+    }
+}
+
+#[test]
+fn read_commands_do_not_wait_for_another_processs_write() {
+    let (store, _) = history();
+    let other = rusqlite::Connection::open(&store.db).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE; UPDATE orgs SET name = 'Renamed';").unwrap();
+    // Were opening to take the write lock, these would wait the busy timeout and then fail.
+    let out = store.run(&["audit", "verify"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let orgs = store.run(&["org", "list"]);
+    assert_eq!(orgs.status.code(), Some(0), "{}", stderr(&orgs));
+    assert!(stdout(&orgs).contains("Acme"));
+    assert!(!other.is_autocommit(), "the other write was still open");
+    other.execute_batch("ROLLBACK").unwrap();
 }
