@@ -2,6 +2,7 @@
 # The comparison table of the README's Performance section, from one command in one run:
 #
 #   scripts/bench.sh [--members N] [--resets R] [--verifies V] [--rounds K] [--dir D]
+#                    [--durability full|normal] [--drivers LIST]
 #
 # Builds the Rust workloads example, the Python module (into target/bench-venv) and the Node addon
 # in release mode, writes one enrolled fixture store (N members, default 10,000), then runs
@@ -12,13 +13,15 @@
 # chain, reset targets) or the script fails. It prints one JSON line per run, then the table:
 # medians of the runs, and "x floor" as the median over rounds of each run's ratio to the floor
 # run of the same round. CPU is user + system time of the whole process per call (getrusage).
-# All runs use WAL with synchronous=FULL on a real disk (D, default target/bench; not a tmpfs).
+# All runs use WAL on a real disk (D, default target/bench; not a tmpfs), with the durability
+# option `full` (synchronous=FULL, the default) or `normal` (synchronous=NORMAL, the floor too).
 # `--drivers "floor rust ..."` runs a subset (the floor is always run: every ratio needs it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 MEMBERS=10000 RESETS=5000 VERIFIES=20000 ROUNDS=3 DIR=target/bench
 DRIVERS="floor rust python node rust-threads"
+DURABILITY=full
 while [ $# -gt 0 ]; do
   case "$1" in
     --members) MEMBERS=$2 ;;
@@ -26,9 +29,10 @@ while [ $# -gt 0 ]; do
     --verifies) VERIFIES=$2 ;;
     --rounds) ROUNDS=$2 ;;
     --dir) DIR=$2 ;;
+    --durability) DURABILITY=$2 ;;
     --drivers) DRIVERS="floor ${2//floor/}" ;;
     *)
-      echo "usage: $0 [--members N] [--resets R] [--verifies V] [--rounds K] [--dir D] [--drivers LIST]" >&2
+      echo "usage: $0 [--members N] [--resets R] [--verifies V] [--rounds K] [--dir D] [--durability full|normal] [--drivers LIST]" >&2
       exit 2
       ;;
   esac
@@ -58,10 +62,10 @@ step "fixture: $MEMBERS members enrolled, in $DIR"
 
 drive() {
   case "$1" in
-    floor | rust | rust-threads) "$RUST" --run "$1" "$DIR/fixture" "$RESETS" "$VERIFIES" ;;
+    floor | rust | rust-threads) "$RUST" --run "$1" "$DIR/fixture" "$RESETS" "$VERIFIES" "$DURABILITY" ;;
     python) target/bench-venv/bin/python examples/python/workloads.py --fixture "$DIR/fixture" \
-      --resets "$RESETS" --verifies "$VERIFIES" ;;
-    node) node examples/node/workloads.mjs "$DIR/fixture" "$RESETS" "$VERIFIES" ;;
+      --resets "$RESETS" --verifies "$VERIFIES" --durability "$DURABILITY" ;;
+    node) node examples/node/workloads.mjs "$DIR/fixture" "$RESETS" "$VERIFIES" "$DURABILITY" ;;
   esac
 }
 
@@ -74,10 +78,10 @@ for round in $(seq 1 "$ROUNDS"); do
   done
 done
 
-python3 - "$DIR/runs.jsonl" "$MEMBERS" "$RESETS" "$VERIFIES" <<'EOF'
+python3 - "$DIR/runs.jsonl" "$MEMBERS" "$RESETS" "$VERIFIES" "$DURABILITY" <<'EOF'
 import json, statistics, sys
 
-path, members, resets, verifies = sys.argv[1], *sys.argv[2:]
+path, members, resets, verifies, durability = sys.argv[1], *sys.argv[2:]
 runs = [json.loads(line) for line in open(path)]
 floor = {r["round"]: r for r in runs if r["impl"] == "floor"}
 names = {
@@ -87,7 +91,7 @@ names = {
     "node": "mfa-core, Node",
     "rust-threads": "mfa-core, Rust, 8 threads",
 }
-print(f"\n{members} members, {resets} resets, {verifies} verifies, synchronous=FULL, "
+print(f"\n{members} members, {resets} resets, {verifies} verifies, synchronous={durability.upper()}, "
       f"median of {len(floor)} interleaved rounds\n")
 print("| | resets/s | x floor | verifies/s | x floor | CPU µs/reset | CPU µs/verify | reset p50 µs | verify p50 µs |")
 print("|---|--:|--:|--:|--:|--:|--:|--:|--:|")

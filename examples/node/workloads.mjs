@@ -1,6 +1,6 @@
 // Workloads A (reset storm) and B (verify storm) through the Node addon, for scripts/bench.sh:
 //
-//   node examples/node/workloads.mjs FIXTURE_DIR RESETS VERIFIES
+//   node examples/node/workloads.mjs FIXTURE_DIR RESETS VERIFIES [full|normal]
 //
 // Runs on a copy of the store that `workloads --make-fixture` wrote (every driver starts from the
 // same file), one call at a time (each awaited in turn), and prints one JSON line with
@@ -77,7 +77,7 @@ async function timed(calls) {
   return figures(latencies, performance.now() - start, cpuMicros() - cpu)
 }
 
-const [dir, resetsArg, verifiesArg] = process.argv.slice(2)
+const [dir, resetsArg, verifiesArg, durability = 'full'] = process.argv.slice(2)
 const resets = Number(resetsArg)
 const verifies = Number(verifiesArg)
 const index = JSON.parse(readFileSync(join(dir, 'fixture.json'), 'utf8'))
@@ -85,7 +85,7 @@ const work = mkdtempSync(join(dir, 'node-'))
 try {
   const db = join(work, 'run.db')
   copyFileSync(join(dir, 'fixture.db'), db)
-  const core = await Core.open(db, KEY, { manualClock: new Date((T0 + 60) * 1000) })
+  const core = await Core.open(db, KEY, { manualClock: new Date((T0 + 60) * 1000), durability })
   const events = (await core.verifyAudit()).checked
   const targets = index.members.slice(0, resets)
   const users = [index.owner, ...index.admins, ...index.members.slice(resets)]
@@ -126,7 +126,7 @@ try {
       throw new Error(`check failed: target ${t} is ${JSON.stringify(s)}`)
     }
   }
-  console.log(JSON.stringify({ impl: 'node', sync: 'FULL', resets, verifies, A_reset: reset, B_verify: verify }))
+  console.log(JSON.stringify({ impl: 'node', sync: durability.toUpperCase(), resets, verifies, A_reset: reset, B_verify: verify }))
 } finally {
   rmSync(work, { recursive: true, force: true })
 }

@@ -221,7 +221,7 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def fixture_run(where: str, resets: int, verifies: int) -> None:
+def fixture_run(where: str, resets: int, verifies: int, durability: str) -> None:
     """Workloads A and B on a copy of ``where/fixture.db``, with CPU per call; one JSON line."""
     index = json.loads((Path(where) / "fixture.json").read_text())
     secrets = {u: base64.b32decode(s + "=" * (-len(s) % 8)) for u, s in index["secrets"].items()}
@@ -229,7 +229,7 @@ def fixture_run(where: str, resets: int, verifies: int) -> None:
     with tempfile.TemporaryDirectory(dir=where) as directory:
         db = Path(directory) / "run.db"
         shutil.copyfile(Path(where) / "fixture.db", db)
-        core = mfa_core.Core.open(db, KEY, manual_clock=T0 + 60)
+        core = mfa_core.Core.open(db, KEY, manual_clock=T0 + 60, durability=durability)
         events = core.verify_audit().checked
         targets = members[:resets]
         users = [index["owner"], *admins, *members[resets:]]
@@ -271,7 +271,8 @@ def fixture_run(where: str, resets: int, verifies: int) -> None:
                 raise SystemExit(f"check failed: target {target} is {status}")
         core.close()
     sizes = {"resets": resets, "verifies": verifies}
-    print(json.dumps({"impl": "python", "sync": "FULL", **sizes, "A_reset": reset, "B_verify": verify}))
+    sync = durability.upper()
+    print(json.dumps({"impl": "python", "sync": sync, **sizes, "A_reset": reset, "B_verify": verify}))
 
 
 def main() -> None:
@@ -281,9 +282,10 @@ def main() -> None:
     parser.add_argument("--verifies", type=int, default=20_000)
     parser.add_argument("--dir", default="target", help="where the stores go (not a tmpfs)")
     parser.add_argument("--fixture", help="run A and B on a copy of DIR/fixture.db (scripts/bench.sh)")
+    parser.add_argument("--durability", default="full", choices=["full", "normal"], help="with --fixture")
     a = parser.parse_args()
     if a.fixture:
-        fixture_run(a.fixture, a.resets, a.verifies)
+        fixture_run(a.fixture, a.resets, a.verifies, a.durability)
         return
     if not 0 < a.resets * 2 <= a.members:
         parser.error("--resets must be at most half of --members")

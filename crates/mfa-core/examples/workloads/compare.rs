@@ -7,13 +7,14 @@
 //! `floor` is the bare-SQL baseline: the statements the library runs for a reset and a verify,
 //! in the same order and on the same schema and rows, through rusqlite's statement cache (with
 //! the planner stability guarantee, so nothing is compiled again), one `BEGIN IMMEDIATE` ...
-//! `COMMIT` per call under `synchronous=FULL`; no validation, no rules, no MAC, no TOTP.
+//! `COMMIT` per call under the same `synchronous` level as the library's run; no validation, no
+//! rules, no MAC, no TOTP.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use mfa_core::{Core, MfaState, OpenOptions, ResetOptions, totp};
+use mfa_core::{Core, Durability, MfaState, OpenOptions, ResetOptions, totp};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Value, json};
 
@@ -104,11 +105,13 @@ fn verify_plan(ix: &Index, users: &[String], calls: usize) -> Vec<(i64, Vec<(Str
         .collect()
 }
 
-/// `--run IMPL DIR RESETS VERIFIES`: workloads A and B on a fresh copy of the fixture.
+/// `--run IMPL DIR RESETS VERIFIES [full|normal]`: workloads A and B on a fresh copy of the
+/// fixture, with the given durability (`full`, SQLite's `synchronous=FULL`, by default).
 pub fn run(argv: &[String]) {
     let (which, dir) = (argv[0].as_str(), PathBuf::from(&argv[1]));
     let resets: usize = argv[2].parse().expect("a reset count");
     let verifies: usize = argv[3].parse().expect("a verify count");
+    let durability: Durability = argv.get(4).map_or("full", String::as_str).parse().expect("full or normal");
     let ix = index(&dir);
     let work = tempfile::tempdir_in(&dir).unwrap();
     let db = work.path().join("run.db");
@@ -125,7 +128,7 @@ pub fn run(argv: &[String]) {
 
     let (a, b) = match which {
         "floor" => {
-            let floor = Floor::open(&db);
+            let floor = Floor::open(&db, durability);
             let a = phase(resets, || serial(&pairs, |(actor, target)| floor.reset(actor, target)));
             let b = phase(verifies, || {
                 let mut lat = Vec::new();
@@ -140,7 +143,7 @@ pub fn run(argv: &[String]) {
         }
         "rust" | "rust-threads" => {
             let threads = if which == "rust" { 1 } else { THREADS };
-            let options = OpenOptions { manual_clock: Some(T0 + 60), ..Default::default() };
+            let options = OpenOptions { manual_clock: Some(T0 + 60), durability, ..Default::default() };
             let core = Arc::new(Core::open(&db, &KEY, options).unwrap());
             let events = core.verify_audit(None).unwrap().checked;
             let c = core.clone();
@@ -177,7 +180,7 @@ pub fn run(argv: &[String]) {
     };
     println!(
         "{}",
-        json!({ "impl": which, "sync": "FULL", "resets": resets, "verifies": verifies, "A_reset": a, "B_verify": b })
+        json!({ "impl": which, "sync": durability.as_str().to_uppercase(), "resets": resets, "verifies": verifies, "A_reset": a, "B_verify": b })
     );
 }
 
@@ -242,12 +245,12 @@ const SET_VERIFY_STATE: &str =
 const CODES_LEFT: &str = "SELECT count(*) FROM recovery_codes WHERE user_id = ?1 AND used_at IS NULL";
 
 impl Floor {
-    fn open(db: &Path) -> Floor {
+    fn open(db: &Path, durability: Durability) -> Floor {
         let conn = Connection::open(db).unwrap();
         conn.set_prepared_statement_cache_capacity(64);
         conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true).unwrap();
         conn.pragma_update(None, "journal_mode", "WAL").unwrap();
-        conn.pragma_update(None, "synchronous", "FULL").unwrap();
+        conn.pragma_update(None, "synchronous", durability.as_str()).unwrap();
         conn.pragma_update(None, "foreign_keys", true).unwrap();
         Floor { conn }
     }
