@@ -65,7 +65,7 @@ drive() {
     floor | rust | rust-threads) "$RUST" --run "$1" "$DIR/fixture" "$RESETS" "$VERIFIES" "$DURABILITY" ;;
     python) target/bench-venv/bin/python examples/python/workloads.py --fixture "$DIR/fixture" \
       --resets "$RESETS" --verifies "$VERIFIES" --durability "$DURABILITY" ;;
-    node) node examples/node/workloads.mjs "$DIR/fixture" "$RESETS" "$VERIFIES" "$DURABILITY" ;;
+    node) node examples/node/bench-driver.mjs "$DIR/fixture" "$RESETS" "$VERIFIES" "$DURABILITY" ;;
   esac
 }
 

@@ -1,6 +1,6 @@
 //! Workloads A (reset storm) and B (verify storm) for the comparison table of
 //! `scripts/bench.sh`: every driver (this one, `examples/python/workloads.py --fixture` and
-//! `examples/node/workloads.mjs`) starts from a copy of one fixture store, and prints one JSON
+//! `examples/node/bench-driver.mjs`) starts from a copy of one fixture store, and prints one JSON
 //! line with `{ops_per_s, p50_us, p99_us, cpu_us}` per workload, where `cpu_us` is the user and
 //! system CPU of the whole process (all threads, from `getrusage`) per call.
 //!
