@@ -17,7 +17,8 @@ import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 
 const require = createRequire(import.meta.url)
-const { Core } = require('../../bindings/node/index.js')
+// In an application: `import { Core } from 'mfa-core'`.
+const { Core } = require('../../bindings/node')
 
 const T0 = 1_700_000_010
 const ADMINS = 20
@@ -127,6 +128,7 @@ try {
       throw new Error(`check failed: target ${t} is ${JSON.stringify(s)}`)
     }
   }
+  await core.close()
   console.log(JSON.stringify({ impl: 'node', sync: durability.toUpperCase(), resets, verifies, A_reset: reset, B_verify: verify }))
 } finally {
   rmSync(work, { recursive: true, force: true })
