@@ -11,6 +11,8 @@ every operation is a method of ``Core`` and raises a subclass of ``MfaError`` on
     <Role.OWNER: 'owner'>
 """
 
+from importlib.metadata import version as _distribution_version
+
 from ._errors import (
     Conflict,
     Forbidden,
@@ -57,6 +59,9 @@ from ._types import (
     VerifyMethod,
 )
 
+#: The installed package's version, the same on every surface of mfa-core (e.g. "0.1.0").
+__version__: str = _distribution_version("mfa-core")
+
 __all__ = [
     "AUDIT_ACTIONS",
     "ERROR_CODES",
@@ -97,4 +102,5 @@ __all__ = [
     "UserStatus",
     "Verification",
     "VerifyMethod",
+    "__version__",
 ]
