@@ -37,7 +37,7 @@ fi
 venv=target/package-venv
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/python" -m pip install -q --disable-pip-version-check \
-    "maturin==1.16.*" "ziglang==0.15.*" "auditwheel==6.*"
+    "maturin==1.16.*" "ziglang==0.17.*" "auditwheel==6.*"
 if [ ! -x bindings/node/node_modules/.bin/napi ]; then
     (cd bindings/node && npm ci --no-audit --no-fund)
 fi
@@ -64,10 +64,13 @@ ln -s "libmfa_core.so.$major" dist/c/lib/libmfa_core.so
 # archive is linked into one relocatable object whose only global symbols are the mfa_*
 # functions; everything else becomes local to it.
 ld -r --whole-archive "$release/libmfa_core.a" -o "$stage/mfa_core.o"
-nm --defined-only --extern-only "$stage/mfa_core.o" | awk '$3 ~ /^mfa_/ { print $3 }' \
-    >"$stage/mfa_core.exports"
+# (readelf rather than nm: nm hands objects to any LTO plugin installed, and some crash on them.)
+readelf -Ws "$stage/mfa_core.o" | awk '($5 == "GLOBAL" || $5 == "WEAK") && $7 != "UND" && $8 ~ /^mfa_/ { print $8 }' \
+    | sort -u >"$stage/mfa_core.exports"
+# The LLVM bitcode rustc embeds (.llvmbc, .llvmcmd) goes too: no C toolchain needs it, it is
+# half the size, and binutils' LLVM plugin, where installed, crashes on it ("Invalid encoding").
 objcopy --keep-global-symbols="$stage/mfa_core.exports" --strip-debug \
-    "$stage/mfa_core.o" "$stage/mfa_core.local.o"
+    --remove-section=.llvmbc --remove-section=.llvmcmd "$stage/mfa_core.o" "$stage/mfa_core.local.o"
 rm -f dist/c/lib/libmfa_core.a
 ar rcsD dist/c/lib/libmfa_core.a "$stage/mfa_core.local.o"
 # Relocatable pkg-config and CMake files: both find the prefix from where they lie.
@@ -98,7 +101,8 @@ napi=(node "$PWD/bindings/node/node_modules/@napi-rs/cli/dist/cli.js")
     "${napi[@]}" create-npm-dirs
     "${napi[@]}" artifacts --output-dir artifacts
     "${napi[@]}" pre-publish --skip-optional-publish
-    rmdir artifacts
+    # `artifacts` copies (rather than moves) the addon, here too; the main package has none.
+    rm -rf artifacts ./*.node
 )
 for dir in "$node_stage"/npm/*/; do
     cp LICENSE LICENSE-MIT LICENSE-APACHE "$dir"
@@ -116,11 +120,13 @@ PATH="$PWD/$venv/bin:$PATH" CARGO_TARGET_DIR=target/wheel maturin build --locked
 PATH="$PWD/$venv/bin:$PATH" maturin sdist -m bindings/python/Cargo.toml --out dist/python
 wheel="$(ls dist/python/*.whl)"
 case "$wheel" in
-    *-cp39-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64.whl) ;;
+    *-cp39-abi3-manylinux2014_x86_64.manylinux_2_17_x86_64.whl) ;;
     *) echo "unexpected wheel tag: $wheel" >&2; exit 1 ;;
 esac
 "$venv/bin/auditwheel" show "$wheel" | tee "$stage/auditwheel.txt"
-grep -q 'consistent with the following platform tag: "manylinux_2_17_x86_64"' "$stage/auditwheel.txt"
+# (auditwheel wraps its lines.)
+tr -s '\n ' '  ' <"$stage/auditwheel.txt" \
+    | grep 'consistent with the following platform tag: "manylinux_2_17_x86_64"' >/dev/null
 
 step "Rust: cargo package (mfa-core and mfa-cli, the crates meant for crates.io)"
 # Packaged together, so cargo verifies mfa-cli against the mfa-core .crate made here rather than
