@@ -129,11 +129,16 @@ tr -s '\n ' '  ' <"$stage/auditwheel.txt" \
     | grep 'consistent with the following platform tag: "manylinux_2_17_x86_64"' >/dev/null
 
 step "Rust: cargo package (mfa-core and mfa-cli, the crates meant for crates.io)"
-# Packaged together, so cargo verifies mfa-cli against the mfa-core .crate made here rather than
-# the registry's (where this version is not yet). The verification builds are debug builds that
-# reuse target/debug. The other crates are publish = false: the C ABI, the Python and Node
-# bindings ship as the artifacts above, and the scenario runner is a test tool.
-cargo package --locked -p mfa-core -p mfa-cli
+# Both are packaged in one invocation, so mfa-cli's packaged lock file resolves mfa-core to the
+# .crate made here rather than the registry's (where this version is not yet). mfa-core is then
+# verified (its .crate unpacked and built alone). mfa-cli is not: cargo would build it against
+# that same-version mfa-core cached from an earlier run, whose unpacked source and build it
+# never refreshes; the workspace build above is mfa-admin from these very sources. The
+# verification build is a debug build that reuses target/debug. The other crates are
+# publish = false: the C ABI, the Python and Node bindings ship as the artifacts above, and
+# the scenario runner is a test tool.
+cargo package --locked -p mfa-core -p mfa-cli --no-verify
+cargo package --locked -p mfa-core
 cp target/package/mfa-core-"$version".crate target/package/mfa-cli-"$version".crate dist/crates/
 
 step "dist/"
