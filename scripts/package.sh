@@ -9,9 +9,8 @@
 #   dist/bin/     mfa-admin, the operator tool
 # scripts/test-package.sh tests them as a user gets them. docs/packaging.md explains the layout.
 #
-# Builds are shared: one `cargo build --release --target x86_64-unknown-linux-gnu` gives the C
-# library and mfa-admin, and `napi build` reuses its dependencies (same target directory, same
-# flags). The wheel is linked by zig for glibc 2.17, which changes the C compiler and linker
+# Builds are shared: one cargo invocation (through `napi build --release`, which passes extra
+# cargo arguments on) gives the Node addon, the C library and mfa-admin. The wheel is linked by zig for glibc 2.17, which changes the C compiler and linker
 # seen by cargo, so it has a target directory of its own (target/wheel) instead of rebuilding
 # the shared one back and forth.
 set -euo pipefail
@@ -46,8 +45,11 @@ rm -rf dist "$stage"
 mkdir -p dist/python dist/npm dist/c/include dist/c/lib/pkgconfig dist/c/lib/cmake/mfa_core \
     dist/crates dist/bin "$stage"
 
-step "Rust release build (the C library and mfa-admin, one cargo invocation)"
-cargo build --locked --release --target "$triple" -p mfa-ffi -p mfa-cli
+step "Rust release build: the Node addon, the C library and mfa-admin in one cargo invocation"
+# napi build runs cargo and passes the arguments after `--` on, so the three crates share one
+# feature resolution and every dependency is compiled once (SQLite included).
+(cd bindings/node && npx napi build --platform --release --target "$triple" \
+    --output-dir "../../$stage/node-build" --package mfa-core-node -- -p mfa-ffi -p mfa-cli --locked)
 cp "$release/mfa-admin" dist/bin/
 strip --strip-unneeded dist/bin/mfa-admin
 
@@ -82,8 +84,7 @@ for f in mfa_coreConfig.cmake mfa_coreConfigVersion.cmake; do
 done
 cp LICENSE LICENSE-MIT LICENSE-APACHE dist/c/
 
-step "Node: napi build --release (same target directory as the C library)"
-(cd bindings/node && npx napi build --platform --release --target "$triple" --output-dir "../../$stage/node-build")
+step "Node: the main package and the linux-x64-gnu package (napi create-npm-dirs, artifacts, pre-publish)"
 node_stage="$stage/npm/mfa-core"
 mkdir -p "$node_stage/artifacts"
 # The files the source package would publish (npm's own list), minus any binary.
