@@ -2,7 +2,8 @@
 
 Keep users and roles, enroll and verify TOTP, and let an authorised actor reset another user's
 MFA, on one SQLite file with a tamper-evident audit trail. Open a store with ``Core.open``;
-every operation is a method of ``Core`` and raises a subclass of ``MfaError`` on refusal.
+every operation is a method of ``Core`` and raises a subclass of ``MfaError`` on refusal (and
+``TypeError`` for an argument of the wrong type). ``mfa_core.aio.Core`` is the same for asyncio.
 
     >>> import mfa_core
     >>> with mfa_core.Core.open(":memory:", bytes(32)) as core:
@@ -10,8 +11,6 @@ every operation is a method of ``Core`` and raises a subclass of ``MfaError`` on
     ...     core.create_user(org.id, "ann@acme.example", "owner").role
     <Role.OWNER: 'owner'>
 """
-
-from importlib.metadata import version as _distribution_version
 
 from ._errors import (
     Conflict,
@@ -27,6 +26,7 @@ from ._errors import (
     Unauthenticated,
 )
 from ._native import (
+    __version__,
     AUDIT_ACTIONS,
     ERROR_CODES,
     MAX_AUDIT_PAGE,
@@ -40,6 +40,7 @@ from ._types import (
     AuditEvent,
     AuditReport,
     Checkpoint,
+    Durability,
     Enrollment,
     Id,
     MfaState,
@@ -52,6 +53,7 @@ from ._types import (
     ResetReceipt,
     Role,
     Seconds,
+    StoreInfo,
     Time,
     User,
     UserStatus,
@@ -59,10 +61,8 @@ from ._types import (
     VerifyMethod,
 )
 
-#: The installed package's version, the same on every surface of mfa-core (e.g. "0.1.0").
-__version__: str = _distribution_version("mfa-core")
-
 __all__ = [
+    "__version__",
     "AUDIT_ACTIONS",
     "ERROR_CODES",
     "MAX_AUDIT_PAGE",
@@ -75,6 +75,7 @@ __all__ = [
     "Checkpoint",
     "Conflict",
     "Core",
+    "Durability",
     "Enrollment",
     "Forbidden",
     "Id",
@@ -95,6 +96,7 @@ __all__ = [
     "ResetReceipt",
     "Role",
     "Seconds",
+    "StoreInfo",
     "Storage",
     "Time",
     "Unauthenticated",
@@ -102,5 +104,4 @@ __all__ = [
     "UserStatus",
     "Verification",
     "VerifyMethod",
-    "__version__",
 ]
