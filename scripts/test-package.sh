@@ -61,7 +61,8 @@ platform_tgz="dist/npm/mfa-core-linux-x64-gnu-$version.tgz"
 tar tzf "$main_tgz" | sort >"$work/main.list"
 tar tzf "$platform_tgz" | sort >"$work/platform.list"
 cat "$work/main.list"
-for f in package.json README.md LICENSE LICENSE-MIT LICENSE-APACHE index.js index.d.ts; do
+main_entry="$(node -p 'require("./bindings/node/package.json").main')"
+for f in package.json README.md LICENSE LICENSE-MIT LICENSE-APACHE "$main_entry" index.js index.d.ts; do
     grep -qx "package/$f" "$work/main.list" || fail "$main_tgz lacks $f"
 done
 if grep -E '\.node$|\.rs$|Cargo\.toml|build\.rs|/src/|/tests/|node_modules|dts-header|package-lock' \
@@ -83,7 +84,9 @@ node -e '
     const fail = (msg) => { console.error(msg); process.exit(1) }
     if (m.private) fail("the main package is private")
     if (m.optionalDependencies?.["mfa-core-linux-x64-gnu"] !== v) fail("optionalDependencies: " + JSON.stringify(m.optionalDependencies))
-    if (!/12\.22\.0/.test(m.engines?.node ?? "")) fail("engines.node: " + m.engines?.node)
+    // Node-API 8 and the syntax of the wrapper: 14.17 and later, not 12.
+    if (!/\^14\.17\.0/.test(m.engines?.node ?? "") || /(^|\s)\^?12\./.test(m.engines.node)) fail("engines.node: " + m.engines?.node)
+    if (!m.files.includes(m.main)) fail("the main entry " + m.main + " is not published")
     if (m.scripts || m.devDependencies) fail("development-only fields in the published manifest")
 ' "$main_json" "$version"
 

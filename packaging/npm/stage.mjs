@@ -15,8 +15,9 @@ if (!outDir) throw new Error('usage: stage.mjs SOURCE_DIR NPM_PACK_JSON OUT_DIR'
 const releaseFiles = ['README.md', 'LICENSE', 'LICENSE-MIT', 'LICENSE-APACHE']
 
 // Node-API 8 (the addon's level: napi's `napi8` feature) is in Node 12.22+, 14.17+, 15.12+ and
-// every release from 16 on.
-export const nodeApi8 = '^12.22.0 || ^14.17.0 || ^15.12.0 || >=16.0.0'
+// every release from 16 on; the JavaScript wrapper (main.js) uses optional chaining, which
+// Node 12 lacks.
+const nodeEngines = '^14.17.0 || ^15.12.0 || >=16.0.0'
 
 const [report] = JSON.parse(readFileSync(packJson, 'utf8'))
 const copied = report.files
@@ -29,7 +30,7 @@ delete manifest.private
 delete manifest.scripts
 delete manifest.devDependencies
 manifest.files = [...copied, ...releaseFiles]
-manifest.engines = { ...manifest.engines, node: nodeApi8 }
+manifest.engines = { ...manifest.engines, node: nodeEngines }
 
 mkdirSync(outDir, { recursive: true })
 for (const path of copied) {
