@@ -28,7 +28,7 @@ OPS = (
     "create_org", "create_user", "get_user", "list_users", "set_role", "disable_user",
     "enable_user", "update_policy", "delete_user", "rename_user", "begin_enrollment", "confirm_enrollment", "enroll", "verify",
     "regenerate_recovery_codes", "mfa_status", "reset_mfa", "reset_mfa_many", "audit_events",
-    "audit_checkpoint", "verify_audit", "info",
+    "audit_checkpoint", "verify_audit", "info", "backup",
 )  # fmt: skip
 ID_ARGS = ("org", "user", "actor", "target")
 CODE_ARGS = ("code", "proof", "actor_proof")
@@ -305,6 +305,8 @@ class PythonDriver:
             )
         if op == "info":
             return to_json(c.info())
+        if op == "backup":
+            return to_json(c.backup(a.str("path")))
         if op == "delete_user":
             c.delete_user(a.str("actor"), a.str("target"), actor_proof=a.opt_str("actor_proof"))
             return None

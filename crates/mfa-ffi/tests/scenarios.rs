@@ -305,6 +305,11 @@ impl Driver for CDriver {
                 let (actor, target) = (a.str("actor")?, a.str("target")?);
                 fill(|out| unsafe { mfa_enable_user(core, actor, target, out) }).map(|u| user_json(&u))
             }
+            "backup" => {
+                let path = a.str("path")?;
+                fill(|out| unsafe { mfa_backup(core, path, out) })
+                    .map(|c| json!({ "seq": c.seq, "mac": buf(&c.mac) }))
+            }
             "info" => {
                 let info = fill(|out| unsafe { mfa_core_info(core, out) })?;
                 let i = unsafe { &*info };

@@ -90,6 +90,7 @@ impl Driver for CoreDriver {
             "audit_checkpoint" => to_json(core.audit_checkpoint()),
             "verify_audit" => to_json(core.verify_audit(None)),
             "info" => to_json(core.info()),
+            "backup" => to_json(core.backup(a.str("path")?)),
             _ => Err(Failure::harness(format!("CoreDriver has no op {op:?}"))),
         }
     }

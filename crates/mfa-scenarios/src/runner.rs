@@ -26,7 +26,7 @@ pub const KEY: [u8; 32] = {
 };
 
 /// The operations a step may name; all but `enroll` go to the driver as they are.
-const OPS: [&str; 22] = [
+const OPS: [&str; 23] = [
     "create_org",
     "create_user",
     "get_user",
@@ -49,6 +49,7 @@ const OPS: [&str; 22] = [
     "audit_checkpoint",
     "verify_audit",
     "info",
+    "backup",
 ];
 
 /// Arguments that hold one id, written as a NAME or `{"raw": ...}`.

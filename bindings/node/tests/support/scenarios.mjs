@@ -23,6 +23,7 @@ const OPS = [
   'create_org', 'create_user', 'get_user', 'list_users', 'set_role', 'disable_user', 'enable_user',
   'update_policy', 'delete_user', 'rename_user', 'begin_enrollment', 'confirm_enrollment', 'enroll', 'verify', 'regenerate_recovery_codes',
   'mfa_status', 'reset_mfa', 'reset_mfa_many', 'audit_events', 'audit_checkpoint', 'verify_audit', 'info',
+  'backup',
 ]
 const ID_ARGS = ['org', 'user', 'actor', 'target']
 const CODE_ARGS = ['code', 'proof', 'actor_proof']
@@ -183,6 +184,7 @@ async function callAddon(core, op, args) {
     audit_checkpoint: () => core.auditCheckpoint(),
     verify_audit: () => core.verifyAudit(),
     info: () => core.info(),
+    backup: () => core.backup(a.str('path')),
   }
   const call = calls[op]
   if (!call) throw new HarnessError(`the Node driver has no op ${JSON.stringify(op)}`)
