@@ -11,6 +11,7 @@
 //!   keeps its own all-or-nothing effects and returns only when they are durable.
 //! - Reads use separate connections (WAL readers never wait for the writer).
 
+mod integrity;
 mod queries;
 mod schema;
 
@@ -27,7 +28,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 pub(crate) use queries::{AuditRow, UserRow, hex};
 pub use schema::CURRENT_VERSION;
 
-use crate::crypto::Keys;
+use crate::crypto::{Keys, RowKey};
 use crate::error::{Error, Result};
 
 /// How long a writer waits for another process's write lock before `storage`.
@@ -47,6 +48,8 @@ pub(crate) struct Store {
     writer: Mutex<WriterState>,
     /// Writers blocked on `writer`; a call leaves its batch open only while this is non-zero.
     waiting: AtomicUsize,
+    /// Checks and seals the MAC of every user, org and recovery-code row (`integrity.rs`).
+    row_key: RowKey,
 }
 
 struct WriterState {
@@ -173,11 +176,16 @@ fn migrate(conn: &mut Connection, keys: &Keys) -> Result<()> {
     }
     for (from, sql) in schema::MIGRATIONS.iter().enumerate().skip(version as usize) {
         tx.execute_batch(sql)?;
-        if from == 0 {
-            tx.execute(
-                "INSERT INTO meta (key, value) VALUES ('key_check', ?1)",
-                [keys.check_value().to_vec()],
-            )?;
+        match from {
+            0 => {
+                tx.execute(
+                    "INSERT INTO meta (key, value) VALUES ('key_check', ?1)",
+                    [keys.check_value().to_vec()],
+                )?;
+            }
+            // Version 2 adds the row MACs: compute them for the rows already there.
+            1 => Tx::new(&tx, &keys.row_key()).seal_every_row()?,
+            _ => {}
         }
     }
     if version < CURRENT_VERSION {
@@ -226,6 +234,7 @@ impl Store {
         Ok(Store {
             writer: Mutex::new(WriterState { conn, batch: None }),
             waiting: AtomicUsize::new(0),
+            row_key: keys.row_key(),
             readers,
         })
     }
@@ -253,7 +262,7 @@ impl Store {
         };
         let calls = batch.calls.fetch_add(1, Ordering::SeqCst) + 1;
 
-        let tx = Tx::new(&state.conn);
+        let tx = Tx::new(&state.conn, &self.row_key);
         let outcome = tx.savepoint(|tx| run_caught(|| f(tx)));
         if let Err(e) = &outcome
             && matches!(e, Error::Storage(_))
@@ -287,7 +296,7 @@ impl Store {
     pub(crate) fn read<T>(&self, f: impl FnOnce(&Tx) -> Result<T>) -> Result<T> {
         let Some(pool) = &self.readers else {
             let state = lock(&self.writer);
-            let tx = Tx::new(&state.conn);
+            let tx = Tx::new(&state.conn, &self.row_key);
             return if state.conn.is_autocommit() {
                 tx.in_transaction("BEGIN", |tx| run_caught(|| f(tx)))
             } else {
@@ -305,7 +314,7 @@ impl Store {
                 conn
             }
         };
-        let result = Tx::new(&conn).in_transaction("BEGIN", |tx| run_caught(|| f(tx)));
+        let result = Tx::new(&conn, &self.row_key).in_transaction("BEGIN", |tx| run_caught(|| f(tx)));
         if conn.is_autocommit() {
             lock(&pool.idle).push(conn);
         }
@@ -317,11 +326,12 @@ impl Store {
 pub(crate) struct Tx<'c> {
     conn: &'c Connection,
     depth: Cell<u32>,
+    key: &'c RowKey,
 }
 
 impl<'c> Tx<'c> {
-    fn new(conn: &'c Connection) -> Self {
-        Tx { conn, depth: Cell::new(0) }
+    fn new(conn: &'c Connection, key: &'c RowKey) -> Self {
+        Tx { conn, depth: Cell::new(0), key }
     }
 
     fn in_transaction<T>(&self, begin: &str, f: impl FnOnce(&Tx) -> Result<T>) -> Result<T> {

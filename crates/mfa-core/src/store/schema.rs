@@ -4,10 +4,10 @@
 //! transaction, so a crash mid-migration leaves the old version intact.
 
 /// The schema version this library writes. A file with a higher version is refused.
-pub const CURRENT_VERSION: i64 = 1;
+pub const CURRENT_VERSION: i64 = 2;
 
 /// `MIGRATIONS[i]` takes a file from version `i` to `i + 1`.
-pub const MIGRATIONS: [&str; CURRENT_VERSION as usize] = [V1];
+pub const MIGRATIONS: [&str; CURRENT_VERSION as usize] = [V1, V2];
 
 const V1: &str = r#"
 CREATE TABLE meta (
@@ -80,4 +80,13 @@ CREATE TABLE reset_log (
 ) WITHOUT ROWID;
 CREATE INDEX audit_by_actor ON audit (actor, seq);
 CREATE INDEX audit_by_target ON audit (target, seq);
+"#;
+
+/// Row MACs (see `integrity.rs`): an HMAC over every column of the row, under a key derived from
+/// the master key. The empty default never matches, so a row inserted with plain SQL is refused;
+/// the migration computes the MACs of the rows already there.
+const V2: &str = r#"
+ALTER TABLE orgs ADD COLUMN row_mac BLOB NOT NULL DEFAULT x'';
+ALTER TABLE users ADD COLUMN row_mac BLOB NOT NULL DEFAULT x'';
+ALTER TABLE recovery_codes ADD COLUMN row_mac BLOB NOT NULL DEFAULT x'';
 "#;
