@@ -72,6 +72,9 @@ fn every_user_column_is_covered() {
         "failed_count = 2",
         "locked_until = 1",
         "row_mac = x''",
+        // Values of the wrong type are tampering too, not an unreadable file.
+        "failed_count = 'none'",
+        "row_mac = 'a MAC as text'",
     ];
     for edit in edits {
         let f = fixture(Policy::default());
@@ -185,6 +188,7 @@ fn every_org_column_is_covered() {
         "name = 'Evil'",
         "created_at = 0",
         "row_mac = x''",
+        "reset_limit_per_hour = 'many'",
     ];
     for edit in edits {
         let f = fixture(Policy { require_step_up: true, mfa_required: true, ..Policy::default() });
@@ -218,6 +222,10 @@ fn a_spent_recovery_code_made_unused_is_refused() {
     assert_tampered(f.core.reset_mfa(member, member, &proof), member);
     assert_tampered(f.core.mfa_status(member), member);
     assert_eq!(audit_count(&f.core), events);
+    f.sql(&format!(
+        "UPDATE recovery_codes SET used_at = 'never' WHERE user_id = '{member}' AND used_at IS NULL"
+    ));
+    assert_tampered(f.core.verify(member, &f.member_codes[1]), &format!("recovery code of user {member}"));
 }
 
 #[test]

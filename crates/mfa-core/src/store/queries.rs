@@ -68,7 +68,12 @@ fn user_row(r: &Row) -> rusqlite::Result<RawUser> {
         failed_count: r.get(11)?,
         locked_until: r.get(12)?,
     };
-    Ok(RawUser { row, role: r.get(3)?, status: r.get(4)?, mac: r.get(14)? })
+    Ok(RawUser { row, role: r.get(3)?, status: r.get(4)?, mac: mac_column(r, 14)? })
+}
+
+/// A stored MAC; anything but a blob reads as empty, which no MAC matches.
+fn mac_column(r: &Row, i: usize) -> rusqlite::Result<Vec<u8>> {
+    Ok(r.get_ref(i)?.as_blob().map(<[u8]>::to_vec).unwrap_or_default())
 }
 
 /// Parses the enums only; the MAC is checked by [`Tx::checked_user`].
@@ -99,7 +104,7 @@ fn org_row(r: &Row) -> rusqlite::Result<(Org, Vec<u8>)> {
         },
         created_at: r.get(7)?,
     };
-    Ok((org, r.get(8)?))
+    Ok((org, mac_column(r, 8)?))
 }
 
 const AUDIT_COLUMNS: &str = "seq, at, actor, target, org, action, outcome, code, reason, detail, mac";
@@ -164,7 +169,9 @@ impl Tx<'_> {
     /// One org, its MAC checked: a tampered policy is `storage`, never applied.
     pub(crate) fn org(&self, id: &str) -> Result<Option<Org>> {
         let sql = format!("SELECT {ORG_COLUMNS} FROM orgs WHERE id = ?1");
-        let Some((org, mac)) = self.conn.prepare_cached(&sql)?.query_row([id], org_row).optional()? else {
+        let found = self.conn.prepare_cached(&sql)?.query_row([id], org_row).optional();
+        let found = found.map_err(|e| integrity::unreadable(e, || format!("org {id}")))?;
+        let Some((org, mac)) = found else {
             return Ok(None);
         };
         integrity::check_org(self.key, &org, &mac)?;
@@ -268,7 +275,8 @@ impl Tx<'_> {
     /// One user, its MAC checked.
     pub(crate) fn user(&self, id: &str) -> Result<Option<UserRow>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1");
-        let raw = self.conn.prepare_cached(&sql)?.query_row([id], user_row).optional()?;
+        let raw = self.conn.prepare_cached(&sql)?.query_row([id], user_row).optional();
+        let raw = raw.map_err(|e| integrity::unreadable(e, || format!("user {id}")))?;
         raw.map(|raw| self.checked_user(raw)).transpose()
     }
 
@@ -276,7 +284,8 @@ impl Tx<'_> {
     /// so a row moved under another email does not pass).
     pub(crate) fn user_by_email(&self, org: &str, email_key: &str) -> Result<Option<UserRow>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE org_id = ?1 AND email_key = ?2");
-        let raw = self.conn.prepare_cached(&sql)?.query_row([org, email_key], user_row).optional()?;
+        let raw = self.conn.prepare_cached(&sql)?.query_row([org, email_key], user_row).optional();
+        let raw = raw.map_err(|e| integrity::unreadable(e, || format!("a user of org {org}")))?;
         raw.map(|raw| self.checked_user(raw)).transpose()
     }
 
@@ -285,7 +294,10 @@ impl Tx<'_> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE org_id = ?1 ORDER BY email_key");
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map([org], user_row)?;
-        rows.map(|r| self.checked_user(r?)).collect()
+        rows.map(|r| {
+            self.checked_user(r.map_err(|e| integrity::unreadable(e, || format!("a user of org {org}")))?)
+        })
+        .collect()
     }
 
     /// Active owners of the org. Each owner row is read and checked rather than counted in SQL,
@@ -299,7 +311,9 @@ impl Tx<'_> {
         let mut rows = stmt.query([org])?;
         let mut n = 0;
         while let Some(r) = rows.next()? {
-            self.checked_user(user_row(r)?)?;
+            let raw =
+                user_row(r).map_err(|e| integrity::unreadable(e, || format!("an owner of org {org}")))?;
+            self.checked_user(raw)?;
             n += 1;
         }
         Ok(n)
@@ -389,8 +403,9 @@ impl Tx<'_> {
         let found: Option<(Option<UnixTime>, Vec<u8>)> = self
             .conn
             .prepare_cached("SELECT used_at, row_mac FROM recovery_codes WHERE user_id = ?1 AND hash = ?2")?
-            .query_row(params![id, &hash[..]], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?;
+            .query_row(params![id, &hash[..]], |r| Ok((r.get(0)?, mac_column(r, 1)?)))
+            .optional()
+            .map_err(|e| integrity::unreadable(e, || format!("a recovery code of user {id}")))?;
         let Some((used_at, mac)) = found else { return Ok(None) };
         integrity::check_recovery_code(self.key, id, hash, used_at, &mac)?;
         Ok(Some(used_at.is_none()))
@@ -424,9 +439,11 @@ impl Tx<'_> {
         let mut rows = stmt.query([id])?;
         let mut left = 0;
         while let Some(r) = rows.next()? {
-            let (hash, used_at, mac): (Vec<u8>, Option<UnixTime>, Vec<u8>) =
-                (r.get(0)?, r.get(1)?, r.get(2)?);
-            integrity::check_recovery_code(self.key, id, &hash, used_at, &mac)?;
+            let tampered = |e| integrity::unreadable(e, || format!("a recovery code of user {id}"));
+            let used_at: Option<UnixTime> = r.get(1).map_err(tampered)?;
+            let hash = r.get_ref(0)?.as_blob().unwrap_or_default();
+            let mac = r.get_ref(2)?.as_blob().unwrap_or_default();
+            integrity::check_recovery_code(self.key, id, hash, used_at, mac)?;
             left += u32::from(used_at.is_none());
         }
         Ok(left)
