@@ -239,27 +239,33 @@ impl Tx<'_> {
     /// exactly what is stored. Returns the row as written.
     fn update_user(&self, id: &str, change: impl FnOnce(&mut UserRow)) -> Result<UserRow> {
         let mut row = self.user(id)?.ok_or_else(|| Error::NotFound(format!("no user {id}")))?;
+        let (role, status) = (row.user.role, row.user.status);
         change(&mut row);
         let mac = self.key.mac(&integrity::user(&row));
-        self.conn
-            .prepare_cached(
-                "UPDATE users SET role = ?2, status = ?3, credential_epoch = ?4, deadline = ?5, \
-                 totp_secret = ?6, totp_confirmed = ?7, last_step = ?8, failed_count = ?9, \
-                 locked_until = ?10, row_mac = ?11 WHERE id = ?1",
-            )?
-            .execute(params![
-                id,
-                row.user.role.as_str(),
-                row.user.status.as_str(),
-                row.user.credential_epoch,
-                row.deadline,
-                row.secret,
-                row.confirmed,
-                row.last_step,
-                row.failed_count,
-                row.locked_until,
-                &mac[..]
-            ])?;
+        // Role and status are in an index: they are written only when they change, so the MFA
+        // writes of sign-in do not rewrite that index entry too (?2 and ?3 then go unused).
+        let sql = if (role, status) == (row.user.role, row.user.status) {
+            "UPDATE users SET credential_epoch = ?4, deadline = ?5, totp_secret = ?6, \
+             totp_confirmed = ?7, last_step = ?8, failed_count = ?9, locked_until = ?10, \
+             row_mac = ?11 WHERE id = ?1"
+        } else {
+            "UPDATE users SET role = ?2, status = ?3, credential_epoch = ?4, deadline = ?5, \
+             totp_secret = ?6, totp_confirmed = ?7, last_step = ?8, failed_count = ?9, \
+             locked_until = ?10, row_mac = ?11 WHERE id = ?1"
+        };
+        self.conn.prepare_cached(sql)?.execute(params![
+            id,
+            row.user.role.as_str(),
+            row.user.status.as_str(),
+            row.user.credential_epoch,
+            row.deadline,
+            row.secret,
+            row.confirmed,
+            row.last_step,
+            row.failed_count,
+            row.locked_until,
+            &mac[..]
+        ])?;
         Ok(row)
     }
 
