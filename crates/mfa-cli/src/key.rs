@@ -12,6 +12,7 @@ use mfa_core::Error;
 use zeroize::Zeroizing;
 
 use crate::exit::{Failure, usage};
+use crate::input;
 
 /// The environment variable holding the key as 64 hex digits.
 pub const KEY_ENV: &str = "MFA_CORE_KEY";
@@ -24,11 +25,12 @@ const MAX_KEY_FILE_BYTES: u64 = 256;
 
 pub type Key = Zeroizing<[u8; KEY_BYTES]>;
 
-/// The key from `--key-file` or `MFA_CORE_KEY`; exactly one must be given.
+/// The key from `--key-file` (`-`: stdin) or `MFA_CORE_KEY`; exactly one must be given.
 pub fn load(key_file: Option<&Path>) -> Result<Key, Failure> {
     let from_env = std::env::var_os(KEY_ENV);
     match (key_file, from_env) {
         (Some(_), Some(_)) => Err(usage(format!("both --key-file and {KEY_ENV} are set: pass one key"))),
+        (Some(path), None) if path.as_os_str() == "-" => from_stdin(),
         (Some(path), None) => from_file(path),
         (None, Some(value)) => {
             let text = Zeroizing::new(
@@ -50,12 +52,28 @@ fn from_file(path: &Path) -> Result<Key, Failure> {
     fs::File::open(path)
         .and_then(|f| f.take(MAX_KEY_FILE_BYTES).read_to_end(&mut bytes))
         .map_err(unreadable)?;
-    if let Ok(raw) = <[u8; KEY_BYTES]>::try_from(bytes.as_slice()) {
-        return Ok(Zeroizing::new(raw));
-    }
-    std::str::from_utf8(&bytes).ok().and_then(from_hex).ok_or_else(|| {
+    from_bytes(&bytes).ok_or_else(|| {
         invalid(format!("key file {} must hold 32 raw bytes or 64 hex digits", path.display()))
     })
+}
+
+/// `--key-file -`: the key piped in, in the formats of a key file, so that it can come from a
+/// secret manager without touching the disk.
+fn from_stdin() -> Result<Key, Failure> {
+    let mut bytes = Zeroizing::new(Vec::new());
+    input::stdin("key", input::Use::All)?
+        .take(MAX_KEY_FILE_BYTES)
+        .read_to_end(&mut bytes)
+        .map_err(|e| invalid(format!("cannot read the key from stdin: {e}")))?;
+    from_bytes(&bytes).ok_or_else(|| invalid("the key on stdin must be 32 raw bytes or 64 hex digits".into()))
+}
+
+/// 32 raw bytes, or 64 hex digits with optional surrounding whitespace.
+fn from_bytes(bytes: &[u8]) -> Option<Key> {
+    if let Ok(raw) = <[u8; KEY_BYTES]>::try_from(bytes) {
+        return Some(Zeroizing::new(raw));
+    }
+    std::str::from_utf8(bytes).ok().and_then(from_hex)
 }
 
 fn from_hex(text: &str) -> Option<Key> {

@@ -1,14 +1,15 @@
 //! `reset` and `reset-many`.
 
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
+use std::path::Path;
 
 use mfa_core::{Core, Error, ResetOptions, ResetReceipt};
 use serde_json::json;
 
 use crate::cli::{ResetArgs, ResetManyArgs, ResetOptionArgs};
 use crate::exit::{Failure, Status, usage};
+use crate::input;
 use crate::output::{self, Out};
 use crate::progress::Progress;
 use crate::session;
@@ -119,24 +120,8 @@ const MAX_TARGETS_BYTES: u64 = 16 << 20;
 
 /// Ids or emails, one a line; blank lines and `#` comments are skipped.
 fn read_targets(args: &ResetManyArgs) -> Result<Vec<String>, Failure> {
-    let (name, reader): (String, Box<dyn Read>) = match &args.file {
-        Some(path) if path.as_os_str() != "-" => {
-            let file = File::open(path)
-                .map_err(|e| Error::InvalidInput(format!("cannot read {}: {e}", path.display())))?;
-            (path.display().to_string(), Box::new(file))
-        }
-        _ => ("stdin".to_string(), Box::new(io::stdin().lock())),
-    };
-    let mut text = String::new();
-    reader
-        .take(MAX_TARGETS_BYTES + 1)
-        .read_to_string(&mut text)
-        .map_err(|e| Error::InvalidInput(format!("cannot read {name}: {e}")))?;
-    if text.len() as u64 > MAX_TARGETS_BYTES {
-        return Err(
-            Error::InvalidInput(format!("{name} is larger than {} MiB", MAX_TARGETS_BYTES >> 20)).into()
-        );
-    }
+    let file = args.file.as_deref().unwrap_or(Path::new("-"));
+    let (_, text) = input::text(file, "list of targets", MAX_TARGETS_BYTES)?;
     Ok(text
         .lines()
         .map(str::trim)
@@ -174,12 +159,18 @@ fn report(out: &mut Out, lines: &[Line], dry_run: bool) -> Result<Status, Failur
                     out,
                     "{} {}  {} -> {}  epoch {}",
                     if dry_run { "would reset" } else { "reset" },
-                    line.input,
+                    output::clean(&line.input),
                     r.previous_state,
                     r.state,
                     r.credential_epoch
                 )?,
-                Err(err) => writeln!(out, "refused {}  {}: {}", line.input, err.code(), err.message())?,
+                Err(err) => writeln!(
+                    out,
+                    "refused {}  {}: {}",
+                    output::clean(&line.input),
+                    err.code(),
+                    output::clean(err.message())
+                )?,
             }
         }
         let by_code: Vec<String> = refused.iter().map(|(code, n)| format!("{code} {n}")).collect();
