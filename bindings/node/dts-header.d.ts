@@ -48,6 +48,16 @@ export interface OpenOptions {
   manualClock?: Date | null
   /** otpauth issuer for every org; default: each org's name. */
   issuer?: string | null
+  /**
+   * Create a new store when nothing exists at the path (default true); when false, a missing
+   * file rejects with `MFA_STORAGE`. An existing empty file is never taken for a new store.
+   */
+  createIfMissing?: boolean | null
+  /**
+   * `'full'` (default): a resolved write survives a power loss. `'normal'`: it survives an
+   * application crash, but a power loss may undo the last commits; never corrupts the store.
+   */
+  durability?: 'full' | 'normal' | null
 }
 
 /** Org policy at creation; absent fields keep the contract's defaults. */

@@ -48,6 +48,16 @@ export interface OpenOptions {
   manualClock?: Date | null
   /** otpauth issuer for every org; default: each org's name. */
   issuer?: string | null
+  /**
+   * Create a new store when nothing exists at the path (default true); when false, a missing
+   * file rejects with `MFA_STORAGE`. An existing empty file is never taken for a new store.
+   */
+  createIfMissing?: boolean | null
+  /**
+   * `'full'` (default): a resolved write survives a power loss. `'normal'`: it survives an
+   * application crash, but a power loss may undo the last commits; never corrupts the store.
+   */
+  durability?: 'full' | 'normal' | null
 }
 
 /** Org policy at creation; absent fields keep the contract's defaults. */
@@ -100,10 +110,18 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 /** An open mfa-core store. Create it with `Core.open`; every storage call returns a Promise. */
 export declare class Core {
   /**
-   * Opens (or creates) the store at `path` (`":memory:"`: a private in-memory store) with
-   * the host's 32-byte key. `manualClock` starts a clock that only `setTime` moves (tests).
+   * Opens the store at `path` (`":memory:"`: a private in-memory store) with the host's
+   * 32-byte key, creating it when nothing is there unless `createIfMissing` is false (a new
+   * store file is 0600). `manualClock` starts a clock that only `setTime` moves (tests);
+   * `durability` is `'full'` (default) or `'normal'`. Rejects with `MFA_STORAGE` for a
+   * missing file when creation is off, or an empty, foreign, corrupt or newer file.
    */
   static open(path: string, key: Buffer | Uint8Array, options?: OpenOptions): Promise<Core>
+  /**
+   * Facts about the open store: schema version, path, permission bits, and whether other
+   * users can read it (warn then). `MFA_STORAGE` if the file cannot be examined.
+   */
+  info(): Promise<StoreInfo>
   /** The handle's current time (the manual clock's, if it has one). */
   now(): Date
   /** Moves a manual clock; `MFA_INVALID_INPUT` on a handle using the system clock. */
@@ -257,6 +275,17 @@ export interface ResetReceipt {
   /** The `mfa.reset` audit event; `null` for a dry run. */
   auditSeq: number | null
   dryRun: boolean
+}
+
+/** What `info` reports about the open store. */
+export interface StoreInfo {
+  schemaVersion: number
+  /** The file as given to `open`; `null` in memory. */
+  path: string | null
+  /** The file's permission bits (`0o600` for a store this library created); `null` in memory. */
+  mode: number | null
+  /** Whether users other than the owner can read the store or its write-ahead log. */
+  readableByOthers: boolean
 }
 
 export interface User {

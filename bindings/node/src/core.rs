@@ -12,7 +12,7 @@ use crate::error::to_napi;
 use crate::task::Op;
 use crate::types::{
     AuditEvent, AuditReport, Checkpoint, Date, Enrollment, MfaStatus, Org, RecoveryCodes, ResetOutcome,
-    ResetReceipt, User, Verification,
+    ResetReceipt, StoreInfo, User, Verification,
 };
 
 /// An open mfa-core store. Create it with `Core.open`; every storage call returns a Promise.
@@ -35,8 +35,11 @@ impl Core {
 
 #[napi]
 impl Core {
-    /// Opens (or creates) the store at `path` (`":memory:"`: a private in-memory store) with
-    /// the host's 32-byte key. `manualClock` starts a clock that only `setTime` moves (tests).
+    /// Opens the store at `path` (`":memory:"`: a private in-memory store) with the host's
+    /// 32-byte key, creating it when nothing is there unless `createIfMissing` is false (a new
+    /// store file is 0600). `manualClock` starts a clock that only `setTime` moves (tests);
+    /// `durability` is `'full'` (default) or `'normal'`. Rejects with `MFA_STORAGE` for a
+    /// missing file when creation is off, or an empty, foreign, corrupt or newer file.
     #[napi(
         catch_unwind,
         ts_args_type = "path: string, key: Buffer | Uint8Array, options?: OpenOptions",
@@ -50,6 +53,13 @@ impl Core {
             let inner = mfa_core::Core::open(path, &key, options)?;
             Ok(Core { inner: Arc::new(inner) })
         }))
+    }
+
+    /// Facts about the open store: schema version, path, permission bits, and whether other
+    /// users can read it (warn then). `MFA_STORAGE` if the file cannot be examined.
+    #[napi(catch_unwind, ts_return_type = "Promise<StoreInfo>")]
+    pub fn info(&self) -> AsyncTask<Op<StoreInfo>> {
+        self.run(|core| core.info().map(StoreInfo::from))
     }
 
     /// The handle's current time (the manual clock's, if it has one).

@@ -306,3 +306,26 @@ impl From<core::AuditReport> for AuditReport {
         AuditReport { ok: r.ok, checked: number(r.checked), first_bad_seq: r.first_bad_seq.map(number) }
     }
 }
+
+/// What `info` reports about the open store.
+#[napi(object, object_from_js = false, use_nullable = true)]
+pub struct StoreInfo {
+    pub schema_version: i64,
+    /// The file as given to `open`; `null` in memory.
+    pub path: Option<String>,
+    /// The file's permission bits (`0o600` for a store this library created); `null` in memory.
+    pub mode: Option<u32>,
+    /// Whether users other than the owner can read the store or its write-ahead log.
+    pub readable_by_others: bool,
+}
+
+impl From<core::StoreInfo> for StoreInfo {
+    fn from(i: core::StoreInfo) -> Self {
+        StoreInfo {
+            schema_version: i.schema_version,
+            path: i.path.map(|p| p.to_string_lossy().into_owned()),
+            mode: i.mode,
+            readable_by_others: i.readable_by_others,
+        }
+    }
+}

@@ -26,6 +26,11 @@ const TABLE = {
   internal: [500, 'Internal error'],
 }
 
+const GENERIC_DETAIL = {
+  storage: 'The identity store is unavailable or failed to save; try again later.',
+  internal: 'An internal error occurred in the identity core.',
+}
+
 /** Asserts `err` is the addon's error for contract `code`, in every field. */
 function assertMfaError(err, code) {
   const [status, title] = TABLE[code]
@@ -33,7 +38,10 @@ function assertMfaError(err, code) {
   assert.equal(err.code, `MFA_${code.toUpperCase()}`)
   assert.equal(err.status, status)
   assert.ok(err.message.length > 0)
-  const problem = { type: `urn:mfa-core:error:${code}`, title, status, detail: err.message, code }
+  // A storage or internal error's message names files, quotes SQLite or a panic: it stays in
+  // `message` (for logs) while HTTP clients get a fixed sentence.
+  const detail = GENERIC_DETAIL[code] ?? err.message
+  const problem = { type: `urn:mfa-core:error:${code}`, title, status, detail, code }
   if (code === 'rate_limited') {
     assert.ok(Number.isInteger(err.retryAfter) && err.retryAfter > 0, `retryAfter ${err.retryAfter}`)
     problem.retry_after = err.retryAfter
@@ -101,8 +109,10 @@ describe('every contract code', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'mfa-node-')), 'not.db')
     writeFileSync(path, 'this is not a database, and it is long enough to have a header'.repeat(100))
     const before = readFileSync(path)
-    await rejectsWith(Core.open(path, KEY), 'storage')
+    const err = await rejectsWith(Core.open(path, KEY), 'storage')
     assert.deepEqual(readFileSync(path), before)
+    assert.ok(err.message.includes(path), err.message)
+    assert.ok(!JSON.stringify(err.problem).includes(path))
   })
 
   test('the declarations list the ten codes of the contract table', () => {

@@ -57,9 +57,11 @@ fn detached<T: Send>(
 
 #[pymethods]
 impl Core {
-    /// Opens (or creates) the store at `path` with the host's 32-byte `key`.
+    /// Opens the store at `path` with the host's 32-byte `key`, creating it when nothing
+    /// exists there and `create_if_missing` is true.
     #[classmethod]
-    #[pyo3(signature = (path, key, *, manual_clock = None, issuer = None))]
+    #[allow(clippy::too_many_arguments)] // Python's keyword arguments, one per option
+    #[pyo3(signature = (path, key, *, manual_clock = None, issuer = None, create_if_missing = None, durability = None))]
     fn open(
         _class: &Bound<'_, PyType>,
         py: Python<'_>,
@@ -67,12 +69,24 @@ impl Core {
         key: &Bound<'_, PyAny>,
         manual_clock: Option<&Bound<'_, PyAny>>,
         issuer: Option<&Bound<'_, PyAny>>,
+        create_if_missing: Option<&Bound<'_, PyAny>>,
+        durability: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Core> {
         let path = inputs::path(path)?;
         let key = inputs::key(key)?;
         let manual_clock =
             inputs::given(manual_clock).map(|c| inputs::time("manual_clock", c)).transpose()?;
-        let options = OpenOptions { manual_clock, issuer: inputs::opt_text("issuer", issuer)? };
+        let mut options = OpenOptions {
+            manual_clock,
+            issuer: inputs::opt_text("issuer", issuer)?,
+            ..OpenOptions::default()
+        };
+        if let Some(create) = inputs::given(create_if_missing) {
+            options.create_if_missing = inputs::flag("create_if_missing", create)?;
+        }
+        if let Some(durability) = inputs::opt_text("durability", durability)? {
+            options.durability = durability.parse().map_err(raise)?;
+        }
         let core = py.detach(|| mfa_core::Core::open(&path, &key, options)).map_err(raise)?;
         Ok(Core { inner: Mutex::new(Some(Arc::new(core))), pid: std::process::id() })
     }
@@ -108,6 +122,13 @@ impl Core {
             true => "<mfa_core.Core closed>",
             false => "<mfa_core.Core open>",
         }
+    }
+
+    /// Facts about the open store: schema version, path, permissions, and whether other users
+    /// can read it. Raises `Storage` if the file cannot be examined.
+    fn info<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let info = detached(py, self.core()?, |c| c.info())?;
+        values::store_info(py, &info)
     }
 
     /// The handle's current time.

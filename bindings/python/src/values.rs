@@ -4,7 +4,7 @@
 
 use mfa_core::{
     AuditEvent, AuditReport, Checkpoint, Enrollment, Error, MfaStatus, Org, Policy, RecoveryCodes,
-    ResetReceipt, UnixTime, User, Verification,
+    ResetReceipt, StoreInfo, UnixTime, User, Verification,
 };
 use pyo3::IntoPyObjectExt;
 use pyo3::prelude::*;
@@ -201,6 +201,15 @@ pub(crate) fn event<'py>(py: Python<'py>, e: &AuditEvent) -> PyResult<Bound<'py,
 
 pub(crate) fn checkpoint<'py>(py: Python<'py>, c: &Checkpoint) -> PyResult<Bound<'py, PyAny>> {
     Fields::new(py).set("seq", c.seq)?.set("mac", &c.mac)?.build("Checkpoint")
+}
+
+pub(crate) fn store_info<'py>(py: Python<'py>, i: &StoreInfo) -> PyResult<Bound<'py, PyAny>> {
+    Fields::new(py)
+        .set("schema_version", i.schema_version)?
+        .set("path", i.path.as_ref().map(|p| p.to_string_lossy().into_owned()))?
+        .set("mode", i.mode)?
+        .set("readable_by_others", i.readable_by_others)?
+        .build("StoreInfo")
 }
 
 pub(crate) fn report<'py>(py: Python<'py>, r: &AuditReport) -> PyResult<Bound<'py, PyAny>> {

@@ -10,6 +10,7 @@ from ._types import (
     AuditEvent,
     AuditReport,
     Checkpoint,
+    Durability,
     Enrollment,
     Id,
     MfaStatus,
@@ -20,6 +21,7 @@ from ._types import (
     ResetReceipt,
     Role,
     Seconds,
+    StoreInfo,
     Time,
     User,
     Verification,
@@ -59,12 +61,15 @@ class Core:
         *,
         manual_clock: Optional[Time] = None,
         issuer: Optional[str] = None,
+        create_if_missing: Optional[bool] = None,
+        durability: Union[Durability, str, None] = None,
     ) -> Core: ...
     def close(self) -> None: ...
     @property
     def closed(self) -> bool: ...
     def __enter__(self) -> Self: ...
     def __exit__(self, *_exc: object) -> None: ...
+    def info(self) -> StoreInfo: ...
     def now(self) -> datetime.datetime: ...
     def set_time(self, time: Time) -> None: ...
     def create_org(self, name: str, policy: Optional[Policy] = None) -> Org: ...

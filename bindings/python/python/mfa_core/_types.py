@@ -237,3 +237,27 @@ class AuditReport:
     #: The first seq that is missing, edited, reordered or inserted; ``None`` when ok.
     first_bad_seq: Optional[int]
 
+
+class Durability(_StrEnum):
+    """What a write that returned survives (the ``durability`` option of ``Core.open``)."""
+
+    #: Every commit is flushed to disk before the call returns: survives an application crash
+    #: and a power loss. The default.
+    FULL = "full"
+    #: Commits are flushed at checkpoints only: survives an application crash; a power loss or
+    #: OS crash may undo the last commits. The store is never corrupted.
+    NORMAL = "normal"
+
+
+@dataclasses.dataclass(frozen=True)
+class StoreInfo:
+    """What ``Core.info`` reports about the open store. Later versions may add fields."""
+
+    schema_version: int
+    #: The file as given to ``open``; ``None`` in memory.
+    path: Optional[str]
+    #: The file's permission bits (``0o600`` for a store this library created); ``None`` in memory.
+    mode: Optional[int]
+    #: Whether users other than the owner can read the store or its write-ahead log: warn, and
+    #: ``chmod 600`` it.
+    readable_by_others: bool

@@ -570,13 +570,26 @@ impl Tx<'_> {
         rows.map(|r| Ok(r?.event)).collect()
     }
 
-    /// Walks every event in seq order; `visit` returns false to stop.
-    pub(crate) fn audit_walk(&self, mut visit: impl FnMut(AuditRow) -> bool) -> Result<()> {
+    /// Walks every event in seq order; `visit` returns false to stop. A row with a column of
+    /// another type than this library writes (text in `at`, a MAC stored as text, invalid
+    /// UTF-8) can only come from tampering: it is visited as `None`, for the caller to report
+    /// as a bad event rather than fail the whole walk.
+    pub(crate) fn audit_walk(&self, mut visit: impl FnMut(Option<AuditRow>) -> bool) -> Result<()> {
         let sql = format!("SELECT {AUDIT_COLUMNS} FROM audit ORDER BY seq");
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
-            if !visit(audit_row(r)?) {
+            let row = match audit_row(r) {
+                Ok(row) => Some(row),
+                Err(
+                    rusqlite::Error::InvalidColumnType(..)
+                    | rusqlite::Error::FromSqlConversionFailure(..)
+                    | rusqlite::Error::Utf8Error(..)
+                    | rusqlite::Error::IntegralValueOutOfRange(..),
+                ) => None,
+                Err(other) => return Err(other.into()),
+            };
+            if !visit(row) {
                 break;
             }
         }
