@@ -1,6 +1,6 @@
 //! The plain objects the addon returns: the core's model with camelCase keys, `Date`s for
 //! times, and `null` for absent values. Secrets appear only where the contract shows them once
-//! (`beginEnrollment`, recovery codes).
+//! (`beginEnrollment`, and recovery codes, which `main.js` wraps).
 
 use mfa_core as core;
 use napi::bindgen_prelude::{Env, JsValue, ToNapiValue, TypeName};
@@ -157,27 +157,6 @@ impl From<core::Enrollment> for Enrollment {
             secret: Zeroizing::new(std::mem::take(&mut e.secret)),
             uri: Zeroizing::new(std::mem::take(&mut e.uri)),
         }
-    }
-}
-
-/// The ten single-use recovery codes, shown once. Like `Enrollment`, a class whose `codes`
-/// getter is the only way to them, so logging the result shows none.
-#[napi]
-pub struct RecoveryCodes {
-    codes: Zeroizing<Vec<String>>,
-}
-
-#[napi]
-impl RecoveryCodes {
-    #[napi(getter)]
-    pub fn codes(&self) -> Vec<String> {
-        self.codes.to_vec()
-    }
-}
-
-impl From<core::RecoveryCodes> for RecoveryCodes {
-    fn from(mut codes: core::RecoveryCodes) -> Self {
-        RecoveryCodes { codes: Zeroizing::new(std::mem::take(&mut codes.0)) }
     }
 }
 

@@ -9,6 +9,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDateTime, PyList, PyType};
 
 use crate::errors::{invalid, raise};
+use crate::fork;
 use crate::inputs::{self, DryRun};
 use crate::values;
 
@@ -19,15 +20,20 @@ pub(crate) struct Core {
     /// `None` once closed. The lock is held only to clone the `Arc`, never during storage work,
     /// so calls from many threads run together; `close` lets running calls finish.
     inner: Mutex<Option<Arc<mfa_core::Core>>>,
-    /// The process that opened the handle. SQLite connections must not be used across
-    /// `fork()` (a `multiprocessing` worker inherits the parent's handle): a child gets
-    /// `InvalidInput` and opens its own.
-    pid: u32,
+    /// The process that opened the handle, as its [`fork::generation`]. SQLite connections
+    /// must not be used across `fork()` (a `multiprocessing` worker inherits the parent's
+    /// handle): a child gets `InvalidInput` and opens its own.
+    opened_in: u64,
 }
 
 impl Core {
+    /// Whether this process is a fork of the one that opened the handle.
+    fn inherited(&self) -> bool {
+        fork::generation() != self.opened_in
+    }
+
     fn core(&self) -> PyResult<Arc<mfa_core::Core>> {
-        if std::process::id() != self.pid {
+        if self.inherited() {
             return Err(invalid("the handle was opened in another process (before a fork): open a new one"));
         }
         let inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
@@ -39,7 +45,7 @@ impl Drop for Core {
     /// In a forked child the inherited connections are the parent's: leak them rather than
     /// let SQLite close (and possibly checkpoint) a database the parent is using.
     fn drop(&mut self) {
-        if std::process::id() != self.pid {
+        if self.inherited() {
             let inherited = self.inner.get_mut().unwrap_or_else(PoisonError::into_inner).take();
             std::mem::forget(inherited);
         }
@@ -88,12 +94,12 @@ impl Core {
             options.durability = durability.parse().map_err(raise)?;
         }
         let core = py.detach(|| mfa_core::Core::open(&path, &key, options)).map_err(raise)?;
-        Ok(Core { inner: Mutex::new(Some(Arc::new(core))), pid: std::process::id() })
+        Ok(Core { inner: Mutex::new(Some(Arc::new(core))), opened_in: fork::generation() })
     }
 
     /// Closes the handle; later calls raise `InvalidInput`. Closing twice does nothing.
     fn close(&self, py: Python<'_>) {
-        if std::process::id() != self.pid {
+        if self.inherited() {
             return; // a forked child's copy: the parent's connections are not ours to close
         }
         let taken = self.inner.lock().unwrap_or_else(PoisonError::into_inner).take();

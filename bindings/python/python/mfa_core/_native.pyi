@@ -28,6 +28,7 @@ from ._types import (
 )
 
 __all__ = [
+    "__version__",
     "Core",
     "ERROR_CODES",
     "AUDIT_ACTIONS",
@@ -39,6 +40,7 @@ __all__ = [
     "_error_for_code",
 ]
 
+__version__: str
 ERROR_CODES: list[str]
 AUDIT_ACTIONS: list[str]
 RECOVERY_CODE_COUNT: int
@@ -121,4 +123,4 @@ class Core:
         action: Optional[str] = None,
     ) -> list[AuditEvent]: ...
     def audit_checkpoint(self) -> Checkpoint: ...
-    def verify_audit(self, checkpoint: Optional[Checkpoint] = None) -> AuditReport: ...
+    def verify_audit(self, checkpoint: Optional[tuple[int, str]] = None) -> AuditReport: ...
