@@ -1,7 +1,7 @@
 //! Row MACs: a user, org or recovery-code row changed through plain SQL by someone without the
 //! key is refused with `storage` ("tampered", naming the row) at the next decision, and nothing
-//! is done on it: no change, no audit event. Also the migration that adds the MACs to a
-//! version 1 store.
+//! is done on it: no change, no audit event. Also the migration that adds the MACs to stores
+//! of versions 1 and 2.
 
 mod common;
 
@@ -262,22 +262,38 @@ fn rows_written_by_every_operation_pass_their_check() {
     assert!(f.core.verify_audit(None).unwrap().ok);
 }
 
-// ---- migration from version 1 ----
+// ---- migration from versions 1 and 2 ----
 
-/// Turns a current store into the version 1 layout: the same tables without the MAC columns.
-fn downgrade_to_v1(path: &std::path::Path) {
+/// Turns a current store into the layout of `version`: the same tables without the MAC columns
+/// (version 3), and for version 1 the audit target index over every event (version 2).
+fn downgrade(path: &std::path::Path, version: i64) {
     let conn = rusqlite::Connection::open(path).unwrap();
     conn.execute_batch(
         "ALTER TABLE orgs DROP COLUMN row_mac;
          ALTER TABLE users DROP COLUMN row_mac;
-         ALTER TABLE recovery_codes DROP COLUMN row_mac;
-         PRAGMA user_version = 1;",
+         ALTER TABLE recovery_codes DROP COLUMN row_mac;",
     )
     .unwrap();
+    if version == 1 {
+        conn.execute_batch(
+            "DROP INDEX audit_by_target; CREATE INDEX audit_by_target ON audit (target, seq);",
+        )
+        .unwrap();
+    }
+    conn.pragma_update(None, "user_version", version).unwrap();
 }
 
 #[test]
 fn a_version_1_store_gets_its_row_macs_and_keeps_working() {
+    migrates_and_keeps_working(1);
+}
+
+#[test]
+fn a_version_2_store_gets_its_row_macs_and_keeps_working() {
+    migrates_and_keeps_working(2);
+}
+
+fn migrates_and_keeps_working(from: i64) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("store.db");
     let (o, secret, codes, checkpoint) = {
@@ -289,7 +305,7 @@ fn a_version_1_store_gets_its_row_macs_and_keeps_working() {
         core.disable_user(&o.owner.id, &o.other.id, None).unwrap();
         (o, secret, codes.0.clone(), core.audit_checkpoint().unwrap())
     };
-    downgrade_to_v1(&path);
+    downgrade(&path, from);
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
         let columns: i64 = conn
@@ -297,7 +313,7 @@ fn a_version_1_store_gets_its_row_macs_and_keeps_working() {
                 r.get(0)
             })
             .unwrap();
-        assert_eq!(columns, 0, "the downgrade left a version 1 layout");
+        assert_eq!(columns, 0, "the downgrade left a version {from} layout");
     }
 
     let core = core_at(&path);
@@ -340,7 +356,7 @@ fn a_version_1_store_is_not_migrated_with_the_wrong_key() {
         let core = core_at(&path);
         org(&core, Policy::default());
     }
-    downgrade_to_v1(&path);
+    downgrade(&path, 1);
     let before = std::fs::read(&path).unwrap();
     let err = Core::open(&path, &[8; 32], mfa_core::OpenOptions::default()).unwrap_err();
     assert_eq!(err.code(), "invalid_input");
