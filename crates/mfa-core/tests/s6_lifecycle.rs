@@ -316,3 +316,32 @@ fn two_owners_deleting_each_other() {
         assert!(core.verify_audit(None).unwrap().ok);
     }
 }
+
+/// A changed policy and a renamed user are written under new row MACs: the store reopens and
+/// reads them, and a later edit behind the core's back is still caught.
+#[test]
+fn changed_rows_carry_valid_macs_and_stay_protected() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.db");
+    let core = core_at(&path);
+    let o = org(&core, Policy::default());
+    let change = PolicyChanges { reset_limit_per_hour: Some(2), ..Default::default() };
+    core.update_policy(&o.owner.id, &o.id, &change, None).unwrap();
+    core.rename_user(&o.owner.id, &o.member.id, "mia@acme.test", None).unwrap();
+    drop(core);
+    let core = core_at(&path);
+    assert_eq!(core.get_org(&o.id).unwrap().policy.reset_limit_per_hour, 2);
+    assert_eq!(core.find_user_by_email(&o.id, "mia@acme.test").unwrap().id, o.member.id);
+    drop(core);
+    let db = rusqlite::Connection::open(&path).unwrap();
+    db.execute("UPDATE orgs SET reset_limit_per_hour = 1000", []).unwrap();
+    db.execute(
+        "UPDATE users SET email = 'x@acme.test', email_key = 'x@acme.test' WHERE id = ?1",
+        [&o.member.id],
+    )
+    .unwrap();
+    drop(db);
+    let core = core_at(&path);
+    assert_eq!(core.get_org(&o.id).unwrap_err().code(), "storage");
+    assert_eq!(core.get_user(&o.member.id).unwrap_err().code(), "storage");
+}
