@@ -24,4 +24,7 @@ step "Python suite (a venv, pip install ./bindings/python, pytest, mypy --strict
 step "Node suite (npm ci, the addon, node --test, the HTTP example)"
 ./scripts/test-node.sh
 
+step "fuzz targets (built once, 30 s each on their corpus plus new inputs)"
+./scripts/test-fuzz.sh
+
 step "all suites passed"

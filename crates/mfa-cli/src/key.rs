@@ -7,7 +7,8 @@ use std::fs;
 use std::io::{self, Read, Write};
 use std::path::Path;
 
-use data_encoding::{HEXLOWER, HEXLOWER_PERMISSIVE};
+use data_encoding::HEXLOWER;
+use mfa_cli::inputs::{self, KEY_BYTES, MAX_KEY_FILE_BYTES};
 use mfa_core::Error;
 use zeroize::Zeroizing;
 
@@ -16,13 +17,7 @@ use crate::exit::{Failure, usage};
 /// The environment variable holding the key as 64 hex digits.
 pub const KEY_ENV: &str = "MFA_CORE_KEY";
 
-/// Key length the core requires.
-const KEY_BYTES: usize = 32;
-
-/// More than any valid key file (64 hex digits with whitespace around them).
-const MAX_KEY_FILE_BYTES: u64 = 256;
-
-pub type Key = Zeroizing<[u8; KEY_BYTES]>;
+pub use mfa_cli::inputs::Key;
 
 /// The key from `--key-file` or `MFA_CORE_KEY`; exactly one must be given.
 pub fn load(key_file: Option<&Path>) -> Result<Key, Failure> {
@@ -34,7 +29,7 @@ pub fn load(key_file: Option<&Path>) -> Result<Key, Failure> {
             let text = Zeroizing::new(
                 value.into_string().map_err(|_| invalid(format!("{KEY_ENV} is not 64 hex digits")))?,
             );
-            from_hex(&text).ok_or_else(|| invalid(format!("{KEY_ENV} is not 64 hex digits")))
+            inputs::key_hex(&text).ok_or_else(|| invalid(format!("{KEY_ENV} is not 64 hex digits")))
         }
         (None, None) => Err(usage(format!(
             "no key: set {KEY_ENV} to 64 hex digits or pass --key-file (only `demo` runs without one)"
@@ -50,17 +45,9 @@ fn from_file(path: &Path) -> Result<Key, Failure> {
     fs::File::open(path)
         .and_then(|f| f.take(MAX_KEY_FILE_BYTES).read_to_end(&mut bytes))
         .map_err(unreadable)?;
-    if let Ok(raw) = <[u8; KEY_BYTES]>::try_from(bytes.as_slice()) {
-        return Ok(Zeroizing::new(raw));
-    }
-    std::str::from_utf8(&bytes).ok().and_then(from_hex).ok_or_else(|| {
+    inputs::key_file(&bytes).ok_or_else(|| {
         invalid(format!("key file {} must hold 32 raw bytes or 64 hex digits", path.display()))
     })
-}
-
-fn from_hex(text: &str) -> Option<Key> {
-    let decoded = Zeroizing::new(HEXLOWER_PERMISSIVE.decode(text.trim().as_bytes()).ok()?);
-    <[u8; KEY_BYTES]>::try_from(decoded.as_slice()).ok().map(Zeroizing::new)
 }
 
 /// A fresh random key.

@@ -4,7 +4,8 @@
 use data_encoding::BASE32_NOPAD;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use subtle::ConstantTimeEq;
-use totp_rs::{Algorithm, Builder};
+pub use totp_rs::Algorithm;
+use totp_rs::Builder;
 use zeroize::Zeroizing;
 
 use crate::crypto::random_array;

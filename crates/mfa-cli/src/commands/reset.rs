@@ -7,6 +7,8 @@ use std::io::{self, Read, Write};
 use mfa_core::{Core, Error, ResetOptions, ResetReceipt};
 use serde_json::json;
 
+use mfa_cli::inputs::{self, MAX_TARGETS_BYTES};
+
 use crate::cli::{ResetArgs, ResetManyArgs, ResetOptionArgs};
 use crate::exit::{Failure, Status, usage};
 use crate::output::{self, Out};
@@ -114,10 +116,7 @@ pub fn many(core: &Core, args: &ResetManyArgs, out: &mut Out) -> Result<Status, 
     report(out, &lines, options.dry_run)
 }
 
-/// Largest targets file: 10,000 emails of the longest kind, with room for comments.
-const MAX_TARGETS_BYTES: u64 = 16 << 20;
-
-/// Ids or emails, one a line; blank lines and `#` comments are skipped.
+/// Ids or emails, one a line (`inputs::targets` parses them).
 fn read_targets(args: &ResetManyArgs) -> Result<Vec<String>, Failure> {
     let (name, reader): (String, Box<dyn Read>) = match &args.file {
         Some(path) if path.as_os_str() != "-" => {
@@ -127,22 +126,12 @@ fn read_targets(args: &ResetManyArgs) -> Result<Vec<String>, Failure> {
         }
         _ => ("stdin".to_string(), Box::new(io::stdin().lock())),
     };
-    let mut text = String::new();
+    let mut bytes = Vec::new();
     reader
         .take(MAX_TARGETS_BYTES + 1)
-        .read_to_string(&mut text)
+        .read_to_end(&mut bytes)
         .map_err(|e| Error::InvalidInput(format!("cannot read {name}: {e}")))?;
-    if text.len() as u64 > MAX_TARGETS_BYTES {
-        return Err(
-            Error::InvalidInput(format!("{name} is larger than {} MiB", MAX_TARGETS_BYTES >> 20)).into()
-        );
-    }
-    Ok(text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(String::from)
-        .collect())
+    Ok(inputs::targets(&name, &bytes)?)
 }
 
 /// One line per target on stdout, a summary on stderr (stdout in JSON mode).
