@@ -15,7 +15,8 @@ target="${1:?usage: scripts/fuzz.sh TARGET MINUTES (targets: ${FUZZ_TARGETS[*]})
 minutes="${2:?usage: scripts/fuzz.sh TARGET MINUTES}"
 [[ " ${FUZZ_TARGETS[*]} " == *" $target "* ]] || { echo "unknown target $target" >&2; exit 2; }
 
-bin="$(./scripts/fuzz-build.sh | tail -n 1)/$target"
+# FUZZ_BIN_DIR: use targets built earlier (for example copied away while the tree changes).
+bin="${FUZZ_BIN_DIR:-$(./scripts/fuzz-build.sh | tail -n 1)}/$target"
 run=fuzz/corpus-run/$target
 out=fuzz/artifacts/$target
 mkdir -p "$run" "$out"
