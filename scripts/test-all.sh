@@ -24,6 +24,9 @@ step "Python suite (a venv, pip install ./bindings/python, pytest, mypy --strict
 step "Node suite (npm ci, the addon, node --test, the HTTP example)"
 ./scripts/test-node.sh
 
+step "Browser test (Debian's Chromium, headless: seed 001 through the example's Swagger UI)"
+./scripts/test-browser.sh
+
 step "fuzz targets (built once, 30 s each on their corpus plus new inputs)"
 ./scripts/test-fuzz.sh
 

@@ -4,7 +4,9 @@
 # Installs Node from Debian if it is missing, runs the addon's Rust unit tests, then `npm ci`
 # (pinned by package-lock.json), builds the addon in debug mode (napi CLI, into
 # target/x86_64-unknown-linux-gnu/debug), fails if the rebuild changed the checked-in loader or
-# TypeScript declarations, and runs `npm test` (`node --test`).
+# TypeScript declarations, installs the HTTP example's packages (`npm ci` in examples/node:
+# swagger-ui-dist for /docs, the OpenAPI validator of its test) and runs `npm test`
+# (`node --test`, the addon's tests and the example's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,4 +30,5 @@ if ! git diff --exit-code -- index.js index.d.ts; then
   exit 1
 fi
 
+(cd ../../examples/node && npm ci --ignore-scripts --no-audit --no-fund)
 npm test

@@ -1,7 +1,9 @@
-// A small HTTP host for the mfa-core Node addon: the reset endpoints of the vendor APIs that
-// mfa-core replaces (shared/seeds 000, 002, 003, 004), with their documented request shapes
-// and status codes, on 127.0.0.1.
+// A small HTTP host for the mfa-core Node addon: the reset endpoints of the five vendor APIs that
+// mfa-core replaces (NPS, a console's `PUT /user/users/mfa/reset`, Flashback, JumpCloud and
+// EntryGuard), with their documented request shapes and status codes, on 127.0.0.1; their
+// OpenAPI 3.1 document at /openapi.json and a Swagger UI page over it at /docs.
 //
+//   cd examples/node && npm ci               # swagger-ui-dist, for /docs
 //   node examples/node/server.mjs            # a demo store in memory, port 8080
 //   PORT=0 MFA_DB=/tmp/mfa.db MFA_KEY=<64 hex digits> node examples/node/server.mjs
 //
@@ -14,6 +16,9 @@ import { createServer } from 'node:http'
 import { createRequire } from 'node:module'
 import { pathToFileURL } from 'node:url'
 
+import { DOC_ASSETS, docsAsset, docsPage } from './docs.mjs'
+import { openApiDocument, templateParams } from './openapi.mjs'
+
 // In an application: `import { Core } from 'mfa-core'`.
 const { Core } = createRequire(import.meta.url)('../../bindings/node')
 
@@ -22,24 +27,26 @@ const MAX_BODY_BYTES = 16 * 1024
 
 /** A refusal by this host itself (no core call involved), in the core's problem shape. */
 class HttpProblem extends Error {
-  constructor(status, code, title, detail) {
+  constructor(status, code, title, detail, headers = {}) {
     super(detail)
     this.status = status
     this.problem = { type: `urn:mfa-core:error:${code}`, title, status, detail, code }
+    this.headers = headers
   }
 }
 
 const unauthenticated = (detail) => new HttpProblem(401, 'unauthenticated', 'Unauthenticated', detail)
 const badRequest = (detail) => new HttpProblem(400, 'invalid_input', 'Invalid input', detail)
 
+/** `body`: a JSON value, a Buffer (whose content-type is in `headers`), or none. */
 function send(res, status, body, headers = {}) {
-  const text = body === undefined ? '' : JSON.stringify(body)
+  const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body === undefined ? '' : JSON.stringify(body))
   res.writeHead(status, {
-    'content-length': Buffer.byteLength(text),
-    ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    'content-length': bytes.length,
+    ...(body === undefined || Buffer.isBuffer(body) ? {} : { 'content-type': 'application/json' }),
     ...headers,
   })
-  res.end(text)
+  res.end(bytes)
 }
 
 /** Any error as problem details: the addon's carry their own; anything else is a 500. */
@@ -48,7 +55,7 @@ function sendProblem(res, err, instance) {
   const problem = known
     ? { ...err.problem, instance }
     : { type: 'urn:mfa-core:error:internal', title: 'Internal error', status: 500, detail: 'the server failed', code: 'internal', instance }
-  const headers = { 'content-type': 'application/problem+json' }
+  const headers = { ...(err instanceof HttpProblem ? err.headers : {}), 'content-type': 'application/problem+json' }
   if (known && err.retryAfter !== undefined) headers['retry-after'] = String(err.retryAfter)
   if (problem.status === 401) headers['www-authenticate'] = 'Bearer'
   send(res, problem.status, problem, headers)
@@ -96,51 +103,188 @@ function exclusionWindow(core, body) {
   return Math.max(0, Math.ceil((until - core.now().getTime()) / 1000))
 }
 
-/** Route table: [method, path pattern, handler(core, actor, params, body) -> [status, body]]. */
-const ROUTES = [
-  // Seed 000 (NPS): 200 with no body; 400, 403, 404 as problem details.
-  ['PUT', /^\/api\/v1\/ManagedAccount\/ResetMFA\/([^/]+)$/, async (core, actor, [id]) => {
-    await core.resetMfa(actor, id)
-    return [200, undefined]
-  }],
-  // Seed 002 (Flashback): no resetUserId is a self-reset, which takes the user's own code.
-  ['POST', /^\/mfa\/reset$/, async (core, actor, [], body) => {
-    for (const key of ['resetUserId', 'code']) {
-      if (body[key] !== undefined && typeof body[key] !== 'string') throw badRequest(`${key} must be a string`)
-    }
-    await core.resetMfa(actor, body.resetUserId ?? actor, { proof: body.code })
-    return [200, { success: true, message: 'MFA reset successfully' }]
-  }],
-  // Seed 003 (JumpCloud): `{"exclusion": true, "exclusionUntil": "<date-time>"}` is the
-  // enrollment window; without it the org's default applies.
-  ['POST', /^\/api\/systemusers\/([^/]+)\/resetmfa$/, async (core, actor, [id], body) => {
-    const receipt = await core.resetMfa(actor, id, { windowSeconds: exclusionWindow(core, body) })
-    return [200, { id: receipt.target, exclusion: true, exclusionUntil: receipt.deadline.toISOString() }]
-  }],
-  // Seed 004 (EntryGuard): no body; 400 when MFA is not enabled, 401, 403, 404, 429, 500.
-  ['POST', /^\/api\/v1\/users\/([^/]+)\/reset-mfa$/, async (core, actor, [id]) => {
-    await core.resetMfa(actor, id)
-    return [200, { message: 'MFA reset successfully' }]
-  }],
+const RESET_OK = 'The reset is done: the user must enroll again before the deadline'
+const USER_ID = { description: 'The user to reset', schema: { type: 'string', format: 'uuid' } }
+
+/**
+ * Every endpoint the host answers: the router matches requests against it and /openapi.json is
+ * built from it (openapi.mjs documents the fields). `handle({ core, actor, params, body })`
+ * resolves to `[status, body, headers]`: a JSON value, a Buffer sent as it is, or no body.
+ */
+export const ROUTES = [
+  {
+    // Seed 000 (NPS): 200 with no body; 400, 403, 404 as problem details.
+    method: 'PUT', path: '/api/v1/ManagedAccount/ResetMFA/{id}', tag: 'ManagedAccount', operationId: 'resetMfaAsync',
+    summary: 'Reset MFA for an NPS user (Auth roles: Admin)', description: 'Seed 000 (NPS). No request body; 200 with no body.',
+    params: { id: USER_ID },
+    ok: { status: 200, description: RESET_OK },
+    handle: async ({ core, actor, params }) => {
+      await core.resetMfa(actor, params.id)
+      return [200, undefined]
+    },
+  },
+  {
+    // Seed 001: the body names the user; its console's Swagger page is what /docs serves.
+    method: 'PUT', path: '/user/users/mfa/reset', tag: 'user', operationId: 'resetUserMfa',
+    summary: 'Reset multi-factor authentication for a user (administrators)',
+    description: 'Seed 001. Replace the example value of `userId` with the id of the user to reset.',
+    body: {
+      type: 'object',
+      required: ['userId'],
+      additionalProperties: false,
+      properties: { userId: { type: 'string', format: 'uuid', description: 'The user to reset' } },
+      examples: [{ userId: '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b' }],
+    },
+    bodyRequired: true,
+    ok: {
+      status: 200,
+      description: RESET_OK,
+      schema: {
+        type: 'object',
+        required: ['userId', 'state', 'deadline', 'auditSeq'],
+        properties: {
+          userId: { type: 'string', format: 'uuid' },
+          state: { type: 'string', const: 'enrollment_required' },
+          deadline: { type: 'string', format: 'date-time', description: 'Enroll again before this instant' },
+          auditSeq: { type: 'integer', description: 'The `mfa.reset` event in the audit trail' },
+        },
+      },
+    },
+    handle: async ({ core, actor, body }) => {
+      const extra = Object.keys(body).filter((key) => key !== 'userId')
+      if (extra.length > 0) throw badRequest(`unknown field ${extra[0]}: the body is {"userId": "<user id>"}`)
+      if (typeof body.userId !== 'string') throw badRequest('userId is required: the id of the user to reset, a string')
+      const receipt = await core.resetMfa(actor, body.userId)
+      return [200, { userId: receipt.target, state: receipt.state, deadline: receipt.deadline.toISOString(), auditSeq: receipt.auditSeq }]
+    },
+  },
+  {
+    // Seed 002 (Flashback): no resetUserId is a self-reset, which takes the user's own code.
+    method: 'POST', path: '/mfa/reset', tag: 'mfa', operationId: 'postMfaReset',
+    summary: 'Reset MFA configuration',
+    description: 'Seed 002 (Flashback). Without `resetUserId`, resets the caller\'s own MFA, given a current `code`.',
+    body: {
+      type: 'object',
+      properties: {
+        resetUserId: { type: 'string', format: 'uuid', description: 'The user to reset; OWNER or ADMINISTRATOR role' },
+        code: { type: 'string', description: 'For a self-reset: the caller\'s current TOTP code or a recovery code' },
+      },
+    },
+    ok: {
+      status: 200,
+      description: RESET_OK,
+      schema: { type: 'object', properties: { success: { type: 'boolean' }, message: { type: 'string' } } },
+    },
+    handle: async ({ core, actor, body }) => {
+      for (const key of ['resetUserId', 'code']) {
+        if (body[key] !== undefined && typeof body[key] !== 'string') throw badRequest(`${key} must be a string`)
+      }
+      await core.resetMfa(actor, body.resetUserId ?? actor, { proof: body.code })
+      return [200, { success: true, message: 'MFA reset successfully' }]
+    },
+  },
+  {
+    // Seed 003 (JumpCloud): `{"exclusion": true, "exclusionUntil": "<date-time>"}` is the
+    // enrollment window; without it the org's default applies.
+    method: 'POST', path: '/api/systemusers/{id}/resetmfa', tag: 'systemusers', operationId: 'systemusersResetmfa',
+    summary: 'Reset a system user\'s TOTP key and open an enrollment period',
+    description: 'Seed 003 (JumpCloud). `exclusionUntil` is the end of the enrollment period; without it the org\'s default applies.',
+    params: { id: USER_ID },
+    body: {
+      type: 'object',
+      properties: {
+        exclusion: { type: 'boolean' },
+        exclusionUntil: { type: 'string', format: 'date-time', description: 'Needed when `exclusion` is true' },
+      },
+    },
+    ok: {
+      status: 200,
+      description: RESET_OK,
+      schema: {
+        type: 'object',
+        properties: { id: { type: 'string' }, exclusion: { type: 'boolean' }, exclusionUntil: { type: 'string', format: 'date-time' } },
+      },
+    },
+    handle: async ({ core, actor, params, body }) => {
+      const receipt = await core.resetMfa(actor, params.id, { windowSeconds: exclusionWindow(core, body) })
+      return [200, { id: receipt.target, exclusion: true, exclusionUntil: receipt.deadline.toISOString() }]
+    },
+  },
+  {
+    // Seed 004 (EntryGuard): no body; 400 when MFA is not enabled, 401, 403, 404, 429, 500.
+    method: 'POST', path: '/api/v1/users/{id}/reset-mfa', tag: 'users', operationId: 'resetUserMfaById',
+    summary: 'Reset user MFA (ORG_ADMIN)', description: 'Seed 004 (EntryGuard). No request body.',
+    params: { id: USER_ID },
+    ok: { status: 200, description: RESET_OK, schema: { type: 'object', properties: { message: { type: 'string' } } } },
+    handle: async ({ core, actor, params }) => {
+      await core.resetMfa(actor, params.id)
+      return [200, { message: 'MFA reset successfully' }]
+    },
+  },
+  {
+    method: 'GET', path: '/openapi.json', tag: 'host', operationId: 'openApiDocument', public: true,
+    summary: 'This document (OpenAPI 3.1)', description: 'Every endpoint the host answers.',
+    ok: { status: 200, description: 'The document', schema: { type: 'object' } },
+    handle: async () => [200, OPENAPI],
+  },
+  {
+    method: 'GET', path: '/docs', tag: 'host', operationId: 'docsPage', public: true,
+    summary: 'Swagger UI over this document', description: 'Served from the host, with no outside script.',
+    ok: { status: 200, description: 'The page', type: 'text/html', schema: { type: 'string' } },
+    handle: async () => docsPage(),
+  },
+  {
+    method: 'GET', path: '/docs/{asset}', tag: 'host', operationId: 'docsAsset', public: true,
+    summary: 'A file of the Swagger UI page', description: 'Scripts, styles and icons of `/docs`.',
+    params: { asset: { description: 'A file of the page', schema: { type: 'string', enum: DOC_ASSETS } } },
+    ok: { status: 200, description: 'The file', type: '*/*', schema: { type: 'string' } },
+    errors: { 404: 'No such file' },
+    handle: async ({ params }) => {
+      const answer = await docsAsset(params.asset)
+      if (answer === undefined) throw new HttpProblem(404, 'not_found', 'Not found', `no file ${params.asset}`)
+      return answer
+    },
+  },
 ]
+
+/** A percent-encoded path segment; a malformed escape (`%zz`) is the client's error, not a 500. */
+function decodeSegment(segment) {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    throw badRequest(`the path segment ${segment} is not valid percent-encoding`)
+  }
+}
+
+/** A path template as a regular expression whose groups are its parameters. */
+function templatePattern(template) {
+  const source = template.split(/\{\w+\}/).map((part) => part.replace(/[.*+?^$()|[\]\\]/g, '\\$&')).join('([^/]+)')
+  return new RegExp(`^${source}$`)
+}
+
+const MATCHERS = ROUTES.map((route) => ({ route, pattern: templatePattern(route.path), names: templateParams(route.path) }))
+
+const OPENAPI = openApiDocument(ROUTES, { title: 'mfa-core example host', version: '0.1.0' })
 
 /** The request handler over `core`, with `tokens` mapping Bearer tokens to actor ids. */
 export function createApp(core, tokens) {
   return async (req, res) => {
     const path = new URL(req.url, 'http://localhost').pathname
     try {
-      const routes = ROUTES.filter(([, pattern]) => pattern.test(path))
-      if (routes.length === 0) throw new HttpProblem(404, 'not_found', 'Not found', `no endpoint ${path}`)
-      const route = routes.find(([method]) => method === req.method)
-      if (route === undefined) {
-        throw new HttpProblem(405, 'invalid_input', 'Method not allowed', `${path} takes ${routes.map(([m]) => m).join(', ')}`)
+      const matches = MATCHERS.filter(({ pattern }) => pattern.test(path))
+      if (matches.length === 0) throw new HttpProblem(404, 'not_found', 'Not found', `no endpoint ${path}`)
+      const match = matches.find(({ route }) => route.method === req.method)
+      if (match === undefined) {
+        const allowed = matches.map(({ route }) => route.method).join(', ')
+        throw new HttpProblem(405, 'invalid_input', 'Method not allowed', `${path} takes ${allowed}`, { allow: allowed })
       }
-      const [, pattern, handle] = route
-      const actor = actorOf(req, tokens)
-      const body = await readJson(req)
-      const params = pattern.exec(path).slice(1).map(decodeURIComponent)
-      const [status, payload] = await handle(core, actor, params, body)
-      send(res, status, payload)
+      const { route, pattern, names } = match
+      const actor = route.public ? undefined : actorOf(req, tokens)
+      const body = route.public ? {} : await readJson(req)
+      const values = pattern.exec(path).slice(1)
+      const params = Object.fromEntries(names.map((name, i) => [name, decodeSegment(values[i])]))
+      const [status, payload, headers] = await route.handle({ core, actor, params, body })
+      send(res, status, payload, headers)
     } catch (err) {
       sendProblem(res, err, path)
     }

@@ -1,13 +1,17 @@
 // The example host on an ephemeral loopback port: every endpoint and every status code its
-// seed documents, plus the host's own 401/404/405 and the Retry-After of 429.
+// seed documents, plus the host's own 401/404/405 and the Retry-After of 429; /openapi.json
+// checked by an OpenAPI validator and against what the router answers; the /docs files.
 
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
 import { createServer } from 'node:http'
 import { createRequire } from 'node:module'
+import { readFile } from 'node:fs/promises'
 import { after, before, describe, test } from 'node:test'
 
-import { createApp, listen, seedDemo } from './server.mjs'
+import SwaggerParser from '@apidevtools/swagger-parser'
+
+import { createApp, listen, ROUTES, seedDemo } from './server.mjs'
 import { totp, wrongTotp } from '../../bindings/node/tests/support/totp.mjs'
 
 const { Core } = createRequire(import.meta.url)('../../bindings/node')
@@ -39,7 +43,7 @@ before(async () => {
   const people = [
     ['olga', acme, 'owner'], ['ann', acme, 'admin'], ['bob', acme, 'member'], ['cy', acme, 'member'],
     ['dee', acme, 'member'], ['tom', tight, 'owner'], ['tim', tight, 'member'], ['tia', tight, 'member'],
-    ['zed', other, 'member'],
+    ['zed', other, 'member'], ['eve', acme, 'member'],
   ]
   const tokens = new Map()
   for (const [name, org, role] of people) {
@@ -47,7 +51,7 @@ before(async () => {
     tok[name] = `token-${name}`
     tokens.set(tok[name], id[name])
   }
-  for (const name of ['bob', 'cy', 'tim', 'tia', 'zed']) await enroll(name)
+  for (const name of ['bob', 'cy', 'tim', 'tia', 'zed', 'eve']) await enroll(name)
   server = await listen(core, tokens)
   base = `http://127.0.0.1:${server.address().port}`
 })
@@ -107,6 +111,54 @@ describe('seed 000: PUT /api/v1/ManagedAccount/ResetMFA/{id}', () => {
     assertProblem(await call('PUT', path(id.cy), { token: tok.bob }), 403, 'forbidden')
     assertProblem(await call('PUT', path(id.zed), { token: tok.ann }), 404, 'not_found')
     assertProblem(await call('PUT', path(UNKNOWN_ID), { token: tok.ann }), 404, 'not_found')
+  })
+})
+
+describe('seed 001: PUT /user/users/mfa/reset', () => {
+  const path = '/user/users/mfa/reset'
+
+  test('an admin names the user in the body: 200 with the new state and the audit event\'s seq', async () => {
+    const res = await call('PUT', path, { token: tok.ann, body: { userId: id.eve } })
+    assert.equal(res.status, 200, JSON.stringify(res.body))
+    assert.equal(res.headers.get('content-type'), 'application/json')
+    const status = await core.mfaStatus(id.eve)
+    assert.equal(status.state, 'enrollment_required')
+    assert.deepEqual(res.body, { userId: id.eve, state: 'enrollment_required', deadline: status.deadline.toISOString(), auditSeq: res.body.auditSeq })
+    const [event] = await core.auditEvents({ afterSeq: res.body.auditSeq - 1, limit: 1 })
+    assert.equal(event.seq, res.body.auditSeq)
+    assert.equal(event.action, 'mfa.reset')
+    assert.equal(event.outcome, 'success')
+    assert.equal(event.actor, id.ann)
+    assert.equal(event.target, id.eve)
+  })
+
+  test('403 for a member, and the refusal is audited; 401 without a token', async () => {
+    await enroll('eve')
+    const before = (await core.auditCheckpoint()).seq
+    assertProblem(await call('PUT', path, { token: tok.bob, body: { userId: id.eve } }), 403, 'forbidden', path)
+    assert.equal((await core.mfaStatus(id.eve)).state, 'enrolled')
+    const [denied] = await core.auditEvents({ afterSeq: before, actor: id.bob })
+    assert.equal(denied.outcome, 'denied')
+    assert.equal(denied.code, 'forbidden')
+    assert.equal(denied.target, id.eve)
+    const missing = await call('PUT', path, { body: { userId: id.eve } })
+    assertProblem(missing, 401, 'unauthenticated', path)
+    assert.equal(missing.headers.get('www-authenticate'), 'Bearer')
+    assertProblem(await call('PUT', path, { headers: { 'x-api-key': 'forged' }, body: { userId: id.eve } }), 401, 'unauthenticated')
+  })
+
+  test('400 problem+json for a body that does not name one user by id', async () => {
+    for (const body of ['{"userId": ', '[1]', '"x"', {}, { userId: 1 }, { userId: null }, { userId: 'value 1' }, { userId: id.eve, role: 'owner' }, { id: id.eve }]) {
+      assertProblem(await call('PUT', path, { token: tok.ann, body }), 400, 'invalid_input', path)
+    }
+    assertProblem(await call('PUT', path, { token: tok.ann }), 400, 'invalid_input', path)
+    assert.equal((await core.mfaStatus(id.eve)).state, 'enrolled')
+  })
+
+  test('404 for an unknown user or one of another org; 400 when MFA is not enabled', async () => {
+    assertProblem(await call('PUT', path, { token: tok.ann, body: { userId: UNKNOWN_ID } }), 404, 'not_found', path)
+    assertProblem(await call('PUT', path, { token: tok.ann, body: { userId: id.zed } }), 404, 'not_found', path)
+    assertProblem(await call('PUT', path, { token: tok.ann, body: { userId: id.dee } }), 400, 'mfa_not_enabled', path)
   })
 })
 
@@ -198,12 +250,120 @@ describe('seed 004: POST /api/v1/users/{id}/reset-mfa', () => {
   })
 })
 
+/** A value for a path parameter of the document: the first of an enum, else an unknown uuid. */
+const exampleOf = (parameter) => parameter.schema.enum?.[0] ?? UNKNOWN_ID
+
+const METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'PATCH', 'OPTIONS']
+
+describe('/openapi.json', () => {
+  let doc
+
+  before(async () => {
+    const res = await call('GET', '/openapi.json')
+    assert.equal(res.status, 200)
+    assert.equal(res.headers.get('content-type'), 'application/json')
+    doc = res.body
+  })
+
+  test('is a valid OpenAPI 3.1 document (swagger-parser)', async () => {
+    assert.equal(doc.openapi, '3.1.0')
+    const api = await SwaggerParser.validate(structuredClone(doc))
+    assert.equal(api.info.title, 'mfa-core example host')
+  })
+
+  test('documents exactly the routes of the server\'s table', () => {
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`))
+    assert.deepEqual(documented.sort(), ROUTES.map((r) => `${r.method} ${r.path}`).sort())
+    assert.ok(documented.includes('PUT /user/users/mfa/reset'))
+    assert.equal(documented.length, 8)
+  })
+
+  test('every documented operation is answered, and every other method of its path is a 405', async () => {
+    for (const [template, ops] of Object.entries(doc.paths)) {
+      const first = Object.values(ops)[0]
+      let path = template
+      for (const parameter of first.parameters ?? []) path = path.replace(`{${parameter.name}}`, exampleOf(parameter))
+      const allowed = Object.keys(ops).map((m) => m.toUpperCase())
+      for (const method of METHODS) {
+        const res = await fetch(base + path, { method })
+        await res.arrayBuffer()
+        if (!allowed.includes(method)) {
+          assert.equal(res.status, 405, `${method} ${path}`)
+          assert.equal(res.headers.get('allow'), allowed.join(', '))
+        } else if (ops[method.toLowerCase()].security?.length === 0) {
+          assert.equal(res.status, 200, `${method} ${path}`)
+        } else {
+          // Found by the router, refused for want of a token: the operation exists and is secured.
+          assert.equal(res.status, 401, `${method} ${path}`)
+        }
+      }
+    }
+    assertProblem(await call('PUT', '/user/users/mfa'), 404, 'not_found')
+  })
+
+  test('request bodies, problem+json answers and the auth header are described', () => {
+    const { securitySchemes } = doc.components
+    assert.deepEqual(securitySchemes.bearerAuth, { type: 'http', scheme: 'bearer', description: securitySchemes.bearerAuth.description })
+    assert.equal(securitySchemes.apiKey.name, 'x-api-key')
+    assert.deepEqual(doc.security, [{ bearerAuth: [] }, { apiKey: [] }])
+    const reset = doc.paths['/user/users/mfa/reset'].put
+    assert.equal(reset.requestBody.required, true)
+    assert.deepEqual(reset.requestBody.content['application/json'].schema.required, ['userId'])
+    assert.deepEqual(doc.paths['/mfa/reset'].post.requestBody.content['application/json'].schema.properties.resetUserId.type, 'string')
+    for (const route of ROUTES.filter((r) => !r.public)) {
+      const op = doc.paths[route.path][route.method.toLowerCase()]
+      assert.equal(op.security, undefined, `${route.path} uses the document's security`)
+      for (const status of ['400', '401', '403', '404', '429', '500']) {
+        assert.deepEqual(op.responses[status].content, { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } }, `${route.path} ${status}`)
+      }
+      assert.ok(op.responses['429'].headers['Retry-After'])
+    }
+  })
+})
+
+describe('/docs: Swagger UI from swagger-ui-dist', () => {
+  const dist = new URL('./node_modules/swagger-ui-dist/', import.meta.url)
+
+  test('the page loads its scripts and styles from this host only, under a CSP that says so', async () => {
+    const res = await fetch(`${base}/docs`)
+    const html = await res.text()
+    assert.equal(res.status, 200)
+    assert.equal(res.headers.get('content-type'), 'text/html; charset=utf-8')
+    assert.match(res.headers.get('content-security-policy'), /script-src 'self';/)
+    const refs = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1])
+    assert.deepEqual(refs.sort(), ['/docs/favicon-32x32.png', '/docs/init.js', '/docs/swagger-ui-bundle.js', '/docs/swagger-ui.css'])
+    for (const ref of refs) assert.equal((await fetch(base + ref)).status, 200, ref)
+  })
+
+  test('the package\'s files, byte for byte, with their media types; init.js points at /openapi.json', async () => {
+    for (const [name, type] of [['swagger-ui-bundle.js', 'text/javascript; charset=utf-8'], ['swagger-ui.css', 'text/css; charset=utf-8'], ['favicon-32x32.png', 'image/png']]) {
+      const res = await fetch(`${base}/docs/${name}`)
+      assert.equal(res.headers.get('content-type'), type)
+      assert.ok(Buffer.from(await res.arrayBuffer()).equals(await readFile(new URL(name, dist))), name)
+    }
+    const init = await (await fetch(`${base}/docs/init.js`)).text()
+    assert.match(init, /url: '\/openapi\.json'/)
+    assert.match(init, /validatorUrl: null/)
+  })
+
+  test('nothing else of the package or the disk: 404 problem+json', async () => {
+    for (const name of ['index.html', 'package.json', 'swagger-ui-bundle.js.map', '..%2Fpackage.json', '%2E%2E%2F%2E%2E%2Fserver.mjs']) {
+      assertProblem(await call('GET', `/docs/${name}`), 404, 'not_found')
+    }
+  })
+})
+
 describe('the host itself', () => {
   test('404 for an unknown path, 405 for a known path with another method', async () => {
     assertProblem(await call('GET', '/nowhere', { token: tok.ann }), 404, 'not_found')
     const wrong = await call('GET', '/mfa/reset', { token: tok.ann })
     assert.equal(wrong.status, 405)
     assert.equal(wrong.headers.get('content-type'), 'application/problem+json')
+    assert.equal(wrong.headers.get('allow'), 'POST')
+  })
+
+  test('400, not 500, for a path parameter that is not valid percent-encoding', async () => {
+    assertProblem(await call('POST', '/api/v1/users/%zz/reset-mfa', { token: tok.ann }), 400, 'invalid_input', '/api/v1/users/%zz/reset-mfa')
   })
 
   test('500 (seeds 002 and 004) when something other than the core fails, without its message', async () => {

@@ -13,8 +13,13 @@ use crate::window;
 
 /// Parses the command line, with the exit-status table at the end of the top-level help.
 pub fn parse() -> Cli {
-    let matches = Cli::command().after_help(exit::help()).get_matches();
+    let matches = command().get_matches();
     Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
+/// The whole command tree as `--help`, the completions and the man pages show it.
+pub fn command() -> clap::Command {
+    Cli::command().after_help(exit::help())
 }
 
 /// A TOTP or recovery code from the command line (or `-` for stdin). A secret: its `Debug`
@@ -54,11 +59,13 @@ pub struct Cli {
     /// The store, an SQLite file (created by `init`).
     #[arg(long, global = true, env = "MFA_CORE_DB", value_name = "PATH")]
     pub db: Option<PathBuf>,
-    /// A file holding the 32-byte key: raw bytes or 64 hex digits. Without it the key is read
-    /// from MFA_CORE_KEY (64 hex digits).
+    /// A file holding the 32-byte key: raw bytes or 64 hex digits; `-` reads it from stdin.
+    /// Without it the key is read from MFA_CORE_KEY (64 hex digits).
     #[arg(long, global = true, env = "MFA_CORE_KEY_FILE", value_name = "PATH")]
     pub key_file: Option<PathBuf>,
-    /// Print JSON instead of text (errors too, as RFC 7807 problem details on stderr).
+    /// Print JSON instead of text (errors too, as RFC 7807 problem details on stderr). Lists
+    /// (`org list`, `user list`, `audit tail`, `user import`) print JSON lines: one object a
+    /// line, each flushed as it is written.
     #[arg(long, global = true)]
     pub json: bool,
     #[command(subcommand)]
@@ -76,6 +83,18 @@ pub enum Command {
     },
     /// Run the whole story on a throwaway store with a random key: no set-up needed.
     Demo,
+    /// Print a shell completion script, e.g. `source <(mfa-admin completions bash)`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (`mfa-admin man | man -l -`), or write one page per command.
+    Man {
+        /// Write mfa-admin.1 and a page for each subcommand (mfa-admin-user-import.1, ...)
+        /// into this existing directory instead.
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+    },
     #[command(flatten)]
     Store(StoreCommand),
 }
@@ -165,11 +184,25 @@ pub enum UserCommand {
         #[arg(long, value_enum, default_value_t = RoleArg::Member)]
         role: RoleArg,
     },
-    /// List the users of an org.
+    /// List the users of an org, with their MFA state and enrollment deadline.
     List {
         /// The org: its id or its name.
         #[arg(long)]
         org: String,
+    },
+    /// Add many users from a file: CSV with the header `email,role`, or JSON lines
+    /// ({"email": ..., "role": ...}). A line that is refused is reported and skipped; the
+    /// others are added, 100 per transaction.
+    Import {
+        /// The org: its id or its name.
+        #[arg(long)]
+        org: String,
+        /// The file; `-` reads stdin.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Check every line (format, email, role, duplicates); add and record nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// One user with their MFA state.
     Show {

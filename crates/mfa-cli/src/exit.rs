@@ -13,7 +13,7 @@ pub const OK: u8 = 0;
 pub const AUDIT_BROKEN: u8 = 1;
 /// Bad arguments (clap's own code), no key, no store path, an email without `--org`.
 pub const USAGE: u8 = 2;
-/// `reset-many` ran and refused at least one target (the others were reset).
+/// `reset-many` or `user import` ran and refused at least one line (the others were done).
 pub const SOME_REFUSED: u8 = 3;
 
 /// Each contract code's exit status (contract section 9), in the contract's order.
@@ -37,7 +37,7 @@ pub const TABLE: [(u8, &str, &str); 14] = [
     (OK, "ok", "success"),
     (AUDIT_BROKEN, "audit_broken", "audit verify found an edited, missing, reordered or inserted event"),
     (USAGE, "usage", "bad arguments, no key, no --db, an email without --org"),
-    (SOME_REFUSED, "some_refused", "reset-many refused at least one target (the others were reset)"),
+    (SOME_REFUSED, "some_refused", "reset-many or user import refused a line (the others were done)"),
     (10, "invalid_input", "malformed id, option or file; a key that does not match the store"),
     (11, "unauthenticated", "the actor is missing or disabled"),
     (12, "forbidden", "the actor's role may not do this; a missing or wrong proof"),

@@ -8,28 +8,30 @@ use std::io::{self, Read, Write};
 use std::path::Path;
 
 use data_encoding::HEXLOWER;
-use mfa_cli::inputs::{self, KEY_BYTES, MAX_KEY_FILE_BYTES};
+use mfa_cli::parse::{self, KEY_BYTES, MAX_KEY_FILE_BYTES};
 use mfa_core::Error;
 use zeroize::Zeroizing;
 
 use crate::exit::{Failure, usage};
+use crate::input;
 
 /// The environment variable holding the key as 64 hex digits.
 pub const KEY_ENV: &str = "MFA_CORE_KEY";
 
-pub use mfa_cli::inputs::Key;
+pub use mfa_cli::parse::Key;
 
-/// The key from `--key-file` or `MFA_CORE_KEY`; exactly one must be given.
+/// The key from `--key-file` (`-`: stdin) or `MFA_CORE_KEY`; exactly one must be given.
 pub fn load(key_file: Option<&Path>) -> Result<Key, Failure> {
     let from_env = std::env::var_os(KEY_ENV);
     match (key_file, from_env) {
         (Some(_), Some(_)) => Err(usage(format!("both --key-file and {KEY_ENV} are set: pass one key"))),
+        (Some(path), None) if path.as_os_str() == "-" => from_stdin(),
         (Some(path), None) => from_file(path),
         (None, Some(value)) => {
             let text = Zeroizing::new(
                 value.into_string().map_err(|_| invalid(format!("{KEY_ENV} is not 64 hex digits")))?,
             );
-            inputs::key_hex(&text).ok_or_else(|| invalid(format!("{KEY_ENV} is not 64 hex digits")))
+            parse::key_hex(&text).ok_or_else(|| invalid(format!("{KEY_ENV} is not 64 hex digits")))
         }
         (None, None) => Err(usage(format!(
             "no key: set {KEY_ENV} to 64 hex digits or pass --key-file (only `demo` runs without one)"
@@ -45,9 +47,21 @@ fn from_file(path: &Path) -> Result<Key, Failure> {
     fs::File::open(path)
         .and_then(|f| f.take(MAX_KEY_FILE_BYTES).read_to_end(&mut bytes))
         .map_err(unreadable)?;
-    inputs::key_file(&bytes).ok_or_else(|| {
+    parse::key_file(&bytes).ok_or_else(|| {
         invalid(format!("key file {} must hold 32 raw bytes or 64 hex digits", path.display()))
     })
+}
+
+/// `--key-file -`: the key piped in, in the formats of a key file, so that it can come from a
+/// secret manager without touching the disk.
+fn from_stdin() -> Result<Key, Failure> {
+    let mut bytes = Zeroizing::new(Vec::new());
+    input::stdin("key", input::Use::All)?
+        .take(MAX_KEY_FILE_BYTES)
+        .read_to_end(&mut bytes)
+        .map_err(|e| invalid(format!("cannot read the key from stdin: {e}")))?;
+    parse::key_file(&bytes)
+        .ok_or_else(|| invalid("the key on stdin must be 32 raw bytes or 64 hex digits".into()))
 }
 
 /// A fresh random key.

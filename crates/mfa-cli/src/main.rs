@@ -7,6 +7,7 @@
 mod cli;
 mod commands;
 mod exit;
+mod input;
 mod key;
 mod output;
 mod progress;
@@ -39,7 +40,7 @@ fn main() -> ExitCode {
             let _ = if cli.json {
                 writeln!(err, "{}", failure.problem_details())
             } else {
-                writeln!(err, "mfa-admin: {failure}")
+                writeln!(err, "mfa-admin: {}", output::clean(&failure.to_string()))
             };
             ExitCode::from(failure.status())
         }

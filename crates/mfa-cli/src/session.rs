@@ -4,11 +4,12 @@
 use std::io::BufRead;
 use std::path::Path;
 
-use mfa_core::{Core, Error, OpenOptions};
+use mfa_core::{AuditOrigin, Core, Error, OpenOptions};
 use zeroize::Zeroizing;
 
 use crate::cli::Cli;
 use crate::exit::{Failure, usage};
+use crate::input;
 use crate::key;
 
 /// The store path from `--db` or `MFA_CORE_DB`.
@@ -28,8 +29,20 @@ pub fn open(cli: &Cli) -> Result<Core, Failure> {
         ))
         .into());
     }
-    Ok(Core::open(path, key.as_slice(), OpenOptions::default())?)
+    let core = Core::open(path, key.as_slice(), OpenOptions::default())?;
+    Ok(core.with_audit_origin(operator()))
 }
+
+/// This tool and the OS account running it, for the audit trail: the actor named on the
+/// command line is who acts, this is who typed it. The account comes from the password
+/// database (`USER` when that has no entry); a name the core refuses is recorded as "unknown".
+fn operator() -> AuditOrigin {
+    let name = whoami::username().ok().or_else(|| std::env::var("USER").ok()).unwrap_or_default();
+    AuditOrigin::new(TOOL, &name).unwrap_or_else(|_| AuditOrigin::new(TOOL, "unknown").expect("a valid name"))
+}
+
+/// The tool's name in the audit trail.
+const TOOL: &str = "mfa-admin";
 
 /// An org given by id, or by a name exactly one org has.
 pub fn org_id(core: &Core, org: &str) -> Result<String, Failure> {
@@ -82,8 +95,7 @@ pub fn code(arg: &str) -> Result<Zeroizing<String>, Failure> {
         return Ok(Zeroizing::new(arg.to_string()));
     }
     let mut line = Zeroizing::new(String::new());
-    std::io::stdin()
-        .lock()
+    input::stdin("code", input::Use::Line)?
         .read_line(&mut line)
         .map_err(|e| Error::InvalidInput(format!("cannot read a code from stdin: {e}")))?;
     Ok(Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_string()))

@@ -24,23 +24,23 @@ fn tamper(store: &Store, sql: &str) {
 #[test]
 fn tail_shows_the_latest_events_and_filters() {
     let (store, acme) = history();
-    let all = store.json(&["audit", "tail"]);
+    let all = store.json_lines(&["audit", "tail"]);
     let seqs: Vec<u64> = all.as_array().unwrap().iter().map(|e| e["seq"].as_u64().unwrap()).collect();
     assert_eq!(seqs, (1..=EVENTS).collect::<Vec<_>>());
-    let last_two = store.json(&["audit", "tail", "-n", "2"]);
+    let last_two = store.json_lines(&["audit", "tail", "-n", "2"]);
     assert_eq!(last_two[0]["seq"], EVENTS - 1);
     assert_eq!(last_two[1]["outcome"], "denied");
     assert_eq!(last_two[1]["code"], "forbidden");
-    let after = store.json(&["audit", "tail", "--after", "2", "-n", "1"]);
+    let after = store.json_lines(&["audit", "tail", "--after", "2", "-n", "1"]);
     assert_eq!(after[0]["seq"], 3);
 
-    let resets = store.json(&["audit", "tail", "--action", "mfa.reset"]);
+    let resets = store.json_lines(&["audit", "tail", "--action", "mfa.reset"]);
     assert_eq!(resets.as_array().unwrap().len(), 2);
-    let by_admin = store.json(&["audit", "tail", "--actor", &acme.admin]);
+    let by_admin = store.json_lines(&["audit", "tail", "--actor", &acme.admin]);
     assert_eq!(by_admin.as_array().unwrap().len(), 1);
     assert_eq!(by_admin[0]["reason"], "=lost phone, ticket 4711");
     let about_member =
-        store.json(&["audit", "tail", "--target", "member@acme.example", "--org", "Acme", "-n", "1"]);
+        store.json_lines(&["audit", "tail", "--target", "member@acme.example", "--org", "Acme", "-n", "1"]);
     assert_eq!(about_member[0]["action"], "mfa.reset");
     assert_eq!(about_member[0]["seq"], EVENTS - 1);
 

@@ -32,7 +32,7 @@ fn org_create_and_list_with_a_policy() {
     assert_eq!(plain["policy"]["enrollment_window"], 7 * 86_400);
     assert_eq!(plain["policy"]["mfa_required"], false);
 
-    let listed = store.json(&["org", "list"]);
+    let listed = store.json_lines(&["org", "list"]);
     let names: Vec<&str> = listed.as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap()).collect();
     assert_eq!(names.len(), 2);
     assert!(names.contains(&"Acme") && names.contains(&"Globex"));
@@ -56,7 +56,7 @@ fn org_policy_out_of_range_is_invalid_input_and_bad_syntax_is_usage() {
 fn users_are_added_listed_and_shown_by_id_or_email() {
     let store = Store::new();
     let acme = org(&store, "Acme", &["--mfa-required"]);
-    let listed = store.json(&["user", "list", "--org", "Acme"]);
+    let listed = store.json_lines(&["user", "list", "--org", "Acme"]);
     let emails: Vec<&str> = listed.as_array().unwrap().iter().map(|u| u["email"].as_str().unwrap()).collect();
     assert_eq!(emails, ["admin@acme.example", "member@acme.example", "owner@acme.example"]);
     assert!(store.ok(&["user", "list", "--org", &acme.id]).contains("member@acme.example"));

@@ -49,3 +49,30 @@ fn the_set_up_block_runs_as_written() {
     let key = std::fs::read_to_string(dir.path().join("mfa.key")).unwrap();
     assert!(!users.contains(key.trim()), "the key was printed");
 }
+
+#[test]
+fn the_import_block_of_the_cli_guide_runs_as_written() {
+    let guide = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/cli.md")).unwrap();
+    let block = block_after(&guide, "## Importing users", "sh");
+    assert!(block.contains("mfa-admin user import --org Acme users.csv"), "{block}");
+    let dir = tempfile::tempdir().unwrap();
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_mfa-admin")).parent().unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let script = format!("mfa-admin init >/dev/null\nmfa-admin org create Acme >/dev/null\n{block}");
+    let out = std::process::Command::new("bash")
+        .args(["-euo", "pipefail", "-c", &script])
+        .current_dir(dir.path())
+        .env("PATH", path)
+        .env("MFA_CORE_DB", dir.path().join("identity.db"))
+        .env("MFA_CORE_KEY", KEY_HEX)
+        .env_remove("MFA_CORE_KEY_FILE")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("line 2: ada@acme.example  would create (owner)"), "{text}");
+    assert!(text.contains("line 2: ada@acme.example  created "), "{text}");
+    assert!(text.contains("line 4: not-an-email  refused invalid_input"), "{text}");
+    let listed: Vec<&str> = text.lines().filter(|l| l.contains("  mfa ")).collect();
+    assert_eq!(listed.len(), 2, "{text}");
+}

@@ -5,14 +5,17 @@ mod common;
 use common::*;
 
 /// Every subcommand path, each of which must have its own help.
-const COMMANDS: [&[&str]; 22] = [
+const COMMANDS: [&[&str]; 25] = [
     &["init"],
+    &["completions"],
+    &["man"],
     &["org"],
     &["org", "create"],
     &["org", "list"],
     &["user"],
     &["user", "add"],
     &["user", "list"],
+    &["user", "import"],
     &["user", "show"],
     &["user", "role"],
     &["user", "disable"],
@@ -50,6 +53,8 @@ fn help_lists_the_exit_statuses_of_every_contract_code() {
         "reset-many",
         "audit",
         "demo",
+        "completions",
+        "man",
     ] {
         assert!(text.contains(&format!("  {command} ")), "{command} missing from --help");
     }

@@ -17,7 +17,7 @@ fn an_owner_resets_an_enrolled_member() {
     assert_eq!(receipt["credential_epoch"], 1);
     assert_eq!(receipt["dry_run"], false);
     let seq = receipt["audit_seq"].as_u64().unwrap();
-    let events = store.json(&["audit", "tail", "--action", "mfa.reset"]);
+    let events = store.json_lines(&["audit", "tail", "--action", "mfa.reset"]);
     let last = events.as_array().unwrap().last().unwrap();
     assert_eq!(last["seq"], seq);
     assert_eq!(last["reason"], "lost phone, ticket 4711");

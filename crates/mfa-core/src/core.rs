@@ -10,7 +10,8 @@ use crate::audit::{self, Draft};
 use crate::crypto::Keys;
 use crate::error::{Error, Result, invalid};
 use crate::model::{
-    AuditEvent, AuditQuery, AuditReport, Checkpoint, MfaStatus, OpenOptions, Org, Outcome, UnixTime, User,
+    AuditEvent, AuditOrigin, AuditQuery, AuditReport, Checkpoint, MfaStatus, OpenOptions, Org, Outcome,
+    UnixTime, User,
 };
 use crate::policy::state_of;
 use crate::store::{Store, Tx, UserRow};
@@ -23,6 +24,8 @@ pub struct Core {
     pub(crate) keys: Keys,
     clock: Clock,
     pub(crate) issuer: Option<String>,
+    /// Added to the detail of every event this handle appends.
+    audit_origin: Option<AuditOrigin>,
 }
 
 /// The system clock, or a manual one that tests move with [`Core::set_time`].
@@ -88,7 +91,14 @@ impl Core {
             None => Clock::System,
         };
         let store = Store::open(path, &keys)?;
-        Ok(Core { store, keys, clock, issuer })
+        Ok(Core { store, keys, clock, issuer, audit_origin: None })
+    }
+
+    /// Records `origin` (the program and OS account behind this handle) in the `detail` of
+    /// every audit event this handle appends, as `"via"`. The actor of each event is still the
+    /// user the caller names: this says how the change arrived, not who may make it.
+    pub fn with_audit_origin(self, origin: AuditOrigin) -> Core {
+        Core { audit_origin: Some(origin), ..self }
     }
 
     /// The handle's current time, always inside the accepted clock range (a system clock
@@ -138,8 +148,13 @@ impl Core {
         ctx: &Ctx,
         outcome: Outcome,
         code: Option<&'static str>,
-        detail: Value,
+        mut detail: Value,
     ) -> Result<u64> {
+        if let (Some(origin), Value::Object(fields)) = (&self.audit_origin, &mut detail) {
+            let via = serde_json::to_value(origin)
+                .map_err(|e| Error::Internal(format!("cannot encode the audit origin: {e}")))?;
+            fields.insert("via".into(), via);
+        }
         audit::append(
             tx,
             &self.keys,

@@ -32,37 +32,72 @@ impl Core {
     pub fn create_user(&self, org: &str, email: &str, role: Role) -> Result<User> {
         let org_id = validate::id("org", org)?;
         let email = validate::email(email)?;
-        let key = validate::email_key(&email);
+        self.store.write(|tx| self.create_user_in(tx, &org_id, &email, role))
+    }
+
+    /// Creates many users in one org with one transaction and one commit (up to 10,000 per
+    /// call), for bulk imports. Each entry is checked and audited exactly as by
+    /// [`Core::create_user`], and returns its own outcome, in order: a refused entry (a bad
+    /// email, an email already taken, also earlier in the same call) is not created and does
+    /// not undo the others. Errors for the whole call, which then creates nothing:
+    /// `invalid_input` (the org id, too many entries), `storage`.
+    pub fn create_users<S: AsRef<str>>(&self, org: &str, users: &[(S, Role)]) -> Result<Vec<Result<User>>> {
+        let org_id = validate::id("org", org)?;
+        if users.len() > validate::MAX_BULK_TARGETS {
+            return Err(Error::InvalidInput(format!(
+                "at most {} users per call, got {}",
+                validate::MAX_BULK_TARGETS,
+                users.len()
+            )));
+        }
+        let emails: Vec<Result<String>> = users.iter().map(|(e, _)| validate::email(e.as_ref())).collect();
         self.store.write(|tx| {
-            let now = self.now();
-            let mut ctx = Ctx::new("user.create");
-            let result = (|| {
-                let org = self.org_of(tx, &org_id)?;
-                ctx.org = Some(org.id.clone());
-                if tx.email_taken(&org.id, &key)? {
-                    return Err(conflict(format!("email {email} is taken in org {}", org.id)));
-                }
-                let user = User {
-                    id: uuid::Uuid::now_v7().to_string(),
-                    org: org.id.clone(),
-                    email: email.clone(),
-                    role,
-                    status: UserStatus::Active,
-                    credential_epoch: 0,
-                    created_at: now,
+            let mut done = Vec::with_capacity(users.len());
+            for (email, (_, role)) in emails.iter().zip(users) {
+                let outcome = match email {
+                    Ok(email) => tx.savepoint(|tx| self.create_user_in(tx, &org_id, email, *role)),
+                    Err(e) => Err(e.clone()),
                 };
-                let deadline = org
-                    .policy
-                    .mfa_required
-                    .then(|| validate::deadline(now, org.policy.enrollment_window))
-                    .transpose()?;
-                tx.insert_user(&user, &key, deadline)?;
-                let ctx = Ctx { target: Some(&user.id), org: ctx.org.clone(), ..Ctx::new("user.create") };
-                self.append(tx, now, &ctx, Outcome::Success, None, json!({ "role": role }))?;
-                Ok(user)
-            })();
-            self.audit_refusal(tx, now, &ctx, result)
+                if let Err(e @ (Error::Storage(_) | Error::Internal(_))) = &outcome {
+                    return Err(e.clone());
+                }
+                done.push(outcome);
+            }
+            Ok(done)
         })
+    }
+
+    /// One user created in `tx` from a checked email, with its audit event either way.
+    fn create_user_in(&self, tx: &Tx, org_id: &str, email: &str, role: Role) -> Result<User> {
+        let key = validate::email_key(email);
+        let now = self.now();
+        let mut ctx = Ctx::new("user.create");
+        let result = (|| {
+            let org = self.org_of(tx, org_id)?;
+            ctx.org = Some(org.id.clone());
+            if tx.email_taken(&org.id, &key)? {
+                return Err(conflict(format!("email {email} is taken in org {}", org.id)));
+            }
+            let user = User {
+                id: uuid::Uuid::now_v7().to_string(),
+                org: org.id.clone(),
+                email: email.to_string(),
+                role,
+                status: UserStatus::Active,
+                credential_epoch: 0,
+                created_at: now,
+            };
+            let deadline = org
+                .policy
+                .mfa_required
+                .then(|| validate::deadline(now, org.policy.enrollment_window))
+                .transpose()?;
+            tx.insert_user(&user, &key, deadline)?;
+            let ctx = Ctx { target: Some(&user.id), org: ctx.org.clone(), ..Ctx::new("user.create") };
+            self.append(tx, now, &ctx, Outcome::Success, None, json!({ "role": role }))?;
+            Ok(user)
+        })();
+        self.audit_refusal(tx, now, &ctx, result)
     }
 
     /// Changes a user's role. Only an owner grants `owner`; the last active owner cannot be

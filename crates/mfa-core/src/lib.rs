@@ -43,13 +43,14 @@ pub use crate::core::Core;
 pub use crate::enrollment::RECOVERY_CODE_COUNT;
 pub use crate::error::{Error, Result};
 pub use crate::model::{
-    AuditEvent, AuditQuery, AuditReport, Checkpoint, Enrollment, MfaState, MfaStatus, OpenOptions, Org,
-    Outcome, Policy, RecoveryCodes, ResetOptions, ResetReceipt, Role, UnixTime, User, UserStatus,
-    Verification, VerifyMethod,
+    AuditEvent, AuditOrigin, AuditQuery, AuditReport, Checkpoint, Enrollment, MfaState, MfaStatus,
+    OpenOptions, Org, Outcome, Policy, RecoveryCodes, ResetOptions, ResetReceipt, Role, UnixTime, User,
+    UserStatus, Verification, VerifyMethod,
 };
 pub use crate::store::CURRENT_VERSION as SCHEMA_VERSION;
 pub use crate::validate::{
-    MAX_AUDIT_PAGE, MAX_BULK_TARGETS, MAX_EMAIL_BYTES, MAX_NAME_CHARS, MAX_REASON_CHARS, MAX_WINDOW_SECONDS,
+    MAX_AUDIT_PAGE, MAX_BULK_TARGETS, MAX_EMAIL_BYTES, MAX_LABEL_CHARS, MAX_NAME_CHARS, MAX_REASON_CHARS,
+    MAX_WINDOW_SECONDS,
 };
 pub use crate::validate::{MAX_AUDIT_SEQ, MAX_UNIX_TIME, MIN_UNIX_TIME};
 

@@ -339,6 +339,28 @@ pub struct AuditReport {
     pub first_bad_seq: Option<u64>,
 }
 
+/// Where a handle's changes come from, added to the `detail` of every audit event the handle
+/// appends as `{"via": {"tool": ..., "os_user": ...}}`. It records which program and which
+/// operating-system account made a change on behalf of an actor; the actor rules are unchanged.
+/// The audit MAC covers `detail`, so the origin cannot be edited unnoticed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditOrigin {
+    tool: String,
+    os_user: String,
+}
+
+impl AuditOrigin {
+    /// Both fields must be 1 to 64 characters with no control or bidirectional-formatting
+    /// characters, so that a hostile account name cannot garble a terminal or the trail.
+    /// Errors: `invalid_input`.
+    pub fn new(tool: &str, os_user: &str) -> Result<AuditOrigin, Error> {
+        Ok(AuditOrigin {
+            tool: crate::validate::label("tool", tool)?,
+            os_user: crate::validate::label("os_user", os_user)?,
+        })
+    }
+}
+
 /// How to open a store.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OpenOptions {

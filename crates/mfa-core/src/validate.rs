@@ -98,6 +98,29 @@ pub fn name(what: &str, s: &str) -> Result<String> {
     Ok(trimmed.to_string())
 }
 
+/// Longest audit origin field (tool or OS user name), in characters.
+pub const MAX_LABEL_CHARS: usize = 64;
+
+/// Checks a short label such as an OS user name: 1 to 64 characters, not blank, no control
+/// characters and no bidirectional formatting characters (which can reorder displayed text).
+pub fn label(what: &str, s: &str) -> Result<String> {
+    if s.trim().is_empty() {
+        return Err(invalid(format!("{what} is empty")));
+    }
+    if s.chars().count() > MAX_LABEL_CHARS {
+        return Err(invalid(format!("{what} is longer than {MAX_LABEL_CHARS} characters")));
+    }
+    if s.chars().any(|c| c.is_control() || is_bidi_control(c)) {
+        return Err(invalid(format!("{what} contains a control character: {:?}", excerpt(s))));
+    }
+    Ok(s.to_string())
+}
+
+/// Unicode's explicit bidirectional formatting characters (UAX #9).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
 /// Checks an optional reason: at most 1,000 characters, no NUL.
 pub fn reason(s: Option<&str>) -> Result<Option<String>> {
     let Some(s) = s else { return Ok(None) };

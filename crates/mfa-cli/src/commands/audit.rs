@@ -33,19 +33,12 @@ pub fn run(core: &Core, command: &AuditCommand, out: &mut Out) -> Result<Status,
                 None => latest(core, query.clone())?,
             };
             let seen = events.last().map_or(after.unwrap_or(head), |e| e.seq);
-            if *follow {
-                // A stream: one event a line in either mode.
-                for event in &events {
-                    print_event(out, event)?;
-                }
-                return follow_from(core, AuditQuery { after_seq: seen, ..query }, out);
+            // One event a line in either mode (JSON lines with --json), followed or not.
+            for event in &events {
+                print_event(out, event)?;
             }
-            if out.json {
-                out.json(&events)?;
-            } else {
-                for event in &events {
-                    writeln!(out, "{}", event_line(event))?;
-                }
+            if *follow {
+                return follow_from(core, AuditQuery { after_seq: seen, ..query }, out);
             }
             Ok(Status::Ok)
         }
@@ -107,11 +100,10 @@ fn follow_from(core: &Core, mut query: AuditQuery, out: &mut Out) -> Result<Stat
 /// How often `audit tail --follow` looks for new events.
 const FOLLOW_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// One event on one line: text, or a JSON object (JSON lines).
+/// One event on one line: text, or a JSON object (JSON lines, flushed).
 fn print_event(out: &mut Out, event: &AuditEvent) -> Result<(), Failure> {
     if out.json {
-        serde_json::to_writer(&mut *out, event).map_err(io::Error::from)?;
-        writeln!(out)?;
+        out.json_line(event)?;
     } else {
         writeln!(out, "{}", event_line(event))?;
     }
@@ -145,19 +137,19 @@ fn latest(core: &Core, query: AuditQuery) -> Result<Vec<AuditEvent>, Failure> {
 }
 
 fn event_line(e: &AuditEvent) -> String {
-    let id = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+    let text = |v: &Option<String>| output::clean(v.as_deref().unwrap_or("-")).into_owned();
     let mut line = format!(
         "#{:<5} {}  {:<20} {:<8} {:<15} actor {} target {}",
         e.seq,
         output::time(e.at),
-        e.action,
+        output::clean(&e.action),
         e.outcome.as_str(),
-        e.code.as_deref().unwrap_or("-"),
-        id(&e.actor),
-        id(&e.target)
+        text(&e.code),
+        text(&e.actor),
+        text(&e.target)
     );
     if let Some(reason) = &e.reason {
-        line.push_str(&format!("  reason {reason:?}"));
+        line.push_str(&format!("  reason \"{}\"", output::clean(reason)));
     }
     line
 }
@@ -201,7 +193,7 @@ fn csv_row(e: &AuditEvent) -> String {
     let text = |v: &Option<String>| csv_field(v.as_deref().unwrap_or(""));
     [
         e.seq.to_string(),
-        e.at.to_string(),
+        output::rfc3339(e.at),
         text(&e.actor),
         text(&e.target),
         text(&e.org),
@@ -215,12 +207,18 @@ fn csv_row(e: &AuditEvent) -> String {
     .join(",")
 }
 
-/// RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled. A
-/// leading `=`, `+`, `-` or `@` is prefixed with `'` so a spreadsheet does not run a reason
-/// as a formula.
+/// RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled. A cell
+/// a spreadsheet would read as a formula (one starting with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return, as OWASP lists them) gets a leading `'` and is always quoted, so that it
+/// is shown as text and never evaluated.
 fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
+    let formula = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if formula || s.contains([',', '"', '\n', '\r']) {
+        let prefix = if formula { "'" } else { "" };
+        format!("\"{prefix}{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
 }
 
 #[cfg(test)]
@@ -234,8 +232,15 @@ mod tests {
             ("a,b", "\"a,b\""),
             ("say \"hi\"", "\"say \"\"hi\"\"\""),
             ("two\nlines", "\"two\nlines\""),
-            ("=HYPERLINK(1)", "'=HYPERLINK(1)"),
+            ("=HYPERLINK(1)", "\"'=HYPERLINK(1)\""),
             ("@x,y", "\"'@x,y\""),
+            ("+1+cmd|' /C calc'!A0", "\"'+1+cmd|' /C calc'!A0\""),
+            ("-2+3", "\"'-2+3\""),
+            ("@SUM(A1)", "\"'@SUM(A1)\""),
+            ("\t=1+1", "\"'\t=1+1\""),
+            ("\r=1+1", "\"'\r=1+1\""),
+            ("=\"quoted\"", "\"'=\"\"quoted\"\"\""),
+            ("a=1", "a=1"),
             ("", ""),
         ];
         for (input, want) in cases {

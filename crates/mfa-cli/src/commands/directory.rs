@@ -10,6 +10,8 @@ use crate::exit::{Failure, Status};
 use crate::output::{self, Out};
 use crate::session;
 
+use super::import;
+
 pub fn org(core: &Core, command: &OrgCommand, out: &mut Out) -> Result<Status, Failure> {
     match command {
         OrgCommand::Create {
@@ -31,17 +33,17 @@ pub fn org(core: &Core, command: &OrgCommand, out: &mut Out) -> Result<Status, F
             if out.json {
                 out.json(&org)?;
             } else {
-                writeln!(out, "created org {} {:?}", org.id, org.name)?;
+                writeln!(out, "created org {} \"{}\"", org.id, output::clean(&org.name))?;
                 writeln!(out, "{}", policy_line(&org.policy))?;
             }
         }
         OrgCommand::List => {
-            let orgs = core.list_orgs()?;
-            if out.json {
-                out.json(&orgs)?;
-            } else {
-                for org in &orgs {
-                    writeln!(out, "{}  {:<24}  {}", org.id, org.name, policy_line(&org.policy))?;
+            for org in &core.list_orgs()? {
+                if out.json {
+                    out.json_line(org)?;
+                } else {
+                    let name = output::clean(&org.name);
+                    writeln!(out, "{}  {:<24}  {}", org.id, name, policy_line(&org.policy))?;
                 }
             }
         }
@@ -68,22 +70,28 @@ pub fn user(core: &Core, command: &UserCommand, out: &mut Out) -> Result<Status,
             print_user(out, "added", &user)?;
         }
         UserCommand::List { org } => {
-            let users = core.list_users(&session::org_id(core, org)?)?;
-            if out.json {
-                out.json(&users)?;
-            } else {
-                for user in &users {
-                    writeln!(out, "{}", output::user_row(user))?;
+            for user in &core.list_users(&session::org_id(core, org)?)? {
+                // Each user's state is derived from the clock when listed.
+                let mfa = core.mfa_status(&user.id)?;
+                if out.json {
+                    let mut line = serde_json::to_value(user).map_err(std::io::Error::from)?;
+                    line["mfa"] = serde_json::to_value(&mfa).map_err(std::io::Error::from)?;
+                    out.json_line(&line)?;
+                } else {
+                    let deadline = mfa.deadline.map_or_else(|| "-".to_string(), output::time);
+                    let state = mfa.state.to_string();
+                    writeln!(out, "{}  mfa {state:<19}  deadline {deadline}", output::user_row(user))?;
                 }
             }
         }
+        UserCommand::Import { org, file, dry_run } => return import::run(core, org, file, *dry_run, out),
         UserCommand::Show { user } => {
             let id = session::user_id(core, &user.user, user.org.as_deref(), None)?;
             let (user, mfa) = (core.get_user(&id)?, core.mfa_status(&id)?);
             if out.json {
                 out.json(&json!({ "user": user, "mfa": mfa }))?;
             } else {
-                writeln!(out, "id: {}\norg: {}\nemail: {}", user.id, user.org, user.email)?;
+                writeln!(out, "id: {}\norg: {}\nemail: {}", user.id, user.org, output::clean(&user.email))?;
                 writeln!(out, "role: {}\nstatus: {}", user.role, user.status)?;
                 writeln!(out, "created: {}", output::time(user.created_at))?;
                 writeln!(out, "{}", output::status_lines(&mfa))?;

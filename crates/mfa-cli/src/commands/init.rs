@@ -19,8 +19,11 @@ pub fn run(cli: &Cli, generate_key: bool, out: &mut Out) -> Result<Status, Failu
         return Err(Error::Conflict(format!("a file already exists at {}", path.display())).into());
     }
     let key = if generate_key {
-        let key_file =
-            cli.key_file.as_deref().ok_or_else(|| usage("--generate-key needs --key-file PATH"))?;
+        let key_file = cli
+            .key_file
+            .as_deref()
+            .filter(|f| f.as_os_str() != "-")
+            .ok_or_else(|| usage("--generate-key needs --key-file PATH (a file to write, not -)"))?;
         if std::env::var_os(key::KEY_ENV).is_some() {
             return Err(usage(format!("--generate-key writes a new key: unset {}", key::KEY_ENV)));
         }

@@ -3,6 +3,8 @@
 mod audit;
 mod demo;
 mod directory;
+mod generate;
+mod import;
 mod init;
 mod mfa;
 mod reset;
@@ -17,6 +19,11 @@ pub fn run(cli: &Cli, out: &mut Out) -> Result<Status, Failure> {
         Command::Init { generate_key } => init::run(cli, *generate_key, out),
         Command::Demo if cli.json => Err(usage("demo tells a story in text: it has no --json output")),
         Command::Demo => demo::run(out),
+        Command::Completions { .. } | Command::Man { .. } if cli.json => {
+            Err(usage("completions and man pages are text: they have no --json output"))
+        }
+        Command::Completions { shell } => generate::completions(*shell, out),
+        Command::Man { out_dir } => generate::man(out_dir.as_deref(), out),
         Command::Store(command) => {
             let core = session::open(cli)?;
             match command {

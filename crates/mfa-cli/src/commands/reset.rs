@@ -1,16 +1,17 @@
 //! `reset` and `reset-many`.
 
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
+use std::path::Path;
 
 use mfa_core::{Core, Error, ResetOptions, ResetReceipt};
 use serde_json::json;
 
-use mfa_cli::inputs::{self, MAX_TARGETS_BYTES};
+use mfa_cli::parse::{self, MAX_TARGETS_BYTES};
 
 use crate::cli::{ResetArgs, ResetManyArgs, ResetOptionArgs};
 use crate::exit::{Failure, Status, usage};
+use crate::input;
 use crate::output::{self, Out};
 use crate::progress::Progress;
 use crate::session;
@@ -116,22 +117,11 @@ pub fn many(core: &Core, args: &ResetManyArgs, out: &mut Out) -> Result<Status, 
     report(out, &lines, options.dry_run)
 }
 
-/// Ids or emails, one a line (`inputs::targets` parses them).
+/// Ids or emails, one a line (`parse::targets` reads the lines).
 fn read_targets(args: &ResetManyArgs) -> Result<Vec<String>, Failure> {
-    let (name, reader): (String, Box<dyn Read>) = match &args.file {
-        Some(path) if path.as_os_str() != "-" => {
-            let file = File::open(path)
-                .map_err(|e| Error::InvalidInput(format!("cannot read {}: {e}", path.display())))?;
-            (path.display().to_string(), Box::new(file))
-        }
-        _ => ("stdin".to_string(), Box::new(io::stdin().lock())),
-    };
-    let mut bytes = Vec::new();
-    reader
-        .take(MAX_TARGETS_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| Error::InvalidInput(format!("cannot read {name}: {e}")))?;
-    Ok(inputs::targets(&name, &bytes)?)
+    let file = args.file.as_deref().unwrap_or(Path::new("-"));
+    let (_, text) = input::text(file, "list of targets", MAX_TARGETS_BYTES)?;
+    Ok(parse::targets(&text))
 }
 
 /// One line per target on stdout, a summary on stderr (stdout in JSON mode).
@@ -163,12 +153,18 @@ fn report(out: &mut Out, lines: &[Line], dry_run: bool) -> Result<Status, Failur
                     out,
                     "{} {}  {} -> {}  epoch {}",
                     if dry_run { "would reset" } else { "reset" },
-                    line.input,
+                    output::clean(&line.input),
                     r.previous_state,
                     r.state,
                     r.credential_epoch
                 )?,
-                Err(err) => writeln!(out, "refused {}  {}: {}", line.input, err.code(), err.message())?,
+                Err(err) => writeln!(
+                    out,
+                    "refused {}  {}: {}",
+                    output::clean(&line.input),
+                    err.code(),
+                    output::clean(err.message())
+                )?,
             }
         }
         let by_code: Vec<String> = refused.iter().map(|(code, n)| format!("{code} {n}")).collect();

@@ -93,6 +93,20 @@ impl Store {
         serde_json::from_str(&self.ok(&args)).expect("stdout is one JSON document")
     }
 
+    /// The JSON lines a successful list command prints with `--json`: each line one JSON
+    /// object, gathered into an array.
+    pub fn json_lines(&self, args: &[&str]) -> Value {
+        let mut args = args.to_vec();
+        args.push("--json");
+        let text = self.ok(&args);
+        let lines = text.lines().map(|line| {
+            let value: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{line:?}: {e}"));
+            assert!(value.is_object(), "{line}");
+            value
+        });
+        Value::Array(lines.collect())
+    }
+
     /// Stderr of a command that must exit with `status`, after checking that it printed
     /// nothing on stdout.
     pub fn fails(&self, args: &[&str], status: i32) -> String {
