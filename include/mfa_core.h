@@ -10,8 +10,11 @@
  *    MFA_ERR_INTERNAL.
  *  - Out-parameters are written only on success.
  *  - Strings passed in are borrowed for the call. Results are plain structs with fixed
- *    buffers (nothing to free), except lists, audit events and enrollments, each freed by the
- *    one function its documentation names. Free functions accept NULL.
+ *    buffers (nothing to free), except lists, audit events, enrollments and store info, each
+ *    freed by the one function its documentation names. Free functions accept NULL.
+ *  - MFA_ERR_STORAGE from a write means the write was undone, except after a failed commit
+ *    flush: the message then says the outcome is unknown, and the handle refuses every later
+ *    write with MFA_ERR_STORAGE until it is closed and the store opened again (reads go on).
  *  - An mfa_core handle may be shared by any number of threads at once.
  *  - Times are Unix seconds.
  */
@@ -28,6 +31,8 @@
 #define MFA_CORE_VERSION_MAJOR 0
 #define MFA_CORE_VERSION_MINOR 1
 #define MFA_CORE_VERSION_PATCH 0
+/** The same as one number, MAJOR * 1000000 + MINOR * 1000 + PATCH, for `#if` checks. */
+#define MFA_VERSION_NUMBER 1000
 
 
 /**
@@ -127,6 +132,22 @@ typedef enum mfa_state {
   MFA_STATE_LOCKED_OUT = 2,
   MFA_STATE_ENROLLED = 3,
 } mfa_state;
+
+/**
+ * What a write that returned `MFA_OK` survives (the `durability` of `mfa_open_options`).
+ */
+typedef enum mfa_durability {
+  /**
+   * Every commit is flushed to disk before the call returns: survives an application crash
+   * and a power loss. The default.
+   */
+  MFA_DURABILITY_FULL = 0,
+  /**
+   * Commits are flushed at checkpoints only: survives an application crash; a power loss or
+   * OS crash may undo the last commits. Never corrupts the store.
+   */
+  MFA_DURABILITY_NORMAL = 1,
+} mfa_durability;
 
 /**
  * An open store. Opaque: created by `mfa_core_open`, freed by `mfa_core_close`. One handle
@@ -320,7 +341,7 @@ typedef struct mfa_mfa_status_info {
 
 /**
  * Options of `mfa_core_open`; `mfa_open_options_init` sets the defaults (system clock,
- * each org's name as the otpauth issuer).
+ * each org's name as the otpauth issuer, create a missing store, full durability).
  */
 typedef struct mfa_open_options {
   /**
@@ -335,7 +356,47 @@ typedef struct mfa_open_options {
    * otpauth issuer for every org, or NULL for each org's name. Borrowed for the call.
    */
   const char *issuer;
+  /**
+   * Create a new store when nothing exists at the path (default true). When false, a missing
+   * file is `MFA_ERR_STORAGE`. An existing empty file is never taken for a new store.
+   */
+  bool create_if_missing;
+  /**
+   * An `mfa_durability` value (default `MFA_DURABILITY_FULL`); any other value is
+   * `MFA_ERR_INVALID_INPUT`.
+   */
+  int32_t durability;
 } mfa_open_options;
+
+/**
+ * What `mfa_core_info` reports about an open store. Allocated by the library and freed with
+ * `mfa_store_info_free`: never allocate, copy or `free()` one yourself, so that later versions
+ * can add fields at the end.
+ */
+typedef struct mfa_store_info {
+  /**
+   * The schema version of the file.
+   */
+  int64_t schema_version;
+  /**
+   * The store's path as given to `mfa_core_open`, or NULL for an in-memory store. Owned by
+   * the struct.
+   */
+  char *path;
+  /**
+   * Whether `mode` is set (false in memory).
+   */
+  bool has_mode;
+  /**
+   * The file's permission bits, e.g. 0600.
+   */
+  uint32_t mode;
+  /**
+   * Whether users other than the owner may read the store or its write-ahead log: a host
+   * should warn (the file holds sealed secrets and the audit trail).
+   */
+  bool readable_by_others;
+} mfa_store_info;
 
 /**
  * What a reset did (or would do, for a dry run).
@@ -701,13 +762,17 @@ uint16_t mfa_status_http(int32_t status);
 void mfa_open_options_init(struct mfa_open_options *options);
 
 /**
- * Opens (creating if needed) the store at `path` (UTF-8; `":memory:"` for a private
- * in-memory store) with the host's `key` of `key_len` bytes (must be 32). `options` may be
- * NULL. On success writes a new handle to `*out`; free it with `mfa_core_close`.
+ * Opens the store at `path` (UTF-8; `":memory:"` for a private in-memory store) with the
+ * host's `key` of `key_len` bytes (must be 32), creating it if nothing exists there (unless
+ * `options->create_if_missing` is false). A new store file and its `-wal`/`-shm` are 0600
+ * whatever the umask; `mfa_core_info` tells whether an existing one is readable by others.
+ * Opening a store whose schema is current does not wait for another process's write.
+ * `options` may be NULL. On success writes a new handle to `*out`; free it with
+ * `mfa_core_close`.
  *
  * Errors: `MFA_ERR_INVALID_INPUT` (NULL or non-UTF-8 argument, key not 32 bytes, key does not
- * match the store, bad issuer), `MFA_ERR_STORAGE` (not SQLite, corrupt, newer schema, cannot
- * open; such files are left unchanged).
+ * match the store, bad issuer or durability), `MFA_ERR_STORAGE` (missing when creation is
+ * off, empty, not SQLite, corrupt, newer schema, cannot open; such files are left unchanged).
  *
  * # Safety
  * `path` is a NUL-terminated string; `key` points to `key_len` readable bytes; `options` is
@@ -718,6 +783,23 @@ enum mfa_status mfa_core_open(const char *path,
                               size_t key_len,
                               const struct mfa_open_options *options,
                               struct mfa_core **out_core);
+
+/**
+ * Writes facts about the open store to a new `*out_info`; free it with `mfa_store_info_free`.
+ * Errors: `MFA_ERR_INVALID_INPUT` (NULL), `MFA_ERR_STORAGE` (the file cannot be examined).
+ *
+ * # Safety
+ * `core` is NULL or a live handle; `out_info` is NULL or valid for writes.
+ */
+enum mfa_status mfa_core_info(const struct mfa_core *core, struct mfa_store_info **out_info);
+
+/**
+ * Frees what `mfa_core_info` returned. NULL does nothing.
+ *
+ * # Safety
+ * `info` is NULL or from `mfa_core_info`, not yet freed.
+ */
+void mfa_store_info_free(struct mfa_store_info *info);
 
 /**
  * Closes a handle and frees it. NULL does nothing. No call may use the handle during or
@@ -818,10 +900,11 @@ enum mfa_status mfa_reset_mfa(const struct mfa_core *core,
  * Resets each of `targets` (`targets_len` user ids) with the same options, each in its own
  * transaction, and writes one outcome per target, in order, to `*out_list` (free it with
  * `mfa_bulk_outcome_list_free`). The call itself fails only on bad arguments (NULL, a
- * non-UTF-8 id, a bad option: `MFA_ERR_INVALID_INPUT`) or, under `require_step_up`, on an
- * `actor_proof` that is missing or wrong (`MFA_ERR_FORBIDDEN`, or `MFA_ERR_RATE_LIMITED`
- * while the actor is throttled), checked once for the whole run; then nothing is reset. Each
- * target's own error is in its outcome. `targets` may be NULL when `targets_len` is 0.
+ * non-UTF-8 id, more than 10,000 targets, checked before `targets` is read, a bad option:
+ * `MFA_ERR_INVALID_INPUT`) or, under `require_step_up`, on an `actor_proof` that is missing or
+ * wrong (`MFA_ERR_FORBIDDEN`, or `MFA_ERR_RATE_LIMITED` while the actor is throttled), checked
+ * once for the whole run; then nothing is reset. Each target's own error is in its outcome.
+ * `targets` may be NULL when `targets_len` is 0.
  *
  * # Safety
  * `targets` points to `targets_len` NUL-terminated strings; other pointers are NULL or valid.

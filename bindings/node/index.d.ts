@@ -4,10 +4,10 @@
 /** A user's role in its org: `owner` > `admin` > `member`. */
 export type Role = 'owner' | 'admin' | 'member'
 
-/** A user's MFA state (contract section 3). */
+/** A user's MFA state. */
 export type MfaState = 'not_enrolled' | 'enrollment_required' | 'locked_out' | 'enrolled'
 
-/** `code` of every error the addon throws or rejects with: `MFA_` + the contract code. */
+/** `code` of every `MfaError`: `MFA_` + the contract code. */
 export type ErrorCode =
   | 'MFA_INVALID_INPUT'
   | 'MFA_UNAUTHENTICATED'
@@ -33,14 +33,64 @@ export interface ProblemDetails {
   retry_after?: number
 }
 
-/** Every error of the addon: branch on `code`, answer HTTP with `status` and `problem`. */
-export interface MfaError extends Error {
-  code: ErrorCode
-  /** The HTTP status of the code (contract section 9). */
-  status: number
-  /** Seconds to wait, for `MFA_RATE_LIMITED` only. */
-  retryAfter?: number
-  problem: ProblemDetails
+/**
+ * Every error the package rejects (or, from `now()`, throws) with: `err instanceof MfaError`.
+ * Branch on `code`, never on the message; answer HTTP with `status` and `problemDetails()`.
+ * `stack` starts at the frame that made the call (captured when the call was made), even
+ * though the error is created when the Promise settles.
+ */
+export declare class MfaError extends Error {
+  /**
+   * Builds the error a problem-details object describes (tests and mocks; the package makes its
+   * own). `message` (default `problem.detail`) is the full text for logs: for `MFA_STORAGE` and
+   * `MFA_INTERNAL` the `detail` sent to HTTP clients is a fixed sentence instead.
+   */
+  constructor(problem: ProblemDetails, message?: string)
+  readonly name: 'MfaError'
+  /** `MFA_` + the contract code in upper case. */
+  readonly code: ErrorCode
+  /** The HTTP status of the code. */
+  readonly status: number
+  /** Seconds to wait, for `MFA_RATE_LIMITED` only (absent otherwise, not `undefined`). */
+  readonly retryAfter?: number
+  /** The core's RFC 7807 problem details (the same as `problemDetails()`). */
+  readonly problem: ProblemDetails
+  /** RFC 7807 problem details, a fresh object each call: add `instance` and send it. */
+  problemDetails(): ProblemDetails
+}
+
+/**
+ * The ten single-use recovery codes, shown once: a frozen array (`length`, `codes[i]`,
+ * `for...of`, destructuring, `join`) that `JSON.stringify`, `util.inspect`/`console.log` and
+ * `String()` show as `[redacted]`, so they do not reach logs by accident. `codes` is a plain
+ * copy for showing or sending them on purpose; `map`/`filter`/`slice` also give plain arrays.
+ */
+export interface RecoveryCodes extends ReadonlyArray<string> {
+  /** A plain array copy of the codes. */
+  readonly codes: string[]
+  /** `'[redacted]'` */
+  toJSON(): string
+}
+/** For `instanceof RecoveryCodes`; the package makes them (there is no public constructor). */
+export declare const RecoveryCodes: Function & {
+  readonly prototype: RecoveryCodes
+}
+
+/** `close()` through `await using core = await Core.open(...)` (TypeScript 5.2+, Node 20+). */
+export interface Core {
+  [Symbol.asyncDispose](): Promise<void>
+}
+
+export declare namespace Core {
+  /**
+   * Opens (or creates) the store at `path` (`":memory:"`: a private in-memory store) with the
+   * host's 32-byte key, creating it when nothing is there unless `createIfMissing` is false (a
+   * new store file is 0600). `manualClock` starts a clock that only `setTime` moves (tests);
+   * `durability` is `'full'` (default) or `'normal'`. `MFA_INVALID_INPUT` for a bad argument or
+   * a key that does not match the store, `MFA_STORAGE` for a missing file when creation is off,
+   * or an empty, foreign, corrupt or newer file (left unchanged).
+   */
+  function open(path: string, key: Buffer | Uint8Array, options?: OpenOptions): Promise<Core>
 }
 
 export interface OpenOptions {
@@ -48,6 +98,16 @@ export interface OpenOptions {
   manualClock?: Date | null
   /** otpauth issuer for every org; default: each org's name. */
   issuer?: string | null
+  /**
+   * Create a new store when nothing exists at the path (default true); when false, a missing
+   * file rejects with `MFA_STORAGE`. An existing empty file is never taken for a new store.
+   */
+  createIfMissing?: boolean | null
+  /**
+   * `'full'` (default): a resolved write survives a power loss. `'normal'`: it survives an
+   * application crash, but a power loss may undo the last commits; never corrupts the store.
+   */
+  durability?: 'full' | 'normal' | null
 }
 
 /** Org policy at creation; absent fields keep the contract's defaults. */
@@ -97,17 +157,35 @@ export interface AuditQuery {
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
-/** An open mfa-core store. Create it with `Core.open`; every storage call returns a Promise. */
+/**
+ * An open mfa-core store. Create it with `Core.open`; every storage call returns a Promise.
+ * `close()` releases the file; every later call rejects with `MFA_INVALID_INPUT`.
+ */
 export declare class Core {
   /**
-   * Opens (or creates) the store at `path` (`":memory:"`: a private in-memory store) with
-   * the host's 32-byte key. `manualClock` starts a clock that only `setTime` moves (tests).
+   * Facts about the open store: schema version, path, permission bits, and whether other
+   * users can read it (warn then). `MFA_STORAGE` if the file cannot be examined.
    */
-  static open(path: string, key: Buffer | Uint8Array, options?: OpenOptions): Promise<Core>
-  /** The handle's current time (the manual clock's, if it has one). */
+  info(): Promise<StoreInfo>
+  /**
+   * Closes the store: resolves once the calls already made have finished and the file is
+   * released (the WAL checkpointed and removed, when no other connection uses the file).
+   * Every later call rejects with `MFA_INVALID_INPUT` ("the handle is closed"); closing
+   * again resolves at once.
+   */
+  close(): Promise<void>
+  /** Whether `close()` has been called. */
+  get closed(): boolean
+  /**
+   * The handle's current time (the manual clock's, if it has one). Synchronous; throws
+   * `MFA_INVALID_INPUT` once the handle is closed.
+   */
   now(): Date
-  /** Moves a manual clock; `MFA_INVALID_INPUT` on a handle using the system clock. */
-  setTime(time: Date): void
+  /**
+   * Moves a manual clock. Resolves at once (there is no storage work), like every other
+   * method a Promise; `MFA_INVALID_INPUT` on a handle using the system clock.
+   */
+  setTime(time: Date): Promise<void>
   /**
    * Creates an org (a bootstrap call: no actor); unset policy fields keep the contract's
    * defaults. Rejects with `MFA_INVALID_INPUT` for a bad name or policy value.
@@ -141,7 +219,7 @@ export declare class Core {
   disableUser(actor: string, target: string, options?: StepUpOptions): Promise<User>
   /** Enables a disabled user, under the reset's actor rules. */
   enableUser(actor: string, target: string): Promise<User>
-  /** A user's MFA state (contract section 3), derived from the clock. */
+  /** A user's MFA state, derived from the clock. */
   mfaStatus(user: string): Promise<MfaStatus>
   /** A new TOTP secret for the user (replacing any pending one), shown this once. */
   beginEnrollment(user: string): Promise<Enrollment>
@@ -151,7 +229,7 @@ export declare class Core {
   regenerateRecoveryCodes(user: string, proof: string): Promise<RecoveryCodes>
   /** Checks a sign-in code: a TOTP code or an unused recovery code (spent by this call). */
   verify(user: string, code: string): Promise<Verification>
-  /** Resets `target`'s MFA on behalf of `actor` (contract section 4). */
+  /** Resets `target`'s MFA on behalf of `actor`. */
   resetMfa(actor: string, target: string, options?: ResetOptions): Promise<ResetReceipt>
   /**
    * Resets up to 10,000 targets; one outcome per target, in order. Rejects only for what
@@ -176,14 +254,6 @@ export declare class Enrollment {
   get secret(): string
   /** `otpauth://totp/ISSUER:EMAIL?secret=...`, for a QR code. */
   get uri(): string
-}
-
-/**
- * The ten single-use recovery codes, shown once. Like `Enrollment`, a class whose `codes`
- * getter is the only way to them, so logging the result shows none.
- */
-export declare class RecoveryCodes {
-  get codes(): Array<string>
 }
 
 export interface AuditEvent {
@@ -257,6 +327,17 @@ export interface ResetReceipt {
   /** The `mfa.reset` audit event; `null` for a dry run. */
   auditSeq: number | null
   dryRun: boolean
+}
+
+/** What `info` reports about the open store. */
+export interface StoreInfo {
+  schemaVersion: number
+  /** The file as given to `open`; `null` in memory. */
+  path: string | null
+  /** The file's permission bits (`0o600` for a store this library created); `null` in memory. */
+  mode: number | null
+  /** Whether users other than the owner can read the store or its write-ahead log. */
+  readableByOthers: boolean
 }
 
 export interface User {

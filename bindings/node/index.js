@@ -837,4 +837,3 @@ module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __n
 module.exports = nativeBinding
 module.exports.Core = nativeBinding.Core
 module.exports.Enrollment = nativeBinding.Enrollment
-module.exports.RecoveryCodes = nativeBinding.RecoveryCodes

@@ -1,4 +1,5 @@
 /* The handle, the clock, versions, status codes and the last error. */
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -93,6 +94,84 @@ static void a_file_keeps_its_key_and_refuses_what_is_not_a_store(void) {
     CHECK(rmdir(dir) == 0);
 }
 
+/* A new store is owner-only whatever the umask; info tells when an existing one is not; an
+ * empty file is refused and kept; create_if_missing=false never creates; a storage error's
+ * problem details name no file. */
+static void store_files_info_and_creation(void) {
+    char dir[] = "/tmp/mfa-c-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char path[64], empty[64], missing[64];
+    snprintf(path, sizeof path, "%s/store.db", dir);
+    snprintf(empty, sizeof empty, "%s/empty.db", dir);
+    snprintf(missing, sizeof missing, "%s/missing.db", dir);
+
+    mode_t old = umask(0);
+    mfa_core *core = NULL;
+    OK(mfa_core_open(path, KEY, 32, NULL, &core));
+    umask(old);
+    mfa_store_info *info = NULL;
+    OK(mfa_core_info(core, &info));
+    CHECK(info->schema_version >= 1);
+    STREQ(info->path, path);
+    CHECK(info->has_mode && info->mode == 0600 && !info->readable_by_others);
+    mfa_store_info_free(info);
+    mfa_core_close(core);
+
+    CHECK(chmod(path, 0644) == 0);
+    OK(mfa_core_open(path, KEY, 32, NULL, &core));
+    OK(mfa_core_info(core, &info));
+    CHECK(info->mode == 0644 && info->readable_by_others);
+    mfa_store_info_free(info);
+    mfa_core_close(core);
+
+    core = open_at(":memory:", T0);
+    OK(mfa_core_info(core, &info));
+    CHECK(info->path == NULL && !info->has_mode && !info->readable_by_others);
+    mfa_store_info_free(info);
+    EXPECT(MFA_ERR_INVALID_INPUT, mfa_core_info(core, NULL));
+    EXPECT(MFA_ERR_INVALID_INPUT, mfa_core_info(NULL, &info));
+    mfa_core_close(core);
+
+    FILE *f = fopen(empty, "wb");
+    CHECK(f != NULL);
+    fclose(f);
+    core = NULL;
+    EXPECT(MFA_ERR_STORAGE, mfa_core_open(empty, KEY, 32, NULL, &core));
+    CHECK(core == NULL);
+    CHECK(strstr(mfa_last_error_message(), empty) != NULL); /* the message, for logs, names it */
+    char *problem = mfa_last_error_problem_details();
+    CHECK(problem != NULL && strstr(problem, dir) == NULL && strstr(problem, "\"storage\"") != NULL);
+    mfa_string_free(problem);
+    struct stat st;
+    CHECK(stat(empty, &st) == 0 && st.st_size == 0);
+
+    mfa_open_options options;
+    mfa_open_options_init(&options);
+    CHECK(options.create_if_missing && options.durability == MFA_DURABILITY_FULL);
+    options.create_if_missing = false;
+    EXPECT(MFA_ERR_STORAGE, mfa_core_open(missing, KEY, 32, &options, &core));
+    CHECK(access(missing, F_OK) != 0);
+    options.create_if_missing = true;
+    options.durability = 7;
+    EXPECT(MFA_ERR_INVALID_INPUT, mfa_core_open(missing, KEY, 32, &options, &core));
+    options.durability = MFA_DURABILITY_NORMAL;
+    OK(mfa_core_open(missing, KEY, 32, &options, &core));
+    mfa_org org;
+    OK(mfa_create_org(core, "Normal", NULL, &org));
+    mfa_core_close(core);
+
+    const char *names[] = {path, empty, missing};
+    const char *suffixes[] = {"", "-wal", "-shm"};
+    char side[80];
+    for (size_t n = 0; n < 3; n++) {
+        for (size_t i = 0; i < 3; i++) {
+            snprintf(side, sizeof side, "%s%s", names[n], suffixes[i]);
+            unlink(side);
+        }
+    }
+    CHECK(rmdir(dir) == 0);
+}
+
 static void null_handles_and_frees(void) {
     mfa_core_close(NULL);
     mfa_string_free(NULL);
@@ -106,6 +185,7 @@ static void null_handles_and_frees(void) {
     mfa_user_list_free(NULL);
     mfa_bulk_outcome_list_free(NULL);
     mfa_audit_event_list_free(NULL);
+    mfa_store_info_free(NULL);
     int64_t now;
     EXPECT(MFA_ERR_INVALID_INPUT, mfa_now(NULL, &now));
     STREQ(mfa_last_error_message(), "invalid input: core is NULL");
@@ -170,6 +250,7 @@ int main(void) {
     RUN(open_and_close_in_memory);
     RUN(open_refuses_bad_arguments);
     RUN(a_file_keeps_its_key_and_refuses_what_is_not_a_store);
+    RUN(store_files_info_and_creation);
     RUN(null_handles_and_frees);
     RUN(versions_and_status_text);
     RUN(last_error_is_set_by_failures_and_cleared_by_successes);

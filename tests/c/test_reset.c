@@ -1,4 +1,6 @@
 /* reset_mfa and reset_mfa_many (contract section 4). */
+#include <stdint.h>
+
 #include "harness.h"
 
 static void a_reset_reopens_enrollment_and_returns_a_receipt(void) {
@@ -136,6 +138,13 @@ static void reset_many_gives_one_outcome_per_target(void) {
     const char *bad_utf8[] = {BAD_UTF8};
     EXPECT(MFA_ERR_INVALID_INPUT, mfa_reset_mfa_many(f.core, f.admin.id, bad_utf8, 1, NULL, &list));
     EXPECT(MFA_ERR_INVALID_INPUT, mfa_reset_mfa_many(f.core, f.admin.id, targets, 1, NULL, NULL));
+    /* A count over the limit is refused before the array is read: NULL, or one real entry
+     * with a huge count (AddressSanitizer would catch a read past it). */
+    EXPECT(MFA_ERR_INVALID_INPUT, mfa_reset_mfa_many(f.core, f.admin.id, NULL, SIZE_MAX, NULL, &list));
+    const char *one[] = {f.member.id};
+    EXPECT(MFA_ERR_INVALID_INPUT, mfa_reset_mfa_many(f.core, f.admin.id, one, 10001, NULL, &list));
+    CHECK(strstr(mfa_last_error_message(), "at most 10000 targets") != NULL);
+    EXPECT(MFA_ERR_INVALID_INPUT, mfa_reset_mfa_many(f.core, f.admin.id, one, (size_t)1 << 40, NULL, &list));
 
     /* The rate limit applies to the whole run and each refusal carries its retry_after. */
     mfa_org small;

@@ -120,12 +120,16 @@ fn options(
     Ok(())
 }
 
-/// `{ manualClock?: Date, issuer?: string }`.
+/// `{ manualClock?: Date, issuer?: string, createIfMissing?: boolean, durability?: 'full' |
+/// 'normal' }`.
 pub(crate) fn open_options(value: &Unknown) -> Result<OpenOptions> {
     let mut out = OpenOptions::default();
-    options("options", value, &["manualClock", "issuer"], |key, v| {
+    let known = ["manualClock", "issuer", "createIfMissing", "durability"];
+    options("options", value, &known, |key, v| {
         match key {
             "manualClock" => out.manual_clock = Some(date("manualClock", v)?),
+            "createIfMissing" => out.create_if_missing = boolean("createIfMissing", v)?,
+            "durability" => out.durability = string("durability", v)?.parse()?,
             _ => out.issuer = Some(string("issuer", v)?),
         }
         Ok(())

@@ -1,6 +1,7 @@
 //! Core errors as JS `Error`s: `code` (`MFA_` + the contract code), `status` (HTTP),
 //! `retryAfter` (rate limited only) and `problem` (the core's RFC 7807 details), so that callers
-//! branch on fields and never parse messages.
+//! branch on fields and never parse messages. The package's `main.js` turns each into an
+//! `MfaError` carrying the caller's stack; `problem` is what it is built from.
 
 use mfa_core::Error;
 use napi::bindgen_prelude::{JsObjectValue, JsValue, Object, ToNapiValue, TypeName};
@@ -35,12 +36,17 @@ fn error_object<'env>(env: &'env Env, err: &Error) -> napi::Result<Object<'env>>
     Ok(object)
 }
 
-/// A core error as a napi error that throws (or rejects with) its JS `Error` object.
+/// A core error as a napi error that throws its JS `Error` object (the synchronous `now()`).
 pub(crate) fn to_napi(env: &Env, err: &Error) -> napi::Error {
     match error_object(env, err) {
         Ok(object) => napi::Error::from(object.to_unknown()),
         Err(failure) => failure,
     }
+}
+
+/// A core error as the JS `Error` a Promise rejects with.
+pub(crate) fn error_value(env: &Env, err: &Error) -> napi::Result<sys::napi_value> {
+    Ok(error_object(env, err)?.raw())
 }
 
 /// A core error as a value, for the per-target outcomes of `resetMfaMany`.

@@ -3,11 +3,15 @@
 //!
 //! Thin by design: arguments are converted (`args`), results become plain objects with `Date`s
 //! (`types`), errors become `Error`s with a stable `code` (`error`), and storage calls run on the
-//! libuv pool (`task`) so that a `synchronous=FULL` commit never stalls the event loop. All
-//! behaviour, including validation, lives in the core.
+//! addon's own threads (`pool`), settling their Promises through one thread-safe function per JS
+//! environment (`promise`), so that neither a `synchronous=FULL` commit nor a wait for another
+//! process's write lock stalls the event loop or libuv's pool. All behaviour, including
+//! validation, lives in the core. The package's entry point `main.js` adds what belongs in JS:
+//! the `MfaError` class with the caller's stack, `RecoveryCodes`, `Symbol.asyncDispose`.
 
 mod args;
 mod core;
 mod error;
-mod task;
+mod pool;
+mod promise;
 mod types;

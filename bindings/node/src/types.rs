@@ -1,6 +1,6 @@
 //! The plain objects the addon returns: the core's model with camelCase keys, `Date`s for
 //! times, and `null` for absent values. Secrets appear only where the contract shows them once
-//! (`beginEnrollment`, recovery codes).
+//! (`beginEnrollment`, and recovery codes, which `main.js` wraps).
 
 use mfa_core as core;
 use napi::bindgen_prelude::{Env, JsValue, ToNapiValue, TypeName};
@@ -160,27 +160,6 @@ impl From<core::Enrollment> for Enrollment {
     }
 }
 
-/// The ten single-use recovery codes, shown once. Like `Enrollment`, a class whose `codes`
-/// getter is the only way to them, so logging the result shows none.
-#[napi]
-pub struct RecoveryCodes {
-    codes: Zeroizing<Vec<String>>,
-}
-
-#[napi]
-impl RecoveryCodes {
-    #[napi(getter)]
-    pub fn codes(&self) -> Vec<String> {
-        self.codes.to_vec()
-    }
-}
-
-impl From<core::RecoveryCodes> for RecoveryCodes {
-    fn from(mut codes: core::RecoveryCodes) -> Self {
-        RecoveryCodes { codes: Zeroizing::new(std::mem::take(&mut codes.0)) }
-    }
-}
-
 #[napi(object, object_from_js = false, use_nullable = true)]
 pub struct Verification {
     #[napi(ts_type = "'totp' | 'recovery_code'")]
@@ -304,5 +283,28 @@ pub struct AuditReport {
 impl From<core::AuditReport> for AuditReport {
     fn from(r: core::AuditReport) -> Self {
         AuditReport { ok: r.ok, checked: number(r.checked), first_bad_seq: r.first_bad_seq.map(number) }
+    }
+}
+
+/// What `info` reports about the open store.
+#[napi(object, object_from_js = false, use_nullable = true)]
+pub struct StoreInfo {
+    pub schema_version: i64,
+    /// The file as given to `open`; `null` in memory.
+    pub path: Option<String>,
+    /// The file's permission bits (`0o600` for a store this library created); `null` in memory.
+    pub mode: Option<u32>,
+    /// Whether users other than the owner can read the store or its write-ahead log.
+    pub readable_by_others: bool,
+}
+
+impl From<core::StoreInfo> for StoreInfo {
+    fn from(i: core::StoreInfo) -> Self {
+        StoreInfo {
+            schema_version: i.schema_version,
+            path: i.path.map(|p| p.to_string_lossy().into_owned()),
+            mode: i.mode,
+            readable_by_others: i.readable_by_others,
+        }
     }
 }

@@ -95,10 +95,10 @@ describe('step-up: an enrolled actor passes its own code as actorProof', async (
   test('without it: forbidden; with it: done', async () => {
     await assert.rejects(core.setRole(owner.id, bob.id, 'admin'), { code: 'MFA_FORBIDDEN' })
     await assert.rejects(core.disableUser(owner.id, bob.id, {}), { code: 'MFA_FORBIDDEN' })
-    core.setTime(new Date((nowOf(core) + 30) * 1000))
+    await core.setTime(new Date((nowOf(core) + 30) * 1000))
     const user = await core.setRole(owner.id, bob.id, 'admin', { actorProof: totp(secret, nowOf(core)) })
     assert.equal(user.role, 'admin')
-    core.setTime(new Date((nowOf(core) + 30) * 1000))
+    await core.setTime(new Date((nowOf(core) + 30) * 1000))
     const off = await core.disableUser(owner.id, bob.id, { actorProof: totp(secret, nowOf(core)) })
     assert.equal(off.status, 'disabled')
   })

@@ -12,7 +12,7 @@ test('the Node quickstart of README.md runs and prints what it promises', () => 
   const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8')
   const doc = readme.slice(readme.indexOf('## Use from Node'))
   const block = doc.split('### Quickstart')[1].match(/```js\n([^]*?)```/)[1]
-  const addon = new URL('../index.js', import.meta.url).pathname
+  const addon = new URL('../main.js', import.meta.url).pathname
   assert.match(block, /from 'mfa-core'/)
   const script = join(mkdtempSync(join(tmpdir(), 'mfa-doc-')), 'quickstart.mjs')
   writeFileSync(script, block.replace("from 'mfa-core'", `from ${JSON.stringify(addon)}`))

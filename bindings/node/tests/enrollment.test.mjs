@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { inspect } from 'node:util'
 
-import { Core, KEY, T0, acme, at, enroll, nowOf, openMemory } from './support/addon.mjs'
+import { Core, KEY, RecoveryCodes, T0, acme, at, enroll, nowOf, openMemory } from './support/addon.mjs'
 import { totp, wrongTotp } from './support/totp.mjs'
 
 describe('enrollment', async () => {
@@ -50,10 +50,47 @@ describe('enrollment', async () => {
     for (const shown of [inspect(enrollment, { showHidden: true }), JSON.stringify(enrollment), String(enrollment)]) {
       assert.ok(!shown.includes(enrollment.secret), shown)
     }
-    for (const shown of [inspect(recovery, { showHidden: true }), JSON.stringify(recovery)]) {
+    const views = [
+      inspect(recovery, { showHidden: true }),
+      inspect({ user: user.id, recovery }, { depth: 5 }),
+      JSON.stringify(recovery),
+      JSON.stringify({ recovery }),
+      String(recovery),
+      `${recovery}`,
+      recovery.toLocaleString(),
+    ]
+    for (const shown of views) {
       assert.ok(!recovery.codes.some((c) => shown.includes(c)) && !codes.some((c) => shown.includes(c)), shown)
     }
     assert.equal(recovery.codes.length, 10)
+  })
+
+  test('recovery codes are a frozen array: length, indexing, iteration; redacted in JSON and inspect', async () => {
+    const user = await core.createUser(org.id, 'array@acme.test', 'member')
+    const { secret } = await core.beginEnrollment(user.id)
+    const codes = await core.confirmEnrollment(user.id, totp(secret, nowOf(core)))
+    assert.ok(Array.isArray(codes))
+    assert.ok(codes instanceof RecoveryCodes)
+    assert.equal(codes.length, 10)
+    assert.match(codes[0], /^[a-z0-9-]{8,}$/i)
+    const iterated = [...codes]
+    assert.deepEqual(iterated, codes.codes)
+    assert.equal(Object.getPrototypeOf(codes.codes), Array.prototype, 'codes: a plain copy')
+    const [first, ...others] = codes
+    assert.equal(first, codes[0])
+    assert.equal(others.length, 9)
+    assert.equal(codes.join(',').split(',').length, 10)
+    assert.equal(Object.getPrototypeOf(codes.map((c) => c)), Array.prototype)
+    assert.ok(Object.isFrozen(codes))
+    assert.throws(() => codes.push('x'), TypeError)
+    assert.equal(JSON.stringify(codes), '"[redacted]"')
+    assert.equal(inspect(codes), 'RecoveryCodes(10) [redacted]')
+    // A recovery code still signs in (it is the real code, not a redacted copy).
+    const { method } = await core.verify(user.id, codes[3])
+    assert.equal(method, 'recovery_code')
+    const fresh = await core.regenerateRecoveryCodes(user.id, totp(secret, nowOf(core) + 30))
+    assert.ok(fresh instanceof RecoveryCodes)
+    assert.equal(fresh.length, 10)
   })
 
   test('confirmEnrollment with nothing pending: conflict', async () => {
@@ -76,7 +113,7 @@ describe('verification', async () => {
   const { secret, recoveryCodes } = await enroll(core, bob)
 
   test('a TOTP code of the next step, then no replay of it', async () => {
-    core.setTime(at(nowOf(core) + 30))
+    await core.setTime(at(nowOf(core) + 30))
     const code = totp(secret, nowOf(core))
     assert.deepEqual(await core.verify(bob.id, code), { method: 'totp', recoveryCodesRemaining: 10 })
     await assert.rejects(core.verify(bob.id, code), { code: 'MFA_INVALID_CODE' })
@@ -86,7 +123,7 @@ describe('verification', async () => {
     for (const code of ['12345', '1234567', '12 345', 'abcdef', '１２３４５６']) {
       await assert.rejects(core.verify(bob.id, code), { code: 'MFA_INVALID_CODE' })
     }
-    core.setTime(at(nowOf(core) + 30))
+    await core.setTime(at(nowOf(core) + 30))
     await core.verify(bob.id, totp(secret, nowOf(core)))
   })
 
@@ -97,7 +134,7 @@ describe('verification', async () => {
   })
 
   test('regenerateRecoveryCodes: ten new codes, the old ones dead', async () => {
-    core.setTime(at(nowOf(core) + 3600))
+    await core.setTime(at(nowOf(core) + 3600))
     const { codes: fresh } = await core.regenerateRecoveryCodes(bob.id, totp(secret, nowOf(core)))
     assert.equal(fresh.length, 10)
     assert.ok(!fresh.includes(recoveryCodes[1]))
@@ -112,7 +149,7 @@ describe('throttling', async () => {
   const { secret } = await enroll(core, cy)
 
   test('after maxFailedVerifications failures: rate_limited, even for a right code', async () => {
-    core.setTime(at(nowOf(core) + 30))
+    await core.setTime(at(nowOf(core) + 30))
     for (let i = 0; i < 2; i++) {
       await assert.rejects(core.verify(cy.id, wrongTotp(secret, nowOf(core))), { code: 'MFA_INVALID_CODE' })
     }
@@ -121,7 +158,7 @@ describe('throttling', async () => {
     assert.equal(limited.status, 429)
     assert.equal(limited.retryAfter, 30)
     assert.equal(limited.problem.retry_after, 30)
-    core.setTime(at(nowOf(core) + 30))
+    await core.setTime(at(nowOf(core) + 30))
     assert.equal((await core.verify(cy.id, totp(secret, nowOf(core)))).method, 'totp')
   })
 })
@@ -134,7 +171,7 @@ describe('mfaStatus through the states', async () => {
     const pending = await core.mfaStatus(bob.id)
     assert.equal(pending.state, 'enrollment_required')
     assert.deepEqual(pending.deadline, at(T0 + 600))
-    core.setTime(at(T0 + 601))
+    await core.setTime(at(T0 + 601))
     assert.equal((await core.mfaStatus(bob.id)).state, 'locked_out')
     await assert.rejects(core.beginEnrollment(bob.id), { code: 'MFA_FORBIDDEN' })
   })

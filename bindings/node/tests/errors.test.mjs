@@ -1,6 +1,6 @@
-// Errors: every contract code the addon can meet, as an `Error` with `code`, `status`,
-// `retryAfter` and `problem`; and bad JS values, which are MFA_INVALID_INPUT (a rejected
-// Promise, or a throw from the two synchronous methods), never a napi type error or a crash.
+// Errors: every contract code the addon can meet, as an `MfaError` with `code`, `status`,
+// `retryAfter`, `problem` and `problemDetails()`; and bad JS values, which are MFA_INVALID_INPUT
+// (a rejected Promise), never a napi type error or a crash.
 
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
 
-import { Core, KEY, acme, at, enroll, nowOf, openMemory } from './support/addon.mjs'
+import { Core, KEY, MfaError, acme, at, enroll, nowOf, openMemory } from './support/addon.mjs'
 import { wrongTotp } from './support/totp.mjs'
 
 /** Contract section 9: code, HTTP status, title. */
@@ -26,14 +26,24 @@ const TABLE = {
   internal: [500, 'Internal error'],
 }
 
+const GENERIC_DETAIL = {
+  storage: 'The identity store is unavailable or failed to save; try again later.',
+  internal: 'An internal error occurred in the identity core.',
+}
+
 /** Asserts `err` is the addon's error for contract `code`, in every field. */
 function assertMfaError(err, code) {
   const [status, title] = TABLE[code]
-  assert.ok(err instanceof Error, `not an Error: ${err}`)
+  assert.ok(err instanceof MfaError, `not an MfaError: ${err?.stack ?? err}`)
+  assert.ok(err instanceof Error)
+  assert.equal(err.name, 'MfaError')
   assert.equal(err.code, `MFA_${code.toUpperCase()}`)
   assert.equal(err.status, status)
   assert.ok(err.message.length > 0)
-  const problem = { type: `urn:mfa-core:error:${code}`, title, status, detail: err.message, code }
+  // A storage or internal error's message names files, quotes SQLite or a panic: it stays in
+  // `message` (for logs) while HTTP clients get a fixed sentence.
+  const detail = GENERIC_DETAIL[code] ?? err.message
+  const problem = { type: `urn:mfa-core:error:${code}`, title, status, detail, code }
   if (code === 'rate_limited') {
     assert.ok(Number.isInteger(err.retryAfter) && err.retryAfter > 0, `retryAfter ${err.retryAfter}`)
     problem.retry_after = err.retryAfter
@@ -42,6 +52,8 @@ function assertMfaError(err, code) {
     assert.ok(!('retryAfter' in err))
   }
   assert.deepEqual(err.problem, problem)
+  assert.deepEqual(err.problemDetails(), problem)
+  assert.notEqual(err.problemDetails(), err.problemDetails(), 'a fresh object each call')
 }
 
 /** Awaits `promise`, which must reject with the addon's error for `code`; returns the error. */
@@ -92,7 +104,7 @@ describe('every contract code', async () => {
   test('rate_limited: past the reset limit, with retryAfter', async () => {
     await enroll(core, bob)
     await core.resetMfa(owner.id, bob.id)
-    core.setTime(at(nowOf(core) + 600))
+    await core.setTime(at(nowOf(core) + 600))
     const err = await rejectsWith(core.resetMfa(owner.id, cy.id), 'rate_limited')
     assert.equal(err.retryAfter, 3000)
   })
@@ -101,8 +113,10 @@ describe('every contract code', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'mfa-node-')), 'not.db')
     writeFileSync(path, 'this is not a database, and it is long enough to have a header'.repeat(100))
     const before = readFileSync(path)
-    await rejectsWith(Core.open(path, KEY), 'storage')
+    const err = await rejectsWith(Core.open(path, KEY), 'storage')
     assert.deepEqual(readFileSync(path), before)
+    assert.ok(err.message.includes(path), err.message)
+    assert.ok(!JSON.stringify(err.problem).includes(path))
   })
 
   test('the declarations list the ten codes of the contract table', () => {
@@ -110,6 +124,65 @@ describe('every contract code', async () => {
     const union = dts.match(/export type ErrorCode =([^]*?)\n\n/)[1]
     const codes = [...union.matchAll(/'(MFA_[A-Z_]+)'/g)].map((m) => m[1])
     assert.deepEqual(codes, Object.keys(TABLE).map((c) => `MFA_${c.toUpperCase()}`))
+  })
+})
+
+describe('MfaError', async () => {
+  const core = await openMemory()
+  const { owner, bob, admin } = await acme(core)
+  const here = new URL(import.meta.url).pathname
+
+  test("a rejection's stack starts at the caller, in an async function", async () => {
+    async function lookUpTheUserFromTheCaller() {
+      await core.getUser('not-a-uuid')
+    }
+    const err = await lookUpTheUserFromTheCaller().catch((e) => e)
+    assertMfaError(err, 'invalid_input')
+    const lines = err.stack.split('\n')
+    assert.equal(lines[0], `MfaError: ${err.message}`)
+    assert.match(lines[1], /^ {4}at lookUpTheUserFromTheCaller \(/, err.stack)
+    assert.ok(lines[1].includes(here), err.stack)
+  })
+
+  test('... and in a plain function that returns the Promise (no await)', async () => {
+    function resetFromAPlainFunction() {
+      return core.resetMfa(bob.id, admin.id)
+    }
+    const err = await resetFromAPlainFunction().catch((e) => e)
+    assertMfaError(err, 'forbidden')
+    assert.match(err.stack.split('\n')[1], /^ {4}at resetFromAPlainFunction \(/, err.stack)
+  })
+
+  test('with Error.stackTraceLimit = 0 (no stacks captured) the stack is the message line alone', async () => {
+    const limit = Error.stackTraceLimit
+    Error.stackTraceLimit = 0
+    try {
+      const err = await core.getUser('not-a-uuid').catch((e) => e)
+      assertMfaError(err, 'invalid_input')
+      assert.equal(err.stack, `MfaError: ${err.message}`)
+    } finally {
+      Error.stackTraceLimit = limit
+    }
+  })
+
+  test('Core.open and resetMfaMany outcomes give MfaErrors too', async () => {
+    function openWithAShortKey() {
+      return Core.open(':memory:', Buffer.alloc(3))
+    }
+    const err = await openWithAShortKey().catch((e) => e)
+    assertMfaError(err, 'invalid_input')
+    assert.match(err.stack.split('\n')[1], /at openWithAShortKey \(/, err.stack)
+    const [outcome] = await core.resetMfaMany(owner.id, [bob.id])
+    assert.equal(outcome.receipt, null)
+    assertMfaError(outcome.error, 'mfa_not_enabled')
+  })
+
+  test('new MfaError(problem) builds the same error from problem details', () => {
+    const problem = { type: 'urn:mfa-core:error:rate_limited', title: 'Rate limited', status: 429, detail: 'slow down', code: 'rate_limited', retry_after: 7 }
+    const err = new MfaError(problem)
+    assertMfaError(err, 'rate_limited')
+    assert.equal(err.retryAfter, 7)
+    assert.equal(err.message, 'slow down')
   })
 })
 
@@ -221,18 +294,12 @@ describe('bad JS values are MFA_INVALID_INPUT', async () => {
     await rejectsWith(core.resetMfaMany(owner.id, tooMany), 'invalid_input')
   })
 
-  test('setTime throws synchronously: not a Date, an invalid Date, a system clock', async () => {
+  test('setTime rejects like every other method: not a Date, an invalid Date, a system clock', async () => {
     for (const value of [undefined, 1700000000, '2024-01-01', new Date(NaN), {}]) {
-      assert.throws(() => core.setTime(value), (err) => {
-        assertMfaError(err, 'invalid_input')
-        return true
-      })
+      await rejectsWith(core.setTime(value), 'invalid_input')
     }
     const systemClock = await Core.open(':memory:', KEY)
-    assert.throws(() => systemClock.setTime(new Date()), (err) => {
-      assertMfaError(err, 'invalid_input')
-      return true
-    })
+    await rejectsWith(systemClock.setTime(new Date()), 'invalid_input')
   })
 
   test('Core cannot be constructed directly, and the store still works after all of this', async () => {

@@ -1,6 +1,6 @@
-// Storage calls run on the libuv pool: a timer keeps firing while 500 resets commit to a file
-// store with synchronous=FULL. Were the calls run on the JS thread, no tick could happen
-// between the first call and the last result.
+// Storage calls run off the JS thread (on the addon's own threads): a timer keeps firing while
+// 500 resets commit to a file store with synchronous=FULL. Were the calls run on the JS thread,
+// no tick could happen between the first call and the last result.
 
 import assert from 'node:assert/strict'
 import { mkdtempSync } from 'node:fs'

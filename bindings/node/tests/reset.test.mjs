@@ -23,7 +23,7 @@ describe('resetMfa', async () => {
   })
 
   test('a reset: the receipt with Dates, the reason in the audit event', async () => {
-    core.setTime(at(T0 + 100))
+    await core.setTime(at(T0 + 100))
     const receipt = await core.resetMfa(admin.id, bob.id, { windowSeconds: 3600, reason: 'lost phone' })
     assert.deepEqual({ ...receipt, auditSeq: typeof receipt.auditSeq }, {
       target: bob.id,
@@ -52,7 +52,7 @@ describe('resetMfa', async () => {
   test('a self-reset needs the user\'s own code as proof', async () => {
     const { secret } = await enroll(core, cy)
     await assert.rejects(core.resetMfa(cy.id, cy.id), { code: 'MFA_FORBIDDEN' })
-    core.setTime(at(nowOf(core) + 30))
+    await core.setTime(at(nowOf(core) + 30))
     const receipt = await core.resetMfa(cy.id, cy.id, { proof: totp(secret, nowOf(core)) })
     assert.equal(receipt.state, 'enrollment_required')
   })
@@ -66,7 +66,7 @@ describe('resetMfa under requireStepUp', async () => {
 
   test('the actor\'s own current code as actorProof', async () => {
     await assert.rejects(core.resetMfa(admin.id, bob.id), { code: 'MFA_FORBIDDEN' })
-    core.setTime(at(nowOf(core) + 30))
+    await core.setTime(at(nowOf(core) + 30))
     const receipt = await core.resetMfa(admin.id, bob.id, { actorProof: totp(secret, nowOf(core)) })
     assert.equal(receipt.previousState, 'enrolled')
   })

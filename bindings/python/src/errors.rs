@@ -49,8 +49,9 @@ pub(crate) fn raise(err: Error) -> PyErr {
     Python::attach(|py| exception(py, &err))
 }
 
-/// An `invalid_input` exception for an argument this layer cannot even hand to the core
-/// (a wrong Python type, a number out of range).
+/// An `invalid_input` exception for a value this layer refuses before the core sees it (a
+/// number out of range, a naive `datetime`, a closed handle). A value of the wrong Python type
+/// is a `TypeError` instead (`inputs::wrong_type`).
 pub(crate) fn invalid(message: impl Into<String>) -> PyErr {
     raise(Error::InvalidInput(message.into()))
 }

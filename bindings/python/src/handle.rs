@@ -9,6 +9,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDateTime, PyList, PyType};
 
 use crate::errors::{invalid, raise};
+use crate::fork;
 use crate::inputs::{self, DryRun};
 use crate::values;
 
@@ -19,15 +20,20 @@ pub(crate) struct Core {
     /// `None` once closed. The lock is held only to clone the `Arc`, never during storage work,
     /// so calls from many threads run together; `close` lets running calls finish.
     inner: Mutex<Option<Arc<mfa_core::Core>>>,
-    /// The process that opened the handle. SQLite connections must not be used across
-    /// `fork()` (a `multiprocessing` worker inherits the parent's handle): a child gets
-    /// `InvalidInput` and opens its own.
-    pid: u32,
+    /// The process that opened the handle, as its [`fork::generation`]. SQLite connections
+    /// must not be used across `fork()` (a `multiprocessing` worker inherits the parent's
+    /// handle): a child gets `InvalidInput` and opens its own.
+    opened_in: u64,
 }
 
 impl Core {
+    /// Whether this process is a fork of the one that opened the handle.
+    fn inherited(&self) -> bool {
+        fork::generation() != self.opened_in
+    }
+
     fn core(&self) -> PyResult<Arc<mfa_core::Core>> {
-        if std::process::id() != self.pid {
+        if self.inherited() {
             return Err(invalid("the handle was opened in another process (before a fork): open a new one"));
         }
         let inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
@@ -39,7 +45,7 @@ impl Drop for Core {
     /// In a forked child the inherited connections are the parent's: leak them rather than
     /// let SQLite close (and possibly checkpoint) a database the parent is using.
     fn drop(&mut self) {
-        if std::process::id() != self.pid {
+        if self.inherited() {
             let inherited = self.inner.get_mut().unwrap_or_else(PoisonError::into_inner).take();
             std::mem::forget(inherited);
         }
@@ -57,9 +63,11 @@ fn detached<T: Send>(
 
 #[pymethods]
 impl Core {
-    /// Opens (or creates) the store at `path` with the host's 32-byte `key`.
+    /// Opens the store at `path` with the host's 32-byte `key`, creating it when nothing
+    /// exists there and `create_if_missing` is true.
     #[classmethod]
-    #[pyo3(signature = (path, key, *, manual_clock = None, issuer = None))]
+    #[allow(clippy::too_many_arguments)] // Python's keyword arguments, one per option
+    #[pyo3(signature = (path, key, *, manual_clock = None, issuer = None, create_if_missing = None, durability = None))]
     fn open(
         _class: &Bound<'_, PyType>,
         py: Python<'_>,
@@ -67,19 +75,31 @@ impl Core {
         key: &Bound<'_, PyAny>,
         manual_clock: Option<&Bound<'_, PyAny>>,
         issuer: Option<&Bound<'_, PyAny>>,
+        create_if_missing: Option<&Bound<'_, PyAny>>,
+        durability: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Core> {
         let path = inputs::path(path)?;
         let key = inputs::key(key)?;
         let manual_clock =
             inputs::given(manual_clock).map(|c| inputs::time("manual_clock", c)).transpose()?;
-        let options = OpenOptions { manual_clock, issuer: inputs::opt_text("issuer", issuer)? };
+        let mut options = OpenOptions {
+            manual_clock,
+            issuer: inputs::opt_text("issuer", issuer)?,
+            ..OpenOptions::default()
+        };
+        if let Some(create) = inputs::given(create_if_missing) {
+            options.create_if_missing = inputs::flag("create_if_missing", create)?;
+        }
+        if let Some(durability) = inputs::opt_text("durability", durability)? {
+            options.durability = durability.parse().map_err(raise)?;
+        }
         let core = py.detach(|| mfa_core::Core::open(&path, &key, options)).map_err(raise)?;
-        Ok(Core { inner: Mutex::new(Some(Arc::new(core))), pid: std::process::id() })
+        Ok(Core { inner: Mutex::new(Some(Arc::new(core))), opened_in: fork::generation() })
     }
 
     /// Closes the handle; later calls raise `InvalidInput`. Closing twice does nothing.
     fn close(&self, py: Python<'_>) {
-        if std::process::id() != self.pid {
+        if self.inherited() {
             return; // a forked child's copy: the parent's connections are not ours to close
         }
         let taken = self.inner.lock().unwrap_or_else(PoisonError::into_inner).take();
@@ -108,6 +128,13 @@ impl Core {
             true => "<mfa_core.Core closed>",
             false => "<mfa_core.Core open>",
         }
+    }
+
+    /// Facts about the open store: schema version, path, permissions, and whether other users
+    /// can read it. Raises `Storage` if the file cannot be examined.
+    fn info<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let info = detached(py, self.core()?, |c| c.info())?;
+        values::store_info(py, &info)
     }
 
     /// The handle's current time.

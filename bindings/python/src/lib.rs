@@ -7,6 +7,7 @@
 //! ([`errors`]). Storage work runs with the GIL released, so threads sharing a handle overlap.
 
 mod errors;
+mod fork;
 mod handle;
 mod inputs;
 mod values;
@@ -16,6 +17,8 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<handle::Core>()?;
+    // The crate's version, which is the workspace's: the package's `__version__`.
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("ERROR_CODES", mfa_core::Error::CODES.to_vec())?;
     m.add("AUDIT_ACTIONS", mfa_core::ACTIONS.to_vec())?;
     m.add("RECOVERY_CODE_COUNT", mfa_core::RECOVERY_CODE_COUNT)?;
@@ -24,5 +27,5 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("MAX_REASON_CHARS", mfa_core::MAX_REASON_CHARS)?;
     m.add("MAX_WINDOW_SECONDS", mfa_core::MAX_WINDOW_SECONDS)?;
     m.add_function(wrap_pyfunction!(errors::error_for_code, m)?)?;
-    Ok(())
+    fork::register(m)
 }

@@ -1,51 +1,118 @@
 //! The core's results as the package's value types (`mfa_core._types`): frozen dataclasses and
 //! `str` enums, with times as aware UTC `datetime`s. Secrets (an enrollment's secret and URI,
 //! recovery codes) go into types whose `repr` hides them.
+//!
+//! This runs after every call, so it avoids what costs: each class and each enum member is
+//! looked up once per process, and dataclasses are filled in as `pickle` rebuilds them rather
+//! than through their generated `__init__`, which a frozen dataclass runs as one Python-level
+//! `object.__setattr__` per field.
 
 use mfa_core::{
     AuditEvent, AuditReport, Checkpoint, Enrollment, Error, MfaStatus, Org, Policy, RecoveryCodes,
-    ResetReceipt, UnixTime, User, Verification,
+    ResetReceipt, StoreInfo, UnixTime, User, Verification,
 };
 use pyo3::IntoPyObjectExt;
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDateTime, PyDict, PyList, PyModule, PyTzInfo};
+use pyo3::types::{PyDateTime, PyDelta, PyDict, PyList, PyType, PyTzInfo};
 use serde_json::Value;
 
 use crate::errors::exception;
 
-/// The Python module that defines the value types (imported once).
-static TYPES: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
-
-/// A class of `mfa_core._types`, by name.
-fn class<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
-    let module = TYPES.get_or_try_init(py, || Ok::<_, PyErr>(py.import("mfa_core._types")?.unbind()))?;
-    module.bind(py).getattr(name)
+/// A class of `mfa_core._types`, imported on first use.
+struct Class {
+    name: &'static str,
+    cell: PyOnceLock<Py<PyType>>,
 }
 
-/// Keyword arguments for one value type's constructor.
-struct Fields<'py>(Bound<'py, PyDict>);
-
-impl<'py> Fields<'py> {
-    fn new(py: Python<'py>) -> Self {
-        Fields(PyDict::new(py))
+impl Class {
+    const fn new(name: &'static str) -> Self {
+        Class { name, cell: PyOnceLock::new() }
     }
 
+    fn get<'py>(&self, py: Python<'py>) -> PyResult<&Bound<'py, PyType>> {
+        self.cell.import(py, "mfa_core._types", self.name)
+    }
+
+    /// A new instance of this dataclass with no fields yet: `cls.__new__(cls)`, the first half
+    /// of how `pickle` rebuilds one.
+    fn fields<'py>(&self, py: Python<'py>) -> PyResult<Fields<'py>> {
+        let class = self.get(py)?;
+        let obj = class.call_method1(intern!(py, "__new__"), (class,))?;
+        let dict = obj.getattr(intern!(py, "__dict__"))?.cast_into::<PyDict>()?;
+        Ok(Fields { obj, dict })
+    }
+}
+
+static POLICY: Class = Class::new("Policy");
+static ORG: Class = Class::new("Org");
+static USER: Class = Class::new("User");
+static MFA_STATUS: Class = Class::new("MfaStatus");
+static ENROLLMENT: Class = Class::new("Enrollment");
+static RECOVERY_CODES: Class = Class::new("RecoveryCodes");
+static VERIFICATION: Class = Class::new("Verification");
+static RESET_RECEIPT: Class = Class::new("ResetReceipt");
+static RESET_OUTCOME: Class = Class::new("ResetOutcome");
+static AUDIT_EVENT: Class = Class::new("AuditEvent");
+static CHECKPOINT: Class = Class::new("Checkpoint");
+static AUDIT_REPORT: Class = Class::new("AuditReport");
+static STORE_INFO: Class = Class::new("StoreInfo");
+
+/// A dataclass instance being filled in: the second half of how `pickle` rebuilds one, each
+/// field straight into the instance's `__dict__`. Every field must be set, as `__init__`
+/// would; `tests/test_values.py` compares each result with one built by its constructor.
+struct Fields<'py> {
+    obj: Bound<'py, PyAny>,
+    dict: Bound<'py, PyDict>,
+}
+
+impl<'py> Fields<'py> {
     fn set(self, key: &str, value: impl IntoPyObject<'py>) -> PyResult<Self> {
-        self.0.set_item(key, value)?;
+        self.dict.set_item(key, value)?;
         Ok(self)
     }
 
-    /// Calls `mfa_core._types.<class>(**fields)`.
-    fn build(self, name: &str) -> PyResult<Bound<'py, PyAny>> {
-        class(self.0.py(), name)?.call((), Some(&self.0))
+    fn done(self) -> Bound<'py, PyAny> {
+        self.obj
     }
 }
 
-/// A member of one of the package's `str` enums, e.g. `Role("owner")`.
-fn member<'py>(py: Python<'py>, enum_name: &str, value: &str) -> PyResult<Bound<'py, PyAny>> {
-    class(py, enum_name)?.call1((value,))
+/// The members of one of the package's `str` enums by value, looked up once.
+struct Members {
+    class: Class,
+    by_value: PyOnceLock<Py<PyDict>>,
 }
+
+impl Members {
+    const fn new(name: &'static str) -> Self {
+        Members { class: Class::new(name), by_value: PyOnceLock::new() }
+    }
+
+    /// The member whose value is `value`, e.g. `Role.OWNER` for `"owner"`.
+    fn get<'py>(&self, py: Python<'py>, value: &str) -> PyResult<Bound<'py, PyAny>> {
+        let by_value = self.by_value.get_or_try_init(py, || {
+            let map = PyDict::new(py);
+            for member in self.class.get(py)?.try_iter()? {
+                let member = member?;
+                map.set_item(member.getattr(intern!(py, "value"))?, member)?;
+            }
+            Ok::<_, PyErr>(map.unbind())
+        })?;
+        match by_value.bind(py).get_item(value)? {
+            Some(member) => Ok(member),
+            None => {
+                Err(exception(py, &Error::Internal(format!("{} has no member {value:?}", self.class.name))))
+            }
+        }
+    }
+}
+
+static ROLE: Members = Members::new("Role");
+static USER_STATUS: Members = Members::new("UserStatus");
+static MFA_STATE: Members = Members::new("MfaState");
+static VERIFY_METHOD: Members = Members::new("VerifyMethod");
+static OUTCOME: Members = Members::new("Outcome");
 
 /// Unix seconds as an aware UTC `datetime`. The handle only accepts clocks whose derived times
 /// all fit a `datetime`; a time from elsewhere that does not (a file written by another tool)
@@ -88,35 +155,41 @@ pub(crate) fn json<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, P
     }
 }
 
+/// A `Policy`, its window as a `timedelta` (what its `__post_init__` makes of seconds).
 pub(crate) fn policy<'py>(py: Python<'py>, p: &Policy) -> PyResult<Bound<'py, PyAny>> {
-    Fields::new(py)
+    let days = i32::try_from(p.enrollment_window / 86_400).unwrap_or(i32::MAX);
+    let window = PyDelta::new(py, days, (p.enrollment_window % 86_400) as i32, 0, true)?;
+    Ok(POLICY
+        .fields(py)?
         .set("mfa_required", p.mfa_required)?
-        .set("enrollment_window", p.enrollment_window)?
+        .set("enrollment_window", window)?
         .set("reset_limit_per_hour", p.reset_limit_per_hour)?
         .set("max_failed_verifications", p.max_failed_verifications)?
         .set("require_step_up", p.require_step_up)?
-        .build("Policy")
+        .done())
 }
 
 pub(crate) fn org<'py>(py: Python<'py>, o: &Org) -> PyResult<Bound<'py, PyAny>> {
-    Fields::new(py)
+    Ok(ORG
+        .fields(py)?
         .set("id", &o.id)?
         .set("name", &o.name)?
         .set("policy", policy(py, &o.policy)?)?
         .set("created_at", datetime(py, o.created_at)?)?
-        .build("Org")
+        .done())
 }
 
 pub(crate) fn user<'py>(py: Python<'py>, u: &User) -> PyResult<Bound<'py, PyAny>> {
-    Fields::new(py)
+    Ok(USER
+        .fields(py)?
         .set("id", &u.id)?
         .set("org", &u.org)?
         .set("email", &u.email)?
-        .set("role", member(py, "Role", u.role.as_str())?)?
-        .set("status", member(py, "UserStatus", u.status.as_str())?)?
+        .set("role", ROLE.get(py, u.role.as_str())?)?
+        .set("status", USER_STATUS.get(py, u.status.as_str())?)?
         .set("credential_epoch", u.credential_epoch)?
         .set("created_at", datetime(py, u.created_at)?)?
-        .build("User")
+        .done())
 }
 
 pub(crate) fn list<'py, T>(
@@ -132,40 +205,43 @@ pub(crate) fn list<'py, T>(
 }
 
 pub(crate) fn status<'py>(py: Python<'py>, s: &MfaStatus) -> PyResult<Bound<'py, PyAny>> {
-    Fields::new(py)
+    Ok(MFA_STATUS
+        .fields(py)?
         .set("user", &s.user)?
-        .set("state", member(py, "MfaState", s.state.as_str())?)?
+        .set("state", MFA_STATE.get(py, s.state.as_str())?)?
         .set("deadline", opt_datetime(py, s.deadline)?)?
         .set("credential_epoch", s.credential_epoch)?
         .set("recovery_codes_remaining", s.recovery_codes_remaining)?
-        .build("MfaStatus")
+        .done())
 }
 
 pub(crate) fn enrollment<'py>(py: Python<'py>, e: &Enrollment) -> PyResult<Bound<'py, PyAny>> {
-    Fields::new(py).set("secret", &e.secret)?.set("uri", &e.uri)?.build("Enrollment")
+    Ok(ENROLLMENT.fields(py)?.set("secret", &e.secret)?.set("uri", &e.uri)?.done())
 }
 
 pub(crate) fn recovery_codes<'py>(py: Python<'py>, codes: &RecoveryCodes) -> PyResult<Bound<'py, PyAny>> {
-    class(py, "RecoveryCodes")?.call1((codes.0.as_slice(),))
+    RECOVERY_CODES.get(py)?.call1((codes.0.as_slice(),))
 }
 
 pub(crate) fn verification<'py>(py: Python<'py>, v: &Verification) -> PyResult<Bound<'py, PyAny>> {
-    Fields::new(py)
-        .set("method", member(py, "VerifyMethod", v.method.as_str())?)?
+    Ok(VERIFICATION
+        .fields(py)?
+        .set("method", VERIFY_METHOD.get(py, v.method.as_str())?)?
         .set("recovery_codes_remaining", v.recovery_codes_remaining)?
-        .build("Verification")
+        .done())
 }
 
 pub(crate) fn receipt<'py>(py: Python<'py>, r: &ResetReceipt) -> PyResult<Bound<'py, PyAny>> {
-    Fields::new(py)
+    Ok(RESET_RECEIPT
+        .fields(py)?
         .set("target", &r.target)?
-        .set("previous_state", member(py, "MfaState", r.previous_state.as_str())?)?
-        .set("state", member(py, "MfaState", r.state.as_str())?)?
+        .set("previous_state", MFA_STATE.get(py, r.previous_state.as_str())?)?
+        .set("state", MFA_STATE.get(py, r.state.as_str())?)?
         .set("deadline", datetime(py, r.deadline)?)?
         .set("credential_epoch", r.credential_epoch)?
         .set("audit_seq", r.audit_seq)?
         .set("dry_run", r.dry_run)?
-        .build("ResetReceipt")
+        .done())
 }
 
 /// One target's outcome in `reset_mfa_many`: its receipt, or the exception a single
@@ -175,38 +251,51 @@ pub(crate) fn outcome<'py>(
     target: &str,
     result: &Result<ResetReceipt, Error>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let fields = Fields::new(py).set("target", target)?;
+    let fields = RESET_OUTCOME.fields(py)?.set("target", target)?;
     let fields = match result {
         Ok(r) => fields.set("receipt", receipt(py, r)?)?.set("error", py.None())?,
         Err(e) => fields.set("receipt", py.None())?.set("error", exception(py, e).into_value(py))?,
     };
-    fields.build("ResetOutcome")
+    Ok(fields.done())
 }
 
 pub(crate) fn event<'py>(py: Python<'py>, e: &AuditEvent) -> PyResult<Bound<'py, PyAny>> {
-    Fields::new(py)
+    Ok(AUDIT_EVENT
+        .fields(py)?
         .set("seq", e.seq)?
         .set("at", datetime(py, e.at)?)?
         .set("actor", &e.actor)?
         .set("target", &e.target)?
         .set("org", &e.org)?
         .set("action", &e.action)?
-        .set("outcome", member(py, "Outcome", e.outcome.as_str())?)?
+        .set("outcome", OUTCOME.get(py, e.outcome.as_str())?)?
         .set("code", &e.code)?
         .set("reason", &e.reason)?
         .set("detail", json(py, &e.detail)?)?
         .set("mac", &e.mac)?
-        .build("AuditEvent")
+        .done())
 }
 
+/// A `Checkpoint`, the named tuple `(seq, mac)`.
 pub(crate) fn checkpoint<'py>(py: Python<'py>, c: &Checkpoint) -> PyResult<Bound<'py, PyAny>> {
-    Fields::new(py).set("seq", c.seq)?.set("mac", &c.mac)?.build("Checkpoint")
+    CHECKPOINT.get(py)?.call1((c.seq, c.mac.as_str()))
+}
+
+pub(crate) fn store_info<'py>(py: Python<'py>, i: &StoreInfo) -> PyResult<Bound<'py, PyAny>> {
+    Ok(STORE_INFO
+        .fields(py)?
+        .set("schema_version", i.schema_version)?
+        .set("path", i.path.as_ref().map(|p| p.to_string_lossy().into_owned()))?
+        .set("mode", i.mode)?
+        .set("readable_by_others", i.readable_by_others)?
+        .done())
 }
 
 pub(crate) fn report<'py>(py: Python<'py>, r: &AuditReport) -> PyResult<Bound<'py, PyAny>> {
-    Fields::new(py)
+    Ok(AUDIT_REPORT
+        .fields(py)?
         .set("ok", r.ok)?
         .set("checked", r.checked)?
         .set("first_bad_seq", r.first_bad_seq)?
-        .build("AuditReport")
+        .done())
 }

@@ -88,6 +88,8 @@ def to_json(value: Any) -> Any:
         return int(value.total_seconds())
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, mfa_core.Checkpoint):  # a named tuple: its fields by name
+        return {k: to_json(v) for k, v in value._asdict().items()}
     if isinstance(value, Mapping):
         return {k: to_json(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -1,15 +1,17 @@
 """The Python examples in the docs run: the "Use from Python" section's blocks and the
-package's docstring, so that they cannot rot."""
+package's docstrings, so that they cannot rot."""
 
 from __future__ import annotations
 
 import doctest
 import re
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 import mfa_core
+from mfa_core import aio
 
 ROOT = Path(__file__).resolve().parents[3]
 HEADING = "## Use from Python"
@@ -41,6 +43,7 @@ def test_readme_block_runs(
     assert "<redacted>" in out
 
 
-def test_the_package_docstring_runs() -> None:
-    failures, tried = doctest.testmod(mfa_core)
+@pytest.mark.parametrize("module", [mfa_core, aio], ids=lambda m: m.__name__)
+def test_the_package_docstrings_run(module: ModuleType) -> None:
+    failures, tried = doctest.testmod(module)
     assert tried > 0 and failures == 0

@@ -28,6 +28,12 @@ def test_every_core_code_has_a_class() -> None:
     assert list(mfa_core.ERROR_CODES) == list(TABLE)
 
 
+GENERIC_DETAIL = {
+    "storage": "The identity store is unavailable or failed to save; try again later.",
+    "internal": "An internal error occurred in the identity core.",
+}
+
+
 @pytest.mark.parametrize("code", list(TABLE))
 def test_each_code_arrives_as_its_class(code: str) -> None:
     cls, status, builtin = TABLE[code]
@@ -41,7 +47,9 @@ def test_each_code_arrives_as_its_class(code: str) -> None:
     expected = {
         "type": f"urn:mfa-core:error:{code}",
         "status": status,
-        "detail": f"something about {code}",
+        # A storage or internal error's message names files, quotes SQLite or a panic: it stays
+        # in the message (for logs), and HTTP clients get a fixed sentence.
+        "detail": GENERIC_DETAIL.get(code, f"something about {code}"),
         "code": code,
         "title": problem["title"],
     }

@@ -189,3 +189,28 @@ def test_workloads_print_one_json_line_per_run(tmp_path: Path) -> None:
     users = 1 + 20 + 80
     assert python["E_verify_audit"]["events"] == 1 + users * 3 + 20 + 60 + 20
     assert list(tmp_path.iterdir()) == []  # the stores are removed
+
+
+def test_overhead_compares_python_with_the_rust_api_on_the_same_calls(tmp_path: Path) -> None:
+    """The per-call overhead bench, at a tiny size: the Rust half (an example of the core,
+    built here as `cargo test` builds it) and the Python half take turns on both stores."""
+    root = EXAMPLES.parents[1]
+    build = subprocess.run(["cargo", "build", "-q", "-p", "mfa-core", "--example", "single_calls"], cwd=root,
+                           capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert build.returncode == 0, build.stderr
+    rust = root / "target" / "debug" / "examples" / "single_calls"
+    done = run("overhead.py", "--rust", str(rust), "--calls", "12", "--rounds", "2", "--dir", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    runs, summary = [x for x in lines if "impl" in x], [x for x in lines if "op" in x]
+    assert [(r["impl"], r["store"]) for r in runs] == [(i, s) for s in ("memory", "file") for _ in range(2)
+                                                        for i in ("rust", "python")]  # fmt: skip
+    for r in runs:
+        assert r["calls"] == 12
+        assert all(r[op][f] > 0 for op in ("reset", "verify") for f in ("cpu_us", "mean_us", "p50_us"))
+    assert [(s["store"], s["op"]) for s in summary] == [(s, op) for s in ("memory", "file") for op in ("reset", "verify")]
+    for s in summary:
+        assert s["ratio_cpu"] == round(s["rust_cpu_us"] / s["python_cpu_us"], 3) > 0
+        assert s["ratio_p50"] == round(s["rust_p50_us"] / s["python_p50_us"], 3) > 0
+        assert s["overhead_mean_us"] == round(s["python_mean_us"] - s["rust_mean_us"], 1)
+    assert list(tmp_path.iterdir()) == []  # the stores are removed

@@ -102,11 +102,22 @@ impl Failure {
         }
     }
 
-    /// RFC 7807 problem details for `--json`, with the exit status added.
+    /// RFC 7807 problem details for `--json`, with the exit status added. The reader is the
+    /// operator, not an HTTP client, so `detail` is the full message even for `storage` (whose
+    /// problem details from the core leave out file names and SQLite's text).
     pub fn problem_details(&self) -> serde_json::Value {
         let mut problem = match self {
-            Failure::Core(err) => err.problem_details(),
-            Failure::Output(err) => output_error(err).problem_details(),
+            Failure::Core(err) => {
+                let mut problem = err.problem_details();
+                problem["detail"] = err.message().into();
+                problem
+            }
+            Failure::Output(err) => {
+                let err = output_error(err);
+                let mut problem = err.problem_details();
+                problem["detail"] = err.message().into();
+                problem
+            }
             Failure::Usage(msg) => serde_json::json!({
                 "type": "urn:mfa-admin:error:usage",
                 "title": "Usage",

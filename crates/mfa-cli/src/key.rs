@@ -44,12 +44,35 @@ fn from_file(path: &Path) -> Result<Key, Failure> {
     let unreadable = |e: io::Error| invalid(format!("cannot read key file {}: {e}", path.display()));
     // A key file is short: read a little more than the longest valid one, never a whole disk.
     let mut bytes = Zeroizing::new(Vec::new());
-    fs::File::open(path)
-        .and_then(|f| f.take(MAX_KEY_FILE_BYTES).read_to_end(&mut bytes))
-        .map_err(unreadable)?;
+    let file = fs::File::open(path).map_err(unreadable)?;
+    check_private(&file, path)?;
+    file.take(MAX_KEY_FILE_BYTES).read_to_end(&mut bytes).map_err(unreadable)?;
     parse::key_file(&bytes).ok_or_else(|| {
         invalid(format!("key file {} must hold 32 raw bytes or 64 hex digits", path.display()))
     })
+}
+
+/// Refuses a key file other users can read, as ssh refuses such a private key: whoever reads
+/// it can open the store. Checked on the open file, so the file checked is the file read.
+fn check_private(file: &fs::File, path: &Path) -> Result<(), Failure> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode =
+            file.metadata().map_err(|e| invalid(format!("cannot read key file {}: {e}", path.display())))?;
+        let mode = mode.permissions().mode() & 0o7777;
+        if mode & 0o044 != 0 {
+            return Err(invalid(format!(
+                "UNPROTECTED KEY FILE: permissions {mode:04o} for key file {} are too open: other \
+                 users can read the key. Run `chmod 600 {}`",
+                path.display(),
+                path.display()
+            )));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (file, path);
+    Ok(())
 }
 
 /// `--key-file -`: the key piped in, in the formats of a key file, so that it can come from a

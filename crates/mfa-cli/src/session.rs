@@ -18,7 +18,9 @@ pub fn db_path(cli: &Cli) -> Result<&Path, Failure> {
 }
 
 /// Opens an existing store. The key is checked first, so that the tool never starts without
-/// one; a missing file is `not_found` rather than a new empty store made by a typo.
+/// one; a missing file is `not_found` rather than a new empty store made by a typo (and the
+/// core is told never to create one, should the file vanish meanwhile). A store other users
+/// can read is opened, with a warning on stderr.
 pub fn open(cli: &Cli) -> Result<Core, Failure> {
     let key = key::load(cli.key_file.as_deref())?;
     let path = db_path(cli)?;
@@ -29,7 +31,17 @@ pub fn open(cli: &Cli) -> Result<Core, Failure> {
         ))
         .into());
     }
-    let core = Core::open(path, key.as_slice(), OpenOptions::default())?;
+    let core =
+        Core::open(path, key.as_slice(), OpenOptions { create_if_missing: false, ..OpenOptions::default() })?;
+    let info = core.info()?;
+    if info.readable_by_others {
+        let mode = info.mode.map_or_else(String::new, |m| format!(" (mode {m:04o})"));
+        eprintln!(
+            "warning: other users can read the store {}{mode}: it holds sealed secrets and the audit \
+             trail; run `chmod 600` on it and its -wal and -shm files",
+            path.display()
+        );
+    }
     Ok(core.with_audit_origin(operator()))
 }
 

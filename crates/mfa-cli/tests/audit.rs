@@ -167,3 +167,35 @@ fn tail_follow_streams_new_events() {
     assert_eq!(streamed["target"], added["id"]);
     assert_eq!(streamed["seq"], EVENTS + 2);
 }
+
+#[test]
+fn a_wrong_typed_audit_column_is_tampering_not_a_storage_error() {
+    for (sql, seq) in
+        [("UPDATE audit SET at = 'x' WHERE seq = 5", 5), ("UPDATE audit SET mac = hex(mac) WHERE seq = 3", 3)]
+    {
+        let (store, _) = history();
+        tamper(&store, sql);
+        let out = store.run(&["audit", "verify"]);
+        assert_eq!(out.status.code(), Some(1), "{sql}: {}", stderr(&out));
+        assert!(
+            stdout(&out).starts_with(&format!("audit trail NOT intact: first bad seq {seq} ")),
+            "{}",
+            stdout(&out)
+        );
+    }
+}
+
+#[test]
+fn read_commands_do_not_wait_for_another_processs_write() {
+    let (store, _) = history();
+    let other = rusqlite::Connection::open(&store.db).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE; UPDATE orgs SET name = 'Renamed';").unwrap();
+    // Were opening to take the write lock, these would wait the busy timeout and then fail.
+    let out = store.run(&["audit", "verify"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let orgs = store.run(&["org", "list"]);
+    assert_eq!(orgs.status.code(), Some(0), "{}", stderr(&orgs));
+    assert!(stdout(&orgs).contains("Acme"));
+    assert!(!other.is_autocommit(), "the other write was still open");
+    other.execute_batch("ROLLBACK").unwrap();
+}

@@ -3,7 +3,16 @@
 
 mod common;
 
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
 use common::*;
+
+/// A key file as an operator should keep it: readable by its owner only.
+fn write_key(path: &Path, contents: impl AsRef<[u8]>) {
+    std::fs::write(path, contents).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+}
 
 #[test]
 fn without_a_key_the_tool_refuses_to_start() {
@@ -68,9 +77,9 @@ fn a_malformed_key_is_invalid_input_and_not_echoed() {
 fn a_key_file_holds_raw_bytes_or_hex() {
     let store = Store::new();
     let raw = store.dir.path().join("raw.key");
-    std::fs::write(&raw, [7u8; 32]).unwrap();
+    write_key(&raw, [7u8; 32]);
     let hex = store.dir.path().join("hex.key");
-    std::fs::write(&hex, format!("{KEY_HEX}\n")).unwrap();
+    write_key(&hex, format!("{KEY_HEX}\n"));
     for file in [&raw, &hex] {
         let out =
             bare().arg("--db").arg(&store.db).arg("--key-file").arg(file).args(["org", "list"]).output();
@@ -81,10 +90,10 @@ fn a_key_file_holds_raw_bytes_or_hex() {
     assert_eq!(out.unwrap().status.code(), Some(0));
 
     let short = store.dir.path().join("short.key");
-    std::fs::write(&short, [7u8; 31]).unwrap();
+    write_key(&short, [7u8; 31]);
     let missing = store.dir.path().join("missing.key");
     let long = store.dir.path().join("long.key");
-    std::fs::write(&long, format!("{KEY_HEX}\n").repeat(1000)).unwrap();
+    write_key(&long, format!("{KEY_HEX}\n").repeat(1000));
     for file in [&short, &missing, &long, &store.dir.path().to_path_buf()] {
         let out =
             bare().arg("--db").arg(&store.db).arg("--key-file").arg(file).args(["org", "list"]).output();
@@ -92,6 +101,61 @@ fn a_key_file_holds_raw_bytes_or_hex() {
         assert_eq!(out.status.code(), Some(10), "{}", file.display());
         assert!(stderr(&out).contains("key file"));
     }
+}
+
+#[test]
+fn a_key_file_other_users_can_read_is_refused() {
+    let store = Store::new();
+    let file = store.dir.path().join("open.key");
+    write_key(&file, KEY_HEX);
+    for mode in [0o644, 0o640, 0o604] {
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).unwrap();
+        let out = bare()
+            .arg("--db")
+            .arg(&store.db)
+            .arg("--key-file")
+            .arg(&file)
+            .args(["org", "list"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(10), "{mode:o}");
+        let err = stderr(&out);
+        assert!(err.contains("UNPROTECTED KEY FILE") && err.contains(&format!("{mode:04o}")), "{err}");
+        assert!(err.contains("chmod 600"), "{err}");
+        assert!(!err.contains(KEY_HEX));
+    }
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o400)).unwrap();
+    let out = bare().arg("--db").arg(&store.db).arg("--key-file").arg(&file).args(["org", "list"]).output();
+    assert_eq!(out.unwrap().status.code(), Some(0));
+}
+
+#[test]
+fn a_store_other_users_can_read_opens_with_a_warning() {
+    let store = Store::new();
+    assert_eq!(std::fs::metadata(&store.db).unwrap().permissions().mode() & 0o777, 0o600);
+    let quiet = store.run(&["org", "list"]);
+    assert_eq!(quiet.status.code(), Some(0));
+    assert!(!stderr(&quiet).contains("warning"), "{}", stderr(&quiet));
+
+    std::fs::set_permissions(&store.db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = store.run(&["org", "list"]);
+    assert_eq!(out.status.code(), Some(0));
+    let err = stderr(&out);
+    assert!(err.contains("warning: other users can read the store") && err.contains("0644"), "{err}");
+}
+
+#[test]
+fn an_empty_store_file_is_a_storage_error_and_stays_empty() {
+    let store = Store::uninit();
+    std::fs::write(&store.db, b"").unwrap();
+    let err = store.fails(&["audit", "verify"], 18);
+    assert!(err.contains("empty"), "{err}");
+    // With --json too: the operator's problem details keep the specifics.
+    let json: serde_json::Value =
+        serde_json::from_str(&store.fails(&["audit", "verify", "--json"], 18)).unwrap();
+    assert_eq!(json["code"], "storage");
+    assert!(json["detail"].as_str().unwrap().contains("empty file"), "{json}");
+    assert_eq!(std::fs::read(&store.db).unwrap(), b"");
 }
 
 #[test]
@@ -190,4 +254,21 @@ fn a_store_made_by_the_tool_opens_in_the_library_with_the_same_key_bytes() {
     assert_eq!(core.get_org(&acme.id).unwrap().name, "Acme");
     assert_eq!(core.list_users(&acme.id).unwrap().len(), 3);
     assert!(core.verify_audit(None).unwrap().ok);
+}
+
+#[test]
+fn init_creates_an_owner_only_store_whatever_the_umask() {
+    let store = Store::uninit();
+    let out = std::process::Command::new("sh")
+        .args(["-c", "umask 000 && exec \"$0\" --db \"$1\" init", env!("CARGO_BIN_EXE_mfa-admin")])
+        .arg(&store.db)
+        .env("MFA_CORE_KEY", KEY_HEX)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // (The -wal and -shm files, which SQLite gives the same bits, are gone once the tool exits;
+    // the core's tests check them while a handle is open.)
+    assert_eq!(std::fs::metadata(&store.db).unwrap().permissions().mode() & 0o777, 0o600);
+    store.ok(&["org", "create", "Acme"]);
+    assert_eq!(std::fs::metadata(&store.db).unwrap().permissions().mode() & 0o777, 0o600);
 }

@@ -153,12 +153,13 @@ pub(crate) fn verify(tx: &Tx, keys: &Keys, checkpoint: Option<&Checkpoint>) -> R
     let mut expected_seq = 1u64;
     let mut first_bad = None;
     tx.audit_walk(|row| {
-        let good = row.event.seq == expected_seq
-            && keys.audit_mac(&prev_mac, &Fields::of_row(&row).canonical())[..] == row.mac[..];
-        if !good {
+        let Some(row) = row.filter(|row| {
+            row.event.seq == expected_seq
+                && keys.audit_mac(&prev_mac, &Fields::of_row(row).canonical())[..] == row.mac[..]
+        }) else {
             first_bad = Some(expected_seq);
             return false;
-        }
+        };
         prev_mac = row.mac;
         expected_seq += 1;
         true

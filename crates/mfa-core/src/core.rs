@@ -11,7 +11,7 @@ use crate::crypto::Keys;
 use crate::error::{Error, Result, invalid};
 use crate::model::{
     AuditEvent, AuditOrigin, AuditQuery, AuditReport, Checkpoint, MfaStatus, OpenOptions, Org, Outcome,
-    UnixTime, User,
+    StoreInfo, UnixTime, User,
 };
 use crate::policy::state_of;
 use crate::store::{Store, Tx, UserRow};
@@ -19,6 +19,11 @@ use crate::validate;
 
 /// An open mfa-core store. `Send + Sync`: share one handle between threads (an `Arc<Core>`);
 /// concurrent writes share commits (group commit) and reads never wait for writers.
+///
+/// A `storage` error from a write normally means the write was undone. The exception is a
+/// commit that failed while being flushed to disk: its outcome is unknown (the message says
+/// so), and the handle then refuses every later write with `storage` until the store is
+/// opened again; reads keep working.
 pub struct Core {
     pub(crate) store: Store,
     pub(crate) keys: Keys,
@@ -57,13 +62,22 @@ impl std::fmt::Debug for Core {
 }
 
 impl Core {
-    /// Opens (or creates) the store at `path` with the host's 32-byte `key`. The path is a
+    /// Opens the store at `path` with the host's 32-byte `key`, creating it when nothing exists
+    /// at `path` and [`OpenOptions::create_if_missing`] is set (the default). The path is a
     /// plain file name (never an SQLite URI); `":memory:"` is the same as
     /// [`Core::open_in_memory`].
     ///
+    /// A new store file (and its `-wal` and `-shm`) is readable and writable by its owner only
+    /// (0600), whatever the process umask. An existing store that other users can read is
+    /// opened all the same: [`Core::info`] tells.
+    ///
+    /// Opening a store whose schema is current only reads it: it does not wait for another
+    /// process's write.
+    ///
     /// Errors: `invalid_input` for a key that is not 32 bytes or does not match the store, or a
-    /// bad option; `storage` for a file that is not SQLite, is corrupt, or has a newer schema
-    /// (such files are left byte-for-byte unchanged).
+    /// bad option; `storage` for a missing file when creation is off, or a file that is empty,
+    /// is not SQLite, is corrupt, or has a newer schema (such files are left byte-for-byte
+    /// unchanged).
     pub fn open(path: impl AsRef<Path>, key: &[u8], options: OpenOptions) -> Result<Core> {
         let path = path.as_ref();
         if path.as_os_str().is_empty() {
@@ -90,7 +104,7 @@ impl Core {
             Some(t) => Clock::Manual(AtomicI64::new(validate::unix_time("manual_clock", t)?)),
             None => Clock::System,
         };
-        let store = Store::open(path, &keys)?;
+        let store = Store::open(path, &keys, &options)?;
         Ok(Core { store, keys, clock, issuer, audit_origin: None })
     }
 
@@ -181,6 +195,12 @@ impl Core {
     }
 
     // ---- reads ----
+
+    /// Facts about the open store: schema version, path, and whether other users can read
+    /// the file (a host should warn then). Errors: `storage` if the file cannot be examined.
+    pub fn info(&self) -> Result<StoreInfo> {
+        self.store.info()
+    }
 
     /// One org. Errors: `invalid_input`, `not_found`.
     pub fn get_org(&self, org: &str) -> Result<Org> {

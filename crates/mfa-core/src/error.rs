@@ -42,6 +42,12 @@ pub enum Error {
     Internal(String),
 }
 
+/// The problem-details `detail` of every `storage` error (see [`Error::problem_details`]).
+pub const STORAGE_DETAIL: &str = "The identity store is unavailable or failed to save; try again later.";
+
+/// The problem-details `detail` of every `internal` error (see [`Error::problem_details`]).
+pub const INTERNAL_DETAIL: &str = "An internal error occurred in the identity core.";
+
 /// Shorthand used throughout the crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -118,12 +124,21 @@ impl Error {
 
     /// RFC 7807 problem details: `type` `urn:mfa-core:error:<code>`, `title`, `status`,
     /// `detail`, plus `code` and, when rate limited, `retry_after`.
+    ///
+    /// The `detail` of a `storage` or `internal` error is a fixed sentence: their messages name
+    /// files, quote SQLite or a caught panic, which is for the host's logs, not for the HTTP
+    /// clients problem details are meant for. Every other code's `detail` is its message.
     pub fn problem_details(&self) -> serde_json::Value {
+        let detail = match self {
+            Error::Storage(_) => STORAGE_DETAIL,
+            Error::Internal(_) => INTERNAL_DETAIL,
+            _ => self.message(),
+        };
         let mut problem = json!({
             "type": format!("urn:mfa-core:error:{}", self.code()),
             "title": self.title(),
             "status": self.http_status(),
-            "detail": self.message(),
+            "detail": detail,
             "code": self.code(),
         });
         if let Some(seconds) = self.retry_after() {
@@ -190,10 +205,29 @@ mod tests {
             let p = err.problem_details();
             assert_eq!(p["type"], format!("urn:mfa-core:error:{code}"));
             assert_eq!(p["status"], *status);
-            assert_eq!(p["detail"], "x");
+            let detail = match code {
+                "storage" => STORAGE_DETAIL,
+                "internal" => INTERNAL_DETAIL,
+                _ => "x",
+            };
+            assert_eq!(p["detail"], detail);
             assert!(p["title"].as_str().is_some_and(|t| !t.is_empty()));
         }
         assert_eq!(cases[7].0.problem_details()["retry_after"], 7);
         assert!(cases[0].0.problem_details().get("retry_after").is_none());
+    }
+
+    #[test]
+    fn storage_problem_details_carry_no_path_or_sqlite_text_but_the_message_does() {
+        let err = Error::Storage("cannot read /srv/idp/store.db: disk I/O error".into());
+        let detail = err.problem_details()["detail"].as_str().unwrap().to_string();
+        assert!(!detail.contains("/srv") && !detail.contains("I/O"), "{detail}");
+        assert_eq!(detail, STORAGE_DETAIL);
+        assert!(err.to_string().contains("/srv/idp/store.db: disk I/O error"));
+        assert!(err.message().contains("/srv/idp/store.db"));
+
+        let err = Error::Internal("a panic was caught: index out of bounds at src/x.rs:3".into());
+        assert_eq!(err.problem_details()["detail"], INTERNAL_DETAIL);
+        assert!(err.to_string().contains("src/x.rs"));
     }
 }

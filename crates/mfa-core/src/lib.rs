@@ -43,9 +43,9 @@ pub use crate::core::Core;
 pub use crate::enrollment::RECOVERY_CODE_COUNT;
 pub use crate::error::{Error, Result};
 pub use crate::model::{
-    AuditEvent, AuditOrigin, AuditQuery, AuditReport, Checkpoint, Enrollment, MfaState, MfaStatus,
-    OpenOptions, Org, Outcome, Policy, RecoveryCodes, ResetOptions, ResetReceipt, Role, UnixTime, User,
-    UserStatus, Verification, VerifyMethod,
+    AuditEvent, AuditOrigin, AuditQuery, AuditReport, Checkpoint, Durability, Enrollment, MfaState,
+    MfaStatus, OpenOptions, Org, Outcome, Policy, RecoveryCodes, ResetOptions, ResetReceipt, Role, StoreInfo,
+    UnixTime, User, UserStatus, Verification, VerifyMethod,
 };
 pub use crate::store::CURRENT_VERSION as SCHEMA_VERSION;
 pub use crate::validate::{

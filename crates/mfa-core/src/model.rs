@@ -361,12 +361,85 @@ impl AuditOrigin {
     }
 }
 
-/// How to open a store.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// How to open a store. `Default`: system clock, each org's name as issuer, create the file
+/// if it does not exist, full durability.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenOptions {
     /// Start a manual clock at this Unix time; `set_time` then moves it (tests). 0 to
     /// 253402300799 (the end of 9999); anything else is `invalid_input` at open.
     pub manual_clock: Option<UnixTime>,
     /// otpauth issuer for every org; `None`: each org's name.
     pub issuer: Option<String>,
+    /// Create a new store when nothing exists at the path (default `true`). With `false`, a
+    /// missing file is `storage`: tools that only work on an existing store set it so that a
+    /// mistyped path is an error rather than a new, empty store. An existing empty file is never
+    /// taken for a new store, whatever this says.
+    pub create_if_missing: bool,
+    /// What a successful write survives; see [`Durability`].
+    pub durability: Durability,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions {
+            manual_clock: None,
+            issuer: None,
+            create_if_missing: true,
+            durability: Durability::Full,
+        }
+    }
+}
+
+/// What a write that returned success survives.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Durability {
+    /// Every commit is flushed to the disk before the call returns (SQLite
+    /// `synchronous=FULL`): a returned write survives an application crash and a power loss.
+    #[default]
+    Full,
+    /// Commits reach the operating system but are flushed only at checkpoints (SQLite's WAL
+    /// `synchronous=NORMAL`): a returned write survives an application crash, but a power loss
+    /// or OS crash may undo the last commits. The store is never corrupted either way. Faster
+    /// on disks with slow flushes.
+    Normal,
+}
+
+impl Durability {
+    /// `"full"` or `"normal"`, as the bindings spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Durability::Full => "full",
+            Durability::Normal => "normal",
+        }
+    }
+}
+
+impl FromStr for Durability {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s {
+            "full" => Ok(Durability::Full),
+            "normal" => Ok(Durability::Normal),
+            other => Err(invalid(format!("durability must be \"full\" or \"normal\", got {other:?}"))),
+        }
+    }
+}
+
+/// What [`crate::Core::info`] reports about the open store. More facts may be added later, so
+/// it cannot be built or matched exhaustively outside this crate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct StoreInfo {
+    /// The schema version of the file (the library's [`crate::SCHEMA_VERSION`] once open).
+    pub schema_version: i64,
+    /// The file, as given to `open`; `None` for an in-memory store.
+    pub path: Option<std::path::PathBuf>,
+    /// The file's permission bits (`0o600` for a store this library created); `None` in memory
+    /// or on systems without Unix permissions.
+    pub mode: Option<u32>,
+    /// Whether users other than the file's owner may read the store or its write-ahead log
+    /// (any group or other read bit). The store holds sealed secrets and the audit trail: a
+    /// host should warn, and `chmod 600` the files.
+    pub readable_by_others: bool,
 }

@@ -33,7 +33,11 @@ fn s5_begin_enrollment_gives_a_google_authenticator_uri() {
 
 #[test]
 fn s5_handle_issuer_overrides_the_org_name() {
-    let options = mfa_core::OpenOptions { manual_clock: Some(T0), issuer: Some("Example IdP".into()) };
+    let options = mfa_core::OpenOptions {
+        manual_clock: Some(T0),
+        issuer: Some("Example IdP".into()),
+        ..Default::default()
+    };
     let core = mfa_core::Core::open_in_memory(&KEY, options).unwrap();
     let o = org(&core, Policy::default());
     let e = core.begin_enrollment(&o.member.id).unwrap();

@@ -90,3 +90,24 @@ fn s7_tamper_restored_older_copy_is_found_against_a_checkpoint() {
     assert!(core.verify_audit(None).unwrap().ok);
     assert_eq!(core.verify_audit(Some(&checkpoint)).unwrap().first_bad_seq, Some(11));
 }
+
+#[test]
+fn s7_tamper_wrong_column_types_are_found_not_storage_errors() {
+    for (edit, seq) in [
+        ("UPDATE audit SET at = 'x' WHERE seq = 4", 4),
+        ("UPDATE audit SET mac = hex(mac) WHERE seq = 6", 6),
+        ("UPDATE audit SET mac = CAST(mac AS TEXT) WHERE seq = 2", 2),
+        ("UPDATE audit SET actor = 42 WHERE seq = 8", 8),
+        ("UPDATE audit SET reason = x'ff00' WHERE seq = 9", 9),
+        ("UPDATE audit SET detail = CAST(x'ff' AS TEXT) WHERE seq = 3", 3),
+        ("UPDATE audit SET at = 1.5 WHERE seq = 1", 1),
+    ] {
+        let (_dir, core, checkpoint) = tampered(edit);
+        for with in [None, Some(&checkpoint)] {
+            let report = core.verify_audit(with).unwrap_or_else(|e| panic!("{edit}: {e}"));
+            assert!(!report.ok, "{edit}");
+            assert_eq!(report.first_bad_seq, Some(seq), "{edit}");
+            assert_eq!(report.checked, seq - 1, "{edit}");
+        }
+    }
+}

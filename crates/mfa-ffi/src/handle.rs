@@ -2,11 +2,11 @@
 
 use std::ffi::c_char;
 
-use mfa::{Core, Error, OpenOptions};
+use mfa::{Core, Durability, Error, OpenOptions};
 
 use crate::error::mfa_status;
 use crate::panic::{guard, quietly};
-use crate::strings::{arg, opt_arg, out};
+use crate::strings::{arg, opt_arg, out, owned};
 
 /// An open store. Opaque: created by `mfa_core_open`, freed by `mfa_core_close`. One handle
 /// may be shared by any number of threads at once.
@@ -15,8 +15,21 @@ pub struct mfa_core {
     pub(crate) core: Core,
 }
 
+/// What a write that returned `MFA_OK` survives (the `durability` of `mfa_open_options`).
+#[repr(C)]
+#[allow(non_camel_case_types, clippy::upper_case_acronyms)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum mfa_durability {
+    /// Every commit is flushed to disk before the call returns: survives an application crash
+    /// and a power loss. The default.
+    MFA_DURABILITY_FULL = 0,
+    /// Commits are flushed at checkpoints only: survives an application crash; a power loss or
+    /// OS crash may undo the last commits. Never corrupts the store.
+    MFA_DURABILITY_NORMAL = 1,
+}
+
 /// Options of `mfa_core_open`; `mfa_open_options_init` sets the defaults (system clock,
-/// each org's name as the otpauth issuer).
+/// each org's name as the otpauth issuer, create a missing store, full durability).
 #[repr(C)]
 #[allow(non_camel_case_types)]
 pub struct mfa_open_options {
@@ -26,6 +39,12 @@ pub struct mfa_open_options {
     pub start_time: i64,
     /// otpauth issuer for every org, or NULL for each org's name. Borrowed for the call.
     pub issuer: *const c_char,
+    /// Create a new store when nothing exists at the path (default true). When false, a missing
+    /// file is `MFA_ERR_STORAGE`. An existing empty file is never taken for a new store.
+    pub create_if_missing: bool,
+    /// An `mfa_durability` value (default `MFA_DURABILITY_FULL`); any other value is
+    /// `MFA_ERR_INVALID_INPUT`.
+    pub durability: i32,
 }
 
 /// Fills `options` with the defaults. NULL does nothing.
@@ -36,7 +55,13 @@ pub struct mfa_open_options {
 pub unsafe extern "C" fn mfa_open_options_init(options: *mut mfa_open_options) {
     // SAFETY: the caller promises `options` is NULL or valid for writes.
     if let Some(o) = unsafe { options.as_mut() } {
-        *o = mfa_open_options { manual_clock: false, start_time: 0, issuer: std::ptr::null() };
+        *o = mfa_open_options {
+            manual_clock: false,
+            start_time: 0,
+            issuer: std::ptr::null(),
+            create_if_missing: true,
+            durability: mfa_durability::MFA_DURABILITY_FULL as i32,
+        };
     }
 }
 
@@ -49,13 +74,17 @@ pub(crate) unsafe fn core_ref<'a>(core: *const mfa_core) -> Result<&'a Core, Err
     unsafe { core.as_ref() }.map(|h| &h.core).ok_or_else(|| Error::InvalidInput("core is NULL".into()))
 }
 
-/// Opens (creating if needed) the store at `path` (UTF-8; `":memory:"` for a private
-/// in-memory store) with the host's `key` of `key_len` bytes (must be 32). `options` may be
-/// NULL. On success writes a new handle to `*out`; free it with `mfa_core_close`.
+/// Opens the store at `path` (UTF-8; `":memory:"` for a private in-memory store) with the
+/// host's `key` of `key_len` bytes (must be 32), creating it if nothing exists there (unless
+/// `options->create_if_missing` is false). A new store file and its `-wal`/`-shm` are 0600
+/// whatever the umask; `mfa_core_info` tells whether an existing one is readable by others.
+/// Opening a store whose schema is current does not wait for another process's write.
+/// `options` may be NULL. On success writes a new handle to `*out`; free it with
+/// `mfa_core_close`.
 ///
 /// Errors: `MFA_ERR_INVALID_INPUT` (NULL or non-UTF-8 argument, key not 32 bytes, key does not
-/// match the store, bad issuer), `MFA_ERR_STORAGE` (not SQLite, corrupt, newer schema, cannot
-/// open; such files are left unchanged).
+/// match the store, bad issuer or durability), `MFA_ERR_STORAGE` (missing when creation is
+/// off, empty, not SQLite, corrupt, newer schema, cannot open; such files are left unchanged).
 ///
 /// # Safety
 /// `path` is a NUL-terminated string; `key` points to `key_len` readable bytes; `options` is
@@ -80,12 +109,87 @@ pub unsafe extern "C" fn mfa_core_open(
         if let Some(o) = unsafe { options.as_ref() } {
             opts.manual_clock = o.manual_clock.then_some(o.start_time);
             opts.issuer = unsafe { opt_arg(o.issuer, "issuer") }?.map(str::to_string);
+            opts.create_if_missing = o.create_if_missing;
+            opts.durability = match o.durability {
+                0 => Durability::Full,
+                1 => Durability::Normal,
+                other => {
+                    return Err(Error::InvalidInput(format!("durability {other} is not an mfa_durability")));
+                }
+            };
         }
         let slot = unsafe { out(out_core, "out_core") }?;
         let core = Core::open(path, key, opts)?;
         *slot = Box::into_raw(Box::new(mfa_core { core }));
         Ok(())
     })
+}
+
+/// What `mfa_core_info` reports about an open store. Allocated by the library and freed with
+/// `mfa_store_info_free`: never allocate, copy or `free()` one yourself, so that later versions
+/// can add fields at the end.
+#[repr(C)]
+#[allow(non_camel_case_types)]
+pub struct mfa_store_info {
+    /// The schema version of the file.
+    pub schema_version: i64,
+    /// The store's path as given to `mfa_core_open`, or NULL for an in-memory store. Owned by
+    /// the struct.
+    pub path: *mut c_char,
+    /// Whether `mode` is set (false in memory).
+    pub has_mode: bool,
+    /// The file's permission bits, e.g. 0600.
+    pub mode: u32,
+    /// Whether users other than the owner may read the store or its write-ahead log: a host
+    /// should warn (the file holds sealed secrets and the audit trail).
+    pub readable_by_others: bool,
+}
+
+/// Writes facts about the open store to a new `*out_info`; free it with `mfa_store_info_free`.
+/// Errors: `MFA_ERR_INVALID_INPUT` (NULL), `MFA_ERR_STORAGE` (the file cannot be examined).
+///
+/// # Safety
+/// `core` is NULL or a live handle; `out_info` is NULL or valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mfa_core_info(
+    core: *const mfa_core,
+    out_info: *mut *mut mfa_store_info,
+) -> mfa_status {
+    guard(|| {
+        let core = unsafe { core_ref(core) }?;
+        let slot = unsafe { out(out_info, "out_info") }?;
+        let info = core.info()?;
+        let path = match &info.path {
+            Some(p) => owned(&p.to_string_lossy())?,
+            None => std::ptr::null_mut(),
+        };
+        *slot = Box::into_raw(Box::new(mfa_store_info {
+            schema_version: info.schema_version,
+            path,
+            has_mode: info.mode.is_some(),
+            mode: info.mode.unwrap_or(0),
+            readable_by_others: info.readable_by_others,
+        }));
+        Ok(())
+    })
+}
+
+/// Frees what `mfa_core_info` returned. NULL does nothing.
+///
+/// # Safety
+/// `info` is NULL or from `mfa_core_info`, not yet freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mfa_store_info_free(info: *mut mfa_store_info) {
+    if !info.is_null() {
+        quietly(|| {
+            // SAFETY: the caller promises a struct from `mfa_core_info`, freed once.
+            let info = unsafe { Box::from_raw(info) };
+            if !info.path.is_null() {
+                // SAFETY: `path` came from `owned` (a CString) and is freed only here.
+                drop(unsafe { std::ffi::CString::from_raw(info.path) });
+            }
+        });
+    }
 }
 
 /// Closes a handle and frees it. NULL does nothing. No call may use the handle during or

@@ -6,8 +6,8 @@ import { totp } from './totp.mjs'
 
 const require = createRequire(import.meta.url)
 
-/** The package itself, through its generated loader. */
-export const { Core } = require('../../index.js')
+/** The package itself, through its entry point (package.json `main`). */
+export const { Core, MfaError, RecoveryCodes } = require('../..')
 
 /** Scenario time zero (a TOTP step boundary), in Unix seconds. */
 export const T0 = 1_700_000_010

@@ -288,9 +288,9 @@ class Replay {
     }
   }
 
-  setClock(t) {
+  async setClock(t) {
     this.now = t
-    this.core.setTime(at(t))
+    await this.core.setTime(at(t))
   }
 
   /** `{ok: value}` (times relative to T0) or `{error: Refusal}`. */

@@ -2,7 +2,8 @@
 
 Keep users and roles, enroll and verify TOTP, and let an authorised actor reset another user's
 MFA, on one SQLite file with a tamper-evident audit trail. Open a store with ``Core.open``;
-every operation is a method of ``Core`` and raises a subclass of ``MfaError`` on refusal.
+every operation is a method of ``Core`` and raises a subclass of ``MfaError`` on refusal (and
+``TypeError`` for an argument of the wrong type). ``mfa_core.aio.Core`` is the same for asyncio.
 
     >>> import mfa_core
     >>> with mfa_core.Core.open(":memory:", bytes(32)) as core:
@@ -25,6 +26,7 @@ from ._errors import (
     Unauthenticated,
 )
 from ._native import (
+    __version__,
     AUDIT_ACTIONS,
     ERROR_CODES,
     MAX_AUDIT_PAGE,
@@ -38,6 +40,7 @@ from ._types import (
     AuditEvent,
     AuditReport,
     Checkpoint,
+    Durability,
     Enrollment,
     Id,
     MfaState,
@@ -50,6 +53,7 @@ from ._types import (
     ResetReceipt,
     Role,
     Seconds,
+    StoreInfo,
     Time,
     User,
     UserStatus,
@@ -58,6 +62,7 @@ from ._types import (
 )
 
 __all__ = [
+    "__version__",
     "AUDIT_ACTIONS",
     "ERROR_CODES",
     "MAX_AUDIT_PAGE",
@@ -70,6 +75,7 @@ __all__ = [
     "Checkpoint",
     "Conflict",
     "Core",
+    "Durability",
     "Enrollment",
     "Forbidden",
     "Id",
@@ -90,6 +96,7 @@ __all__ = [
     "ResetReceipt",
     "Role",
     "Seconds",
+    "StoreInfo",
     "Storage",
     "Time",
     "Unauthenticated",

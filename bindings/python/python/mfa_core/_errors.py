@@ -44,7 +44,8 @@ def _restore(cls: type[MfaError], message: str, problem: Mapping[str, Any]) -> M
 
 
 class InvalidInput(MfaError, ValueError):
-    """Malformed id, bad option or argument type, NUL byte, wrong key length or key (400)."""
+    """Malformed id, bad option, NUL byte, wrong key length or key, closed handle (400). An
+    argument of the wrong Python type is a ``TypeError`` instead, as in the standard library."""
 
 
 class Unauthenticated(MfaError):

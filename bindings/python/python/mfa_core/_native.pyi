@@ -10,6 +10,7 @@ from ._types import (
     AuditEvent,
     AuditReport,
     Checkpoint,
+    Durability,
     Enrollment,
     Id,
     MfaStatus,
@@ -20,12 +21,14 @@ from ._types import (
     ResetReceipt,
     Role,
     Seconds,
+    StoreInfo,
     Time,
     User,
     Verification,
 )
 
 __all__ = [
+    "__version__",
     "Core",
     "ERROR_CODES",
     "AUDIT_ACTIONS",
@@ -37,6 +40,7 @@ __all__ = [
     "_error_for_code",
 ]
 
+__version__: str
 ERROR_CODES: list[str]
 AUDIT_ACTIONS: list[str]
 RECOVERY_CODE_COUNT: int
@@ -59,12 +63,15 @@ class Core:
         *,
         manual_clock: Optional[Time] = None,
         issuer: Optional[str] = None,
+        create_if_missing: Optional[bool] = None,
+        durability: Union[Durability, str, None] = None,
     ) -> Core: ...
     def close(self) -> None: ...
     @property
     def closed(self) -> bool: ...
     def __enter__(self) -> Self: ...
     def __exit__(self, *_exc: object) -> None: ...
+    def info(self) -> StoreInfo: ...
     def now(self) -> datetime.datetime: ...
     def set_time(self, time: Time) -> None: ...
     def create_org(self, name: str, policy: Optional[Policy] = None) -> Org: ...
@@ -116,4 +123,4 @@ class Core:
         action: Optional[str] = None,
     ) -> list[AuditEvent]: ...
     def audit_checkpoint(self) -> Checkpoint: ...
-    def verify_audit(self, checkpoint: Optional[Checkpoint] = None) -> AuditReport: ...
+    def verify_audit(self, checkpoint: Optional[tuple[int, str]] = None) -> AuditReport: ...

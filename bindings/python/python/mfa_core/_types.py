@@ -6,12 +6,12 @@ its ``repr``: ``Enrollment`` and ``RecoveryCodes`` redact theirs, so logging a r
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as _dt
 import uuid
 from enum import Enum
-from types import MappingProxyType
-from typing import Any, Mapping, Optional, Tuple, Union
+from typing import Any, Mapping, NamedTuple, Optional, Tuple, Union
 
 from ._errors import MfaError
 
@@ -192,8 +192,13 @@ class ResetOutcome:
 
 @dataclasses.dataclass(frozen=True)
 class AuditEvent:
-    """One event of the audit trail (contract section 7). ``detail`` is a read-only mapping of
-    action-specific facts (never a secret); ``mac`` chains the event to the previous one."""
+    """One event of the audit trail. ``detail`` holds the action's facts (never a secret) as a
+    plain ``dict`` of JSON values, this event's own copy (changing it changes nothing else);
+    ``mac`` chains the event to the previous one.
+
+    ``to_dict()`` gives the whole event as JSON data for ``json.dumps``, and ``from_dict``
+    reads it back. ``dataclasses.asdict(event)`` also works, but keeps ``at`` a ``datetime``
+    and ``outcome`` an ``Outcome``."""
 
     seq: int
     at: _dt.datetime
@@ -204,22 +209,54 @@ class AuditEvent:
     outcome: Outcome
     code: Optional[str]
     reason: Optional[str]
-    detail: Mapping[str, Any] = dataclasses.field(hash=False)
+    detail: dict[str, Any] = dataclasses.field(hash=False)
     mac: str
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "detail", MappingProxyType(dict(self.detail)))
+    def to_dict(self) -> dict[str, Any]:
+        """The event as JSON data, a new ``dict`` on every call: the fields by name, with ``at``
+        an RFC 3339 string (``"2023-11-14T22:13:30+00:00"``), ``outcome`` its string and
+        ``detail`` a deep copy. ``AuditEvent.from_dict(json.loads(json.dumps(d))) == event``."""
+        return {
+            "seq": self.seq,
+            "at": self.at.isoformat(),
+            "actor": self.actor,
+            "target": self.target,
+            "org": self.org,
+            "action": self.action,
+            "outcome": self.outcome.value,
+            "code": self.code,
+            "reason": self.reason,
+            "detail": copy.deepcopy(self.detail),
+            "mac": self.mac,
+        }
 
-    def __reduce__(self) -> Tuple[Any, ...]:
-        # A mapping proxy cannot be pickled: rebuild from a plain dict.
-        values = [getattr(self, f.name) for f in dataclasses.fields(self)]
-        return (AuditEvent, tuple(dict(v) if isinstance(v, MappingProxyType) else v for v in values))
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AuditEvent:
+        """The event ``to_dict`` gave (after a trip through JSON, say). Raises ``KeyError`` for
+        a missing field and ``ValueError`` for a malformed time or outcome (a time without its
+        UTC offset included: guessing its zone would move it by hours)."""
+        at = _dt.datetime.fromisoformat(data["at"])
+        if at.utcoffset() is None:
+            raise ValueError(f"at must carry its UTC offset, got {data['at']!r}")
+        return cls(
+            seq=int(data["seq"]),
+            at=at.astimezone(_dt.timezone.utc),
+            actor=data["actor"],
+            target=data["target"],
+            org=data["org"],
+            action=data["action"],
+            outcome=Outcome(data["outcome"]),
+            code=data["code"],
+            reason=data["reason"],
+            detail=copy.deepcopy(dict(data["detail"])),
+            mac=data["mac"],
+        )
 
 
-@dataclasses.dataclass(frozen=True)
-class Checkpoint:
-    """The head of the audit chain, to store where the database cannot rewrite it and pass
-    back to ``verify_audit``."""
+class Checkpoint(NamedTuple):
+    """The head of the audit chain, ``(seq, mac)``: store it where the database cannot
+    rewrite it and pass it back to ``verify_audit``. A named tuple, so it unpacks (``seq, mac =
+    core.audit_checkpoint()``), and ``verify_audit`` takes any ``(seq, mac)`` tuple back."""
 
     #: 0 when the trail is empty.
     seq: int
@@ -237,3 +274,27 @@ class AuditReport:
     #: The first seq that is missing, edited, reordered or inserted; ``None`` when ok.
     first_bad_seq: Optional[int]
 
+
+class Durability(_StrEnum):
+    """What a write that returned survives (the ``durability`` option of ``Core.open``)."""
+
+    #: Every commit is flushed to disk before the call returns: survives an application crash
+    #: and a power loss. The default.
+    FULL = "full"
+    #: Commits are flushed at checkpoints only: survives an application crash; a power loss or
+    #: OS crash may undo the last commits. The store is never corrupted.
+    NORMAL = "normal"
+
+
+@dataclasses.dataclass(frozen=True)
+class StoreInfo:
+    """What ``Core.info`` reports about the open store. Later versions may add fields."""
+
+    schema_version: int
+    #: The file as given to ``open``; ``None`` in memory.
+    path: Optional[str]
+    #: The file's permission bits (``0o600`` for a store this library created); ``None`` in memory.
+    mode: Optional[int]
+    #: Whether users other than the owner can read the store or its write-ahead log: warn, and
+    #: ``chmod 600`` it.
+    readable_by_others: bool

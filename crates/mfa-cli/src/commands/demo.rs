@@ -19,7 +19,11 @@ pub fn run(out: &mut Out) -> Result<Status, Failure> {
     let key = key::random()?;
     let start =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
-    let core = Core::open(&path, key.as_slice(), OpenOptions { manual_clock: Some(start), issuer: None })?;
+    let core = Core::open(
+        &path,
+        key.as_slice(),
+        OpenOptions { manual_clock: Some(start), ..OpenOptions::default() },
+    )?;
     writeln!(out, "== a throwaway store at {} with a random key (printed nowhere)", path.display())?;
 
     let policy = Policy { mfa_required: true, ..Policy::default() };

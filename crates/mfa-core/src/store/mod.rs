@@ -3,25 +3,30 @@
 //! behind the same boundary.
 //!
 //! Durability and concurrency (contract sections 8 and 11):
-//! - WAL with `synchronous=FULL`, a busy timeout, and `BEGIN IMMEDIATE` for every write, so
+//! - WAL with `synchronous=FULL` (or `NORMAL` when the host chooses [`Durability::Normal`]), a
+//!   busy timeout, and `BEGIN IMMEDIATE` for every write, so
 //!   threads and processes sharing a file queue for the write lock instead of failing.
 //! - Group commit: a call runs inside its own savepoint of a shared transaction. When other
 //!   writers of this handle are already waiting, it leaves the transaction open for them and
 //!   waits; the last call of the batch commits once (one fsync) and wakes the others. Every call
 //!   keeps its own all-or-nothing effects and returns only when they are durable.
-//! - Reads use separate connections (WAL readers never wait for the writer).
+//! - Reads use separate connections (WAL readers never wait for the writer). Opening a store
+//!   whose schema is current only reads, so it never waits for another process's write either.
+//! - A commit whose flush fails leaves its outcome unknown: the handle then refuses every
+//!   further write until the store is reopened (see [`Store::write`]).
 
+mod file;
 mod queries;
 mod schema;
 
 use std::cell::Cell;
-use std::io::Read;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 pub(crate) use queries::{AuditRow, UserRow, hex};
@@ -29,6 +34,7 @@ pub use schema::CURRENT_VERSION;
 
 use crate::crypto::Keys;
 use crate::error::{Error, Result};
+use crate::model::{Durability, OpenOptions, StoreInfo};
 
 /// How long a writer waits for another process's write lock before `storage`.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -36,7 +42,6 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 const MAX_BATCH: usize = 64;
 /// Prepared statements kept per connection.
 const STATEMENT_CACHE: usize = 64;
-const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
 /// An open store: one writer connection shared by group commit, and a pool of readers.
 pub(crate) struct Store {
@@ -47,6 +52,9 @@ pub(crate) struct Store {
     writer: Mutex<WriterState>,
     /// Writers blocked on `writer`; a call leaves its batch open only while this is non-zero.
     waiting: AtomicUsize,
+    /// Set when a commit failed in a way that leaves its outcome unknown; every later write is
+    /// refused until the store is reopened.
+    commit_failed: AtomicBool,
 }
 
 struct WriterState {
@@ -112,27 +120,22 @@ fn undoes_writes(err: &Error) -> bool {
 fn configure(conn: &Connection) -> Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    // The query planner stability guarantee: plans never depend on bound values. Without it,
+    // SQLite marks a statement whose plan consulted a bound value (the rate limit's
+    // `max(n) ... WHERE actor = ?1` does, through the min/max optimization) for re-preparation
+    // whenever that value is bound again, so every reuse from the statement cache was a full
+    // parse and plan. Turning it off for the connection, rather than rewriting the statements
+    // that trip it today, keeps any statement added later from silently paying the same cost;
+    // no plan here gains from seeing values (the store keeps no statistics: no ANALYZE).
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     Ok(())
 }
 
-/// Refuses a file that is not an SQLite database without opening it through SQLite, so that
-/// nothing (not even a journal) is written next to it.
-fn check_magic(path: &Path) -> Result<()> {
-    let mut file = match std::fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(Error::Storage(format!("cannot read {}: {e}", path.display()))),
-    };
-    let mut head = Vec::with_capacity(16);
-    (&mut file)
-        .take(16)
-        .read_to_end(&mut head)
-        .map_err(|e| Error::Storage(format!("cannot read {}: {e}", path.display())))?;
-    if head.is_empty() || head == SQLITE_MAGIC {
-        Ok(())
-    } else {
-        Err(Error::Storage(format!("{} is not an SQLite database", path.display())))
-    }
+/// Runs a statement that returns no rows through the statement cache: the transaction control
+/// statements run on every call, and `execute_batch` would parse them every time.
+fn run(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([])?;
+    Ok(())
 }
 
 /// Reads what must be checked before anything is written: the schema version, and that the
@@ -187,20 +190,46 @@ fn migrate(conn: &mut Connection, keys: &Keys) -> Result<()> {
     Ok(())
 }
 
+/// Builds a new store in the fresh, empty file at `path`: the schema, the key check, and WAL
+/// mode (kept in the file, so later opens need no write to switch to it).
+fn initialize(path: &Path, keys: &Keys) -> Result<()> {
+    let mut conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| Error::Storage(format!("cannot create the store: {e}")))?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    migrate(&mut conn, keys)?;
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(Error::Storage(format!("cannot switch to WAL (journal mode is {mode})")));
+    }
+    conn.close().map_err(|(_, e)| Error::Storage(format!("cannot finish creating the store: {e}")))
+}
+
 impl Store {
-    /// Opens (creating if needed) the store at `path`, or a private in-memory store. Files that
-    /// are not SQLite, are corrupt, or come from a newer schema are refused with `storage` and
-    /// left untouched; a wrong key is refused with `invalid_input` before anything changes.
-    pub(crate) fn open(path: Option<&Path>, keys: &Keys) -> Result<Store> {
+    /// Opens the store at `path` (creating it if allowed and nothing is there), or a private
+    /// in-memory store. Files that are not SQLite, are empty, are corrupt, or come from a newer
+    /// schema are refused with `storage` and left untouched; a wrong key is refused with
+    /// `invalid_input` before anything changes. A store whose schema is current is opened
+    /// with reads only: no write lock is taken, so opening never waits for another writer.
+    pub(crate) fn open(path: Option<&Path>, keys: &Keys, options: &OpenOptions) -> Result<Store> {
         let mut conn = match path {
             Some(path) => {
-                check_magic(path)?;
-                // No SQLITE_OPEN_URI: a path is a file name, never `file:...?mode=...`.
+                if !file::exists(path)? {
+                    if !options.create_if_missing {
+                        return Err(Error::Storage(format!(
+                            "no store at {} (and creating one was not asked for)",
+                            path.display()
+                        )));
+                    }
+                    file::create(path, |new| initialize(new, keys))?;
+                }
+                // No SQLITE_OPEN_URI: a path is a file name, never `file:...?mode=...`. No
+                // SQLITE_OPEN_CREATE: only `file::create` makes a store.
                 Connection::open_with_flags(
                     path,
-                    OpenFlags::SQLITE_OPEN_READ_WRITE
-                        | OpenFlags::SQLITE_OPEN_CREATE
-                        | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                    OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
                 )
             }
             None => Connection::open_in_memory(),
@@ -209,52 +238,104 @@ impl Store {
         configure(&conn)?;
 
         // Nothing is written until the file has proven to be ours and the key right.
-        if inspect(&conn)? >= 1 {
-            check_key(&conn, keys)?;
-        }
+        let version = Tx::new(&conn).in_transaction("BEGIN", |tx| {
+            let version = inspect(tx.conn)?;
+            if version >= 1 {
+                check_key(tx.conn, keys)?;
+            }
+            Ok(version)
+        })?;
         if path.is_some() {
-            let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+            let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
             if !mode.eq_ignore_ascii_case("wal") {
-                return Err(Error::Storage(format!("cannot switch to WAL (journal mode is {mode})")));
+                let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+                if !mode.eq_ignore_ascii_case("wal") {
+                    return Err(Error::Storage(format!("cannot switch to WAL (journal mode is {mode})")));
+                }
             }
         }
-        conn.pragma_update(None, "synchronous", "FULL")?;
+        let synchronous = match options.durability {
+            Durability::Full => "FULL",
+            Durability::Normal => "NORMAL",
+        };
+        conn.pragma_update(None, "synchronous", synchronous)?;
         conn.pragma_update(None, "foreign_keys", true)?;
-        migrate(&mut conn, keys)?;
+        if version < CURRENT_VERSION {
+            migrate(&mut conn, keys)?;
+        }
 
         let readers = path.map(|p| ReaderPool { path: p.to_path_buf(), idle: Mutex::new(Vec::new()) });
         Ok(Store {
             writer: Mutex::new(WriterState { conn, batch: None }),
             waiting: AtomicUsize::new(0),
+            commit_failed: AtomicBool::new(false),
             readers,
         })
+    }
+
+    /// The schema version and, for a file, its permissions.
+    pub(crate) fn info(&self) -> Result<StoreInfo> {
+        let schema_version =
+            self.read(|tx| Ok(tx.conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))?))?;
+        let path = self.readers.as_ref().map(|pool| pool.path.clone());
+        let (mode, readable_by_others) = match &path {
+            Some(path) => file::permissions(path)?,
+            None => (None, false),
+        };
+        Ok(StoreInfo { schema_version, path, mode, readable_by_others })
     }
 
     /// Runs `f` as one all-or-nothing write and returns once its effects are durable.
     ///
     /// Refusals (any error but `storage` and `internal`) keep what `f` wrote before refusing:
     /// that is how denied attempts are audited and failure counters survive. `storage` and
-    /// `internal` errors, and panics, undo everything `f` wrote.
+    /// `internal` errors raised while `f` runs, and panics, undo everything `f` wrote.
+    ///
+    /// The commit itself can fail too (an I/O error while flushing). Its outcome is then
+    /// unknown: the error says so, and from then on this store refuses every write with
+    /// `storage` until it is reopened, as PostgreSQL does after a failed fsync. Reads keep
+    /// working.
     pub(crate) fn write<T>(&self, f: impl FnOnce(&Tx) -> Result<T>) -> Result<T> {
         self.waiting.fetch_add(1, Ordering::SeqCst);
         let mut state = lock(&self.writer);
         self.waiting.fetch_sub(1, Ordering::SeqCst);
+        if self.commit_failed.load(Ordering::SeqCst) {
+            return Err(Error::Storage(
+                "an earlier commit of this handle failed with its outcome unknown: it refuses writes \
+                 until the store is reopened (reopen the store)"
+                    .into(),
+            ));
+        }
 
-        let batch = match &state.batch {
-            Some(batch) => batch.clone(),
+        // The first call of a batch is alone in its transaction, so it needs no savepoint: an
+        // error that undoes its writes rolls the whole transaction back. Calls that join an
+        // open batch run in a savepoint, so their errors undo only their own writes.
+        let (batch, outcome) = match &state.batch {
+            Some(batch) => {
+                let batch = batch.clone();
+                batch.calls.fetch_add(1, Ordering::SeqCst);
+                let outcome = Tx::new(&state.conn).savepoint(|tx| run_caught(|| f(tx)));
+                (batch, outcome)
+            }
             None => {
-                if let Err(e) = state.conn.execute_batch("BEGIN IMMEDIATE") {
+                if let Err(e) = run(&state.conn, "BEGIN IMMEDIATE") {
                     return Err(Error::Storage(format!("cannot start a write: {e}")));
                 }
+                let outcome = run_caught(|| f(&Tx::new(&state.conn)));
+                if let Err(e) = &outcome
+                    && undoes_writes(e)
+                {
+                    if !state.conn.is_autocommit() {
+                        run(&state.conn, "ROLLBACK")?;
+                    }
+                    return outcome;
+                }
                 let batch = Arc::new(Batch::default());
+                batch.calls.store(1, Ordering::SeqCst);
                 state.batch = Some(batch.clone());
-                batch
+                (batch, outcome)
             }
         };
-        let calls = batch.calls.fetch_add(1, Ordering::SeqCst) + 1;
-
-        let tx = Tx::new(&state.conn);
-        let outcome = tx.savepoint(|tx| run_caught(|| f(tx)));
         if let Err(e) = &outcome
             && matches!(e, Error::Storage(_))
             && state.conn.is_autocommit()
@@ -265,16 +346,26 @@ impl Store {
             return Err(e.clone());
         }
 
-        if self.waiting.load(Ordering::SeqCst) > 0 && calls < MAX_BATCH {
+        if self.waiting.load(Ordering::SeqCst) > 0 && batch.calls.load(Ordering::SeqCst) < MAX_BATCH {
             // Leave the transaction open for the next writer; one of them commits for us.
             drop(state);
             return batch.wait().and(outcome);
         }
 
-        let committed =
-            state.conn.execute_batch("COMMIT").map_err(|e| Error::Storage(format!("commit failed: {e}")));
+        let committed = run(&state.conn, "COMMIT").map_err(|e| {
+            // The commit may have reached the write-ahead log before the failure (a failed
+            // fsync): SQLite then hides it from this process, yet a restart may find it whole.
+            // Neither "done" nor "undone" would be true, so say so, and write nothing more
+            // through a connection whose view of the file may be wrong.
+            self.commit_failed.store(true, Ordering::SeqCst);
+            Error::Storage(format!(
+                "the commit failed and its outcome is unknown (the write may or may not be in the \
+                 store, also after a restart); this handle refuses further writes: reopen the \
+                 store. Cause: {e}"
+            ))
+        });
         if committed.is_err() && !state.conn.is_autocommit() {
-            let _ = state.conn.execute_batch("ROLLBACK");
+            let _ = run(&state.conn, "ROLLBACK");
         }
         state.batch = None;
         drop(state);
@@ -325,12 +416,12 @@ impl<'c> Tx<'c> {
     }
 
     fn in_transaction<T>(&self, begin: &str, f: impl FnOnce(&Tx) -> Result<T>) -> Result<T> {
-        self.conn.execute_batch(begin)?;
+        run(self.conn, begin)?;
         let result = f(self);
         let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
-        if let Err(e) = self.conn.execute_batch(end) {
+        if let Err(e) = run(self.conn, end) {
             if !self.conn.is_autocommit() {
-                let _ = self.conn.execute_batch("ROLLBACK");
+                let _ = run(self.conn, "ROLLBACK");
             }
             return Err(e.into());
         }
@@ -342,7 +433,7 @@ impl<'c> Tx<'c> {
     pub(crate) fn savepoint<T>(&self, f: impl FnOnce(&Tx) -> Result<T>) -> Result<T> {
         let depth = self.depth.get() + 1;
         let name = format!("call{depth}");
-        self.conn.execute_batch(&format!("SAVEPOINT {name}"))?;
+        run(self.conn, &format!("SAVEPOINT {name}"))?;
         self.depth.set(depth);
         let result = f(self);
         self.depth.set(depth - 1);
@@ -350,11 +441,100 @@ impl<'c> Tx<'c> {
             // SQLite already rolled the transaction back (see `write`).
             return result;
         }
-        let end = match &result {
-            Err(e) if undoes_writes(e) => format!("ROLLBACK TO {name}; RELEASE {name}"),
-            _ => format!("RELEASE {name}"),
-        };
-        self.conn.execute_batch(&end)?;
+        if let Err(e) = &result
+            && undoes_writes(e)
+        {
+            run(self.conn, &format!("ROLLBACK TO {name}"))?;
+        }
+        run(self.conn, &format!("RELEASE {name}"))?;
         result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::CStr;
+
+    use rusqlite::ffi;
+
+    use super::*;
+    use crate::{Core, OpenOptions, Policy, ResetOptions, Role, totp};
+
+    /// Every statement prepared on `conn`, with how often SQLite compiled it again.
+    fn reprepares(conn: &Connection) -> Vec<(String, i32)> {
+        let mut out = Vec::new();
+        // SAFETY: the connection is borrowed for the whole walk, nothing else uses it meanwhile,
+        // and the statements walked stay owned by its statement cache.
+        unsafe {
+            let db = conn.handle();
+            let mut stmt = ffi::sqlite3_next_stmt(db, std::ptr::null_mut());
+            while !stmt.is_null() {
+                let sql = CStr::from_ptr(ffi::sqlite3_sql(stmt)).to_string_lossy().into_owned();
+                out.push((sql, ffi::sqlite3_stmt_status(stmt, ffi::SQLITE_STMTSTATUS_REPREPARE, 0)));
+                stmt = ffi::sqlite3_next_stmt(db, stmt);
+            }
+        }
+        out
+    }
+
+    /// Resets by two actors and verifies run their statements from the cache: none is compiled
+    /// again (the rate limit's statements were, at every reset), and the transaction control
+    /// statements are among the cached ones. (A schema change compiles every statement once
+    /// more, as opening a new store does: only what the calls themselves cause is counted.)
+    #[test]
+    fn hot_statements_are_prepared_once() {
+        let t0 = 1_700_000_010;
+        let options = OpenOptions { manual_clock: Some(t0), ..Default::default() };
+        let core = Core::open_in_memory(&[1; 32], options).unwrap();
+        let policy = Policy { reset_limit_per_hour: 1_000, ..Policy::default() };
+        let org = core.create_org("Acme", policy).unwrap().id;
+        let admins: Vec<String> = (0..2)
+            .map(|i| core.create_user(&org, &format!("a{i}@acme.test"), Role::Admin).unwrap().id)
+            .collect();
+        let mut members = Vec::new();
+        for i in 0..6 {
+            let id = core.create_user(&org, &format!("m{i}@acme.test"), Role::Member).unwrap().id;
+            let secret = totp::decode_base32(&core.begin_enrollment(&id).unwrap().secret).unwrap();
+            core.confirm_enrollment(&id, &totp::code_for_step(&secret, totp::step_at(t0)).unwrap()).unwrap();
+            members.push((id, secret));
+        }
+        core.set_time(t0 + 60).unwrap();
+        let before = reprepares(&lock(&core.store.writer).conn);
+        for (i, (id, secret)) in members.iter().enumerate() {
+            if i % 2 == 0 {
+                core.reset_mfa(&admins[i % 4 / 2], id, &ResetOptions::default()).unwrap();
+            } else {
+                core.verify(id, &totp::code_for_step(secret, totp::step_at(t0 + 60)).unwrap()).unwrap();
+            }
+        }
+
+        let state = lock(&core.store.writer);
+        let statements = reprepares(&state.conn);
+        let cached = |prefix: &str| statements.iter().any(|(sql, _)| sql.starts_with(prefix));
+        assert!(cached("INSERT INTO reset_log") && cached("SELECT at FROM reset_log"), "{statements:?}");
+        assert!(cached("BEGIN IMMEDIATE") && cached("COMMIT"), "{statements:?}");
+        let earlier = |sql: &str| before.iter().find(|(s, _)| s == sql).map_or(0, |(_, n)| *n);
+        let again: Vec<_> = statements.iter().filter(|(sql, n)| *n > earlier(sql)).collect();
+        assert!(again.is_empty(), "compiled again: {again:?}");
+    }
+
+    fn synchronous(store: &Store) -> i64 {
+        lock(&store.writer).conn.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap()
+    }
+
+    #[test]
+    fn durability_sets_the_writer_synchronous_level() {
+        assert_eq!(OpenOptions::default().durability, Durability::Full);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store.db");
+        let keys = Keys::derive(&[7; 32]);
+        // SQLite's levels: NORMAL is 1, FULL is 2.
+        for (durability, level) in [(Durability::Full, 2), (Durability::Normal, 1)] {
+            let options = OpenOptions { durability, ..OpenOptions::default() };
+            assert_eq!(synchronous(&Store::open(Some(&path), &keys, &options).unwrap()), level);
+            assert_eq!(synchronous(&Store::open(None, &keys, &options).unwrap()), level);
+        }
+        assert_eq!("normal".parse::<Durability>().unwrap(), Durability::Normal);
+        assert_eq!("fast".parse::<Durability>().unwrap_err().code(), "invalid_input");
     }
 }
