@@ -230,7 +230,7 @@ impl World {
 fuzz_target!(|data: &[u8]| {
     let mut input = Input::new(data);
     let issuer = input.bool().then(|| lossy(input.text(24)));
-    let options = OpenOptions { manual_clock: Some(mfa_fuzz::T0), issuer };
+    let options = OpenOptions { manual_clock: Some(mfa_fuzz::T0), issuer, ..Default::default() };
     let core = match Core::open_in_memory(&mfa_fuzz::KEY, options) {
         Ok(core) => core,
         Err(e) => return contract::check("open", e.code(), e.message()),

@@ -431,6 +431,10 @@ fuzz_target!(|data: &[u8]| {
         manual_clock: input.pick(8) != 0,
         start_time: if input.bool() { mfa_fuzz::T0 } else { input.time(mfa_fuzz::T0) },
         issuer: if input.bool() { issuer.ptr() } else { null() },
+        // An in-memory store always exists: a missing file is for the file-based tests.
+        create_if_missing: true,
+        // Every `mfa_durability` value and a few that are none.
+        durability: [0, 1, 2, 3, -1, i32::MAX][input.pick(6)],
     };
     let key_len = if input.pick(16) == 0 { input.u8() as usize % 40 } else { 32 };
     let key = [mfa_fuzz::KEY.as_slice(), &[0u8; 8]].concat();
