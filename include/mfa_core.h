@@ -369,7 +369,7 @@ typedef struct mfa_open_options {
    */
   bool manual_clock;
   /**
-   * Unix seconds; read only when `manual_clock` is true.
+   * Unix seconds, 0 to 253402300799; read only when `manual_clock` is true.
    */
   int64_t start_time;
   /**
@@ -534,8 +534,8 @@ void mfa_audit_query_init(struct mfa_audit_query *query);
 
 /**
  * Audit events in seq order; `query` may be NULL for the defaults. Free the list with
- * `mfa_audit_event_list_free`. Errors: `MFA_ERR_INVALID_INPUT` (limit out of range, bad
- * filter), `MFA_ERR_STORAGE`.
+ * `mfa_audit_event_list_free`. Errors: `MFA_ERR_INVALID_INPUT` (limit out of range,
+ * `after_seq` above 2^63 - 1, bad filter), `MFA_ERR_STORAGE`.
  *
  * # Safety
  * Pointers are NULL or valid; strings are NUL-terminated.
@@ -836,7 +836,8 @@ enum mfa_status mfa_mfa_status(const struct mfa_core *core,
 /**
  * The six-digit code an authenticator app shows at `unix_time` for a base32 secret: for
  * tests and for hosts that enroll service accounts. `out_code` receives 6 digits and a NUL
- * (7 bytes). Errors: `MFA_ERR_INVALID_INPUT`.
+ * (7 bytes). Errors: `MFA_ERR_INVALID_INPUT` (a NULL, non-UTF-8 or non-base32 secret, a
+ * secret under 128 bits, `unix_time` outside 0 to 253402300799).
  *
  * # Safety
  * `secret_base32` is NULL or NUL-terminated; `out_code` is NULL or 7 writable bytes.
@@ -934,7 +935,7 @@ void mfa_core_close(struct mfa_core *core);
 
 /**
  * Moves a manual clock to `unix_seconds`. `MFA_ERR_INVALID_INPUT` on a handle opened with
- * the system clock.
+ * the system clock, or for a time outside 0 to 253402300799 (1970 to the end of 9999).
  *
  * # Safety
  * `core` is NULL or a live handle.
@@ -1022,8 +1023,11 @@ enum mfa_status mfa_reset_mfa(const struct mfa_core *core,
  * Resets each of `targets` (`targets_len` user ids) with the same options, each in its own
  * transaction, and writes one outcome per target, in order, to `*out_list` (free it with
  * `mfa_bulk_outcome_list_free`). The call itself fails only on bad arguments (NULL, a
- * non-UTF-8 id, more than 10,000 targets, checked before `targets` is read:
- * `MFA_ERR_INVALID_INPUT`, nothing is reset); each target's own error is in its outcome. `targets` may be NULL when `targets_len` is 0.
+ * non-UTF-8 id, more than 10,000 targets, checked before `targets` is read, a bad option:
+ * `MFA_ERR_INVALID_INPUT`) or, under `require_step_up`, on an `actor_proof` that is missing or
+ * wrong (`MFA_ERR_FORBIDDEN`, or `MFA_ERR_RATE_LIMITED` while the actor is throttled), checked
+ * once for the whole run; then nothing is reset. Each target's own error is in its outcome.
+ * `targets` may be NULL when `targets_len` is 0.
  *
  * # Safety
  * `targets` points to `targets_len` NUL-terminated strings; other pointers are NULL or valid.

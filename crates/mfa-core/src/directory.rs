@@ -87,7 +87,11 @@ impl Core {
                 credential_epoch: 0,
                 created_at: now,
             };
-            let deadline = org.policy.mfa_required.then(|| now + org.policy.enrollment_window as UnixTime);
+            let deadline = org
+                .policy
+                .mfa_required
+                .then(|| validate::deadline(now, org.policy.enrollment_window))
+                .transpose()?;
             tx.insert_user(&user, &key, deadline)?;
             let ctx = Ctx { target: Some(&user.id), org: ctx.org.clone(), ..Ctx::new("user.create") };
             self.append(tx, now, &ctx, Outcome::Success, None, json!({ "role": role }))?;

@@ -403,7 +403,8 @@ impl AuditOrigin {
 /// if it does not exist, full durability.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenOptions {
-    /// Start a manual clock at this Unix time; `set_time` then moves it (tests).
+    /// Start a manual clock at this Unix time; `set_time` then moves it (tests). 0 to
+    /// 253402300799 (the end of 9999); anything else is `invalid_input` at open.
     pub manual_clock: Option<UnixTime>,
     /// otpauth issuer for every org; `None`: each org's name.
     pub issuer: Option<String>,

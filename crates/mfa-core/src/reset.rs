@@ -191,7 +191,7 @@ impl Core {
         }
 
         let window = o.window.unwrap_or(org.policy.enrollment_window);
-        let deadline = now + window as UnixTime;
+        let deadline = validate::deadline(now, window)?;
         let mut receipt = ResetReceipt {
             target: target.to_string(),
             previous_state,
