@@ -1,4 +1,4 @@
-/* The audit trail: paging, filters, event ownership, checkpoints and verification (section 7). */
+/* The audit trail: paging, filters, event ownership, checkpoints and verification (docs/audit.md). */
 #include "harness.h"
 
 static void events_page_and_filter(void) {

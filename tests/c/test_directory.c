@@ -1,5 +1,5 @@
-/* Orgs and users: create, read, list, roles, disable and enable (contract section 6), policy
- * changes, renames and deletions. */
+/* Orgs and users: create, read, list, roles, disable and enable, policy changes, renames and
+ * deletions (docs/directory.md). */
 #include "harness.h"
 
 static void orgs_are_created_read_and_listed(void) {

@@ -1,4 +1,4 @@
-/* Enrollment, verification, recovery codes and TOTP codes (contract section 5). */
+/* Enrollment, verification, recovery codes and TOTP codes (docs/enrollment.md). */
 #include "harness.h"
 
 static void enrollment_gives_a_secret_a_uri_and_ten_codes(void) {

@@ -47,7 +47,7 @@ class ScenarioError(Exception):
 
 @dataclasses.dataclass
 class Failure:
-    """A refused call: its contract code and ``retry_after``; ``harness`` for a driver that
+    """A refused call: its error code and ``retry_after``; ``harness`` for a driver that
     could not even convert the step (matches no expectation)."""
 
     code: str
@@ -249,7 +249,7 @@ def policy_fields(name: str, value: Any) -> dict[str, Any]:
 
 
 def policy(value: Any) -> mfa_core.Policy:
-    """A policy from any subset of its fields; the others keep the contract's defaults."""
+    """A policy from any subset of its fields; the others keep the documented defaults."""
     return mfa_core.Policy(**policy_fields("policy", value))
 
 

@@ -258,7 +258,7 @@ impl Core {
         })
     }
 
-    /// A user's MFA state (section 3), derived from the clock. Errors: `invalid_input`,
+    /// A user's MFA state (docs/concepts.md), derived from the clock. Errors: `invalid_input`,
     /// `not_found`.
     pub fn mfa_status(&self, user: &str) -> Result<MfaStatus> {
         let id = validate::id("user", user)?;
@@ -277,7 +277,7 @@ impl Core {
         })
     }
 
-    /// A page of the audit trail in seq order (section 7). Errors: `invalid_input` for a bad
+    /// A page of the audit trail in seq order (docs/audit.md). Errors: `invalid_input` for a bad
     /// id, an unknown action, a limit outside 1 to 10,000 or an `after_seq` above
     /// [`crate::MAX_AUDIT_SEQ`] (2^63 - 1: no event can follow it).
     pub fn audit_events(&self, query: &AuditQuery) -> Result<Vec<AuditEvent>> {

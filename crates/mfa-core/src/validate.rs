@@ -5,9 +5,9 @@ use uuid::Uuid;
 
 use crate::error::{Error, Result, invalid};
 
-/// Longest email (contract section 2).
+/// Longest email (docs/concepts.md).
 pub const MAX_EMAIL_BYTES: usize = 254;
-/// Longest reset or directory reason, in characters (contract section 4).
+/// Longest reset or directory reason, in characters (docs/reset.md).
 pub const MAX_REASON_CHARS: usize = 1000;
 /// Longest org name or issuer, in characters.
 pub const MAX_NAME_CHARS: usize = 200;
@@ -46,8 +46,8 @@ fn no_nul(what: &str, s: &str) -> Result<()> {
 /// Parses an id in any case; returns it as a lowercase hyphenated string.
 pub fn id(what: &str, s: &str) -> Result<String> {
     no_nul(what, s)?;
-    // `Uuid::parse_str` also accepts braced, URN and simple forms: the contract only speaks of
-    // the hyphenated form, so insist on its length first.
+    // `Uuid::parse_str` also accepts braced, URN and simple forms: only the hyphenated form is
+    // documented, so insist on its length first.
     match Uuid::try_parse(s) {
         Ok(u) if s.len() == 36 => Ok(u.hyphenated().to_string()),
         _ => Err(invalid(format!("{what} is not a UUID: {:?}", excerpt(s)))),
@@ -167,7 +167,7 @@ pub fn deadline(now: i64, seconds: u64) -> Result<i64> {
         .ok_or_else(|| invalid(format!("a window of {seconds} s from {now} is past the end of time")))
 }
 
-/// Checks a code's characters before any comparison. A NUL byte is `invalid_input` (section 9);
+/// Checks a code's characters before any comparison. A NUL byte is `invalid_input` (docs/errors.md);
 /// anything else that is not a well-formed code is simply a wrong code.
 pub fn code_text(what: &str, s: &str) -> Result<()> {
     no_nul(what, s)

@@ -1,4 +1,4 @@
-//! The audit trail: reading, checkpoints and verification (contract section 8).
+//! The audit trail: reading, checkpoints and verification (docs/audit.md).
 
 use std::ffi::c_char;
 

@@ -1,4 +1,4 @@
-//! Enrollment, verification and recovery codes (contract section 5).
+//! Enrollment, verification and recovery codes (docs/enrollment.md).
 
 use std::ffi::c_char;
 

@@ -1,4 +1,4 @@
-//! `reset_mfa` and its bulk form (contract section 4).
+//! `reset_mfa` and its bulk form (docs/reset.md).
 
 use std::ffi::c_char;
 
@@ -71,7 +71,7 @@ unsafe fn options_in(options: *const mfa_reset_options) -> Result<ResetOptions, 
 /// `credential_epoch` increments (end the user's sessions when it changes). `options` may be
 /// NULL for the defaults; `out_receipt` may be NULL.
 ///
-/// Errors, in the contract's order: `MFA_ERR_INVALID_INPUT` (NULL, non-UTF-8, malformed id or
+/// Errors, in the documented order: `MFA_ERR_INVALID_INPUT` (NULL, non-UTF-8, malformed id or
 /// option), `MFA_ERR_UNAUTHENTICATED` (actor missing or disabled), `MFA_ERR_NOT_FOUND`
 /// (target missing or in another org), `MFA_ERR_FORBIDDEN` (self-reset without a valid
 /// `proof`, a role that may not, a missing or wrong `actor_proof` under step-up),
