@@ -6,13 +6,13 @@
 
 use serde_json::Value;
 
-use crate::crypto::Keys;
+use crate::crypto::{Keys, RetiredChainKeys, chain_mac};
 use crate::error::{Error, Result};
 use crate::model::{AuditReport, Checkpoint, Outcome, UnixTime};
 use crate::store::{AuditRow, Tx};
 
 /// Every action the trail records.
-pub const ACTIONS: [&str; 14] = [
+pub const ACTIONS: [&str; 15] = [
     "org.create",
     "user.create",
     "user.role",
@@ -31,6 +31,9 @@ pub const ACTIONS: [&str; 14] = [
     "org.policy",
     "user.delete",
     "user.rename",
+    // The master key was rotated: the last event MAC'd under the old chain key
+    // (docs/key-rotation.md).
+    "key.rotate",
 ];
 
 /// The MAC that precedes event 1.
@@ -151,16 +154,29 @@ pub(crate) fn checkpoint(tx: &Tx) -> Result<Checkpoint> {
     Ok(Checkpoint { seq, mac: crate::store::hex(&mac) })
 }
 
-/// Walks the chain from seq 1. With a checkpoint, also requires the event at its seq to exist
-/// with its MAC, which catches a cut tail or a file restored from an older copy.
+/// The chain keys of the store's earlier master keys, opened with the current one.
+pub(crate) fn retired_keys(tx: &Tx, keys: &Keys) -> Result<RetiredChainKeys> {
+    match tx.retired_chain_keys()? {
+        Some(blob) => keys.open_retired(&blob),
+        None => Ok(RetiredChainKeys::none()),
+    }
+}
+
+/// Walks the chain from seq 1, each event under the chain key of the master key it was
+/// written with (earlier ones come from the sealed list a rotation keeps). With a checkpoint,
+/// also requires the event at its seq to exist with its MAC, which catches a cut tail or a file
+/// restored from an older copy.
 pub(crate) fn verify(tx: &Tx, keys: &Keys, checkpoint: Option<&Checkpoint>) -> Result<AuditReport> {
+    let retired = retired_keys(tx, keys)?;
     let mut prev_mac = GENESIS.to_vec();
     let mut expected_seq = 1u64;
     let mut first_bad = None;
     tx.audit_walk(|row| {
         let Some(row) = row.filter(|row| {
             row.event.seq == expected_seq
-                && keys.audit_mac(&prev_mac, &Fields::of_row(row).canonical())[..] == row.mac[..]
+                && chain_mac(retired.key_for(expected_seq, keys), &prev_mac, &Fields::of_row(row).canonical())
+                    [..]
+                    == row.mac[..]
         }) else {
             first_bad = Some(expected_seq);
             return false;

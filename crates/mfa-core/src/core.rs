@@ -221,6 +221,45 @@ impl Core {
         self.store.backup(dest)
     }
 
+    /// Moves the store to the 32-byte master key `new_key` in one write transaction
+    /// (docs/key-rotation.md): every TOTP secret (confirmed and pending) sealed again, every
+    /// user and org row MAC'd under the new key, the key check replaced, and a `key.rotate`
+    /// event appended as the last event under the old audit key; later events chain under the
+    /// new one, and the old chain key is kept sealed under the new master key so that
+    /// [`Core::verify_audit`] checks the whole trail (and earlier checkpoints) with the new key
+    /// alone. Recovery codes are invalidated (the event counts them and the users who lost
+    /// theirs; they get new ones from `regenerate_recovery_codes`). A crash leaves the store
+    /// under the old key or the new, never neither.
+    ///
+    /// Returns the new audit head. This handle is then retired: every later call on it is
+    /// refused with `invalid_input`; open the store again with the new key. Other handles
+    /// still open on the old key are refused likewise on their next write, and opening with
+    /// the old key is `invalid_input` ("key does not match").
+    ///
+    /// Errors: `invalid_input` (not 32 bytes, the current key, a retired handle), `storage`
+    /// (a row or sealed secret that does not check under the current key: nothing changes).
+    pub fn rotate_key(&self, new_key: &[u8]) -> Result<Checkpoint> {
+        let new = Keys::derive(validate::key(new_key)?);
+        if self.keys.matches_check_value(&new.check_value()) {
+            return Err(invalid("the new key is the store's current key"));
+        }
+        let now = self.now();
+        self.store.write(|tx| {
+            let retired = audit::retired_keys(tx, &self.keys)?;
+            let counts = tx.rekey_rows(&self.keys, &new)?;
+            let detail = serde_json::json!({
+                "epoch": retired.len() + 1,
+                "secrets_resealed": counts.secrets_resealed,
+                "recovery_codes_invalidated": counts.recovery_codes_invalidated,
+                "users_losing_recovery_codes": counts.users_losing_recovery_codes,
+            });
+            let seq = self.append(tx, now, &Ctx::new("key.rotate"), Outcome::Success, None, detail)?;
+            tx.finish_rotation(&new.check_value(), &self.keys.seal_retired(&retired, seq, &new)?)?;
+            self.store.retire_keys();
+            audit::checkpoint(tx)
+        })
+    }
+
     /// One org. Errors: `invalid_input`, `not_found`.
     pub fn get_org(&self, org: &str) -> Result<Org> {
         let id = validate::id("org", org)?;

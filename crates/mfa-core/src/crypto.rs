@@ -32,8 +32,35 @@ pub(crate) struct Keys {
     code_hash: Zeroizing<[u8; 32]>,
     audit_mac: Zeroizing<[u8; 32]>,
     key_check: Zeroizing<[u8; 32]>,
+    /// Seals the chain keys of retired master keys (see [`RetiredChainKeys`]).
+    archive_seal: Zeroizing<[u8; 32]>,
     row_mac: RowKey,
 }
+
+/// The audit chain keys of the master keys a store had before, each with the seq of the last
+/// event MAC'd under it (the `key.rotate` event that retired it), oldest first. A rotation adds
+/// the key it retires and stores the list sealed under the new master key, so that the trail
+/// verifies end to end with only the current key.
+pub(crate) struct RetiredChainKeys(Vec<(u64, Zeroizing<[u8; 32]>)>);
+
+impl RetiredChainKeys {
+    pub(crate) fn none() -> Self {
+        RetiredChainKeys(Vec::new())
+    }
+
+    /// The chain key event `seq` is MAC'd under: the first retired epoch ending at or after
+    /// it, else the current one.
+    pub(crate) fn key_for<'a>(&'a self, seq: u64, current: &'a Keys) -> &'a [u8; 32] {
+        self.0.iter().find(|(end, _)| seq <= *end).map_or(&current.audit_mac, |(_, key)| key)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+/// Associated data of the sealed list of retired chain keys.
+const ARCHIVE_AAD: &[u8] = b"mfa-core retired audit chain keys v1";
 
 /// The key that binds each stored row's security state (a user's role, status, counters and
 /// sealed secret; an org's policy; a recovery code's use) to a MAC. The store keeps its own copy,
@@ -85,6 +112,7 @@ impl Keys {
             code_hash: derive(master, b"recovery-code-hash"),
             audit_mac: derive(master, b"audit-mac-chain"),
             key_check: derive(master, b"key-check"),
+            archive_seal: derive(master, b"retired-key-archive"),
             row_mac: RowKey::new(&derive(master, b"row-mac")),
         }
     }
@@ -141,8 +169,65 @@ impl Keys {
 
     /// Links an audit event to its predecessor: HMAC(prev_mac || canonical bytes).
     pub(crate) fn audit_mac(&self, prev_mac: &[u8], canonical: &[u8]) -> [u8; 32] {
-        hmac(&self.audit_mac, &[prev_mac, canonical])
+        chain_mac(&self.audit_mac, prev_mac, canonical)
     }
+
+    /// The list after retiring this key set (whose chain ended at `end_seq`), sealed under
+    /// `next`: `nonce || ciphertext || tag` over `(end_seq, key)` pairs.
+    pub(crate) fn seal_retired(
+        &self,
+        earlier: &RetiredChainKeys,
+        end_seq: u64,
+        next: &Keys,
+    ) -> Result<Vec<u8>> {
+        let mut plain = Zeroizing::new(Vec::with_capacity(40 * (earlier.0.len() + 1)));
+        for (end, key) in
+            earlier.0.iter().map(|(end, key)| (*end, &**key)).chain([(end_seq, &*self.audit_mac)])
+        {
+            plain.extend_from_slice(&end.to_be_bytes());
+            plain.extend_from_slice(key);
+        }
+        let cipher = XChaCha20Poly1305::new(&(*next.archive_seal).into());
+        let nonce_bytes = random_array::<NONCE_LEN>()?;
+        let sealed = cipher
+            .encrypt(&XNonce::from(nonce_bytes), Payload { msg: &plain, aad: ARCHIVE_AAD })
+            .map_err(|_| Error::Internal("sealing the retired audit keys failed".into()))?;
+        Ok([&nonce_bytes[..], &sealed].concat())
+    }
+
+    /// Opens the list sealed by [`Keys::seal_retired`]; anything that does not open under this
+    /// key, or is not whole pairs, is `storage` (the file is damaged or was tampered with).
+    pub(crate) fn open_retired(&self, blob: &[u8]) -> Result<RetiredChainKeys> {
+        let damaged =
+            || Error::Storage("the retired audit keys of this store do not open: it is damaged".into());
+        if blob.len() <= NONCE_LEN {
+            return Err(damaged());
+        }
+        let (nonce, sealed) = blob.split_at(NONCE_LEN);
+        let nonce = XNonce::try_from(nonce).map_err(|_| damaged())?;
+        let cipher = XChaCha20Poly1305::new(&(*self.archive_seal).into());
+        let plain = Zeroizing::new(
+            cipher.decrypt(&nonce, Payload { msg: sealed, aad: ARCHIVE_AAD }).map_err(|_| damaged())?,
+        );
+        if plain.len() % 40 != 0 {
+            return Err(damaged());
+        }
+        let keys = plain
+            .chunks_exact(40)
+            .map(|pair| {
+                let end = u64::from_be_bytes(pair[..8].try_into().expect("8 bytes"));
+                let mut key = Zeroizing::new([0u8; 32]);
+                key.copy_from_slice(&pair[8..]);
+                (end, key)
+            })
+            .collect();
+        Ok(RetiredChainKeys(keys))
+    }
+}
+
+/// HMAC(prev_mac || canonical) under one chain key.
+pub(crate) fn chain_mac(key: &[u8; 32], prev_mac: &[u8], canonical: &[u8]) -> [u8; 32] {
+    hmac(key, &[prev_mac, canonical])
 }
 
 /// Fills an array from the operating system's CSPRNG.
@@ -211,6 +296,25 @@ mod tests {
         assert!(!a.matches(b"row bytes", b""));
         // A separate subkey: not the audit chain's, so one MAC cannot stand for the other.
         assert_ne!(mac, keys(1).audit_mac(b"", b"row bytes"));
+    }
+
+    #[test]
+    fn retired_chain_keys_open_only_under_the_next_key() {
+        let (old, new) = (keys(1), keys(2));
+        let blob = old.seal_retired(&RetiredChainKeys::none(), 7, &new).unwrap();
+        assert_eq!(old.open_retired(&blob).err().unwrap().code(), "storage");
+        let retired = new.open_retired(&blob).unwrap();
+        assert_eq!(retired.len(), 1);
+        assert_eq!(retired.key_for(7, &new), &*old.audit_mac);
+        assert_eq!(retired.key_for(8, &new), &*new.audit_mac);
+        let mut flipped = blob.clone();
+        *flipped.last_mut().unwrap() ^= 1;
+        assert_eq!(new.open_retired(&flipped).err().unwrap().code(), "storage");
+        // A second rotation keeps the first epoch and adds the second.
+        let third = keys(3);
+        let both = third.open_retired(&new.seal_retired(&retired, 12, &third).unwrap()).unwrap();
+        assert_eq!((both.key_for(1, &third), both.key_for(9, &third)), (&*old.audit_mac, &*new.audit_mac));
+        assert_eq!(both.key_for(13, &third), &*third.audit_mac);
     }
 
     #[test]

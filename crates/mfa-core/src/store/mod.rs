@@ -59,6 +59,22 @@ pub(crate) struct Store {
     /// Set when a commit failed in a way that leaves its outcome unknown; every later write is
     /// refused until the store is reopened.
     commit_failed: AtomicBool,
+    /// The key check of the key this handle was opened with. Each write transaction compares it
+    /// with the file's, so that a handle left open on a key another handle rotated away never
+    /// writes under that key (docs/key-rotation.md).
+    key_check: [u8; 32],
+    /// Set once this handle rotated the store's key: its keys are retired, so every later call
+    /// is refused until the store is opened again with the new key.
+    rotated: AtomicBool,
+}
+
+/// The refusal of every call on a handle whose key the store no longer has.
+fn key_rotated() -> Error {
+    Error::InvalidInput(
+        "the store's master key was rotated: this handle's key is retired; open the store again with \
+         the new key"
+            .into(),
+    )
 }
 
 struct WriterState {
@@ -280,6 +296,8 @@ impl Store {
             waiting: AtomicUsize::new(0),
             row_key,
             commit_failed: AtomicBool::new(false),
+            key_check: keys.check_value(),
+            rotated: AtomicBool::new(false),
             readers,
         })
     }
@@ -345,6 +363,9 @@ impl Store {
                     .into(),
             ));
         }
+        if self.rotated.load(Ordering::SeqCst) {
+            return Err(key_rotated());
+        }
 
         // The first call of a batch is alone in its transaction, so it needs no savepoint: an
         // error that undoes its writes rolls the whole transaction back. Calls that join an
@@ -359,6 +380,10 @@ impl Store {
             None => {
                 if let Err(e) = run(&state.conn, "BEGIN IMMEDIATE") {
                     return Err(Error::Storage(format!("cannot start a write: {e}")));
+                }
+                if let Err(e) = self.key_is_current(&state.conn) {
+                    run(&state.conn, "ROLLBACK")?;
+                    return Err(e);
                 }
                 let outcome = run_caught(|| f(&Tx::new(&state.conn, &self.row_key)));
                 if let Err(e) = &outcome
@@ -415,6 +440,9 @@ impl Store {
     /// Runs `f` in a read transaction (a consistent snapshot) on a reader connection; an
     /// in-memory store reads through its only connection.
     pub(crate) fn read<T>(&self, f: impl FnOnce(&Tx) -> Result<T>) -> Result<T> {
+        if self.rotated.load(Ordering::SeqCst) {
+            return Err(key_rotated());
+        }
         let Some(pool) = &self.readers else {
             let state = lock(&self.writer);
             let tx = Tx::new(&state.conn, &self.row_key);
@@ -440,6 +468,28 @@ impl Store {
             lock(&pool.idle).push(conn);
         }
         result
+    }
+}
+
+impl Store {
+    /// Refuses a write transaction when the file's key check is no longer this handle's: another
+    /// handle rotated the key meanwhile. One cached primary-key lookup per transaction.
+    fn key_is_current(&self, conn: &Connection) -> Result<()> {
+        let stored: Option<Vec<u8>> = conn
+            .prepare_cached("SELECT value FROM meta WHERE key = 'key_check'")?
+            .query_row([], |r| r.get(0))
+            .optional()?;
+        match stored {
+            Some(v) if v[..] == self.key_check[..] => Ok(()),
+            Some(_) => Err(key_rotated()),
+            None => Err(Error::Storage("the store has no key check: it is damaged".into())),
+        }
+    }
+
+    /// Marks this handle's keys as retired, from inside the rotation's transaction: calls that
+    /// come after it (on any thread) are refused, so none writes under the old key.
+    pub(crate) fn retire_keys(&self) {
+        self.rotated.store(true, Ordering::SeqCst);
     }
 }
 

@@ -7,6 +7,7 @@
 use rusqlite::{OptionalExtension, Row, params};
 
 use super::{Tx, integrity};
+use crate::crypto::Keys;
 use crate::error::{Error, Result};
 use crate::model::{
     AuditEvent, AuditQuery, Org, Outcome, Policy, Role, UnixTime, User, UserCounts, UserStatus,
@@ -25,6 +26,14 @@ pub(crate) struct UserRow {
     pub last_step: Option<i64>,
     pub failed_count: u32,
     pub locked_until: Option<UnixTime>,
+}
+
+/// What a key rotation changed, for its audit event.
+#[derive(Debug, Default)]
+pub(crate) struct RekeyCounts {
+    pub secrets_resealed: u64,
+    pub recovery_codes_invalidated: u64,
+    pub users_losing_recovery_codes: u64,
 }
 
 /// An audit event as stored: parsed, plus the raw texts and MAC that the chain covers.
@@ -567,6 +576,69 @@ impl Tx<'_> {
                 params![user, hash, &mac[..]],
             )?;
         }
+        Ok(())
+    }
+
+    // ---- key rotation ----
+
+    /// Moves every row to the key set `new`, inside the rotation's transaction
+    /// (docs/key-rotation.md): each user row is checked under the current key, its sealed TOTP
+    /// secret (pending or confirmed) opened with `old` and sealed again with `new`, and the row
+    /// sealed under the new row key; each org row is checked and sealed again. Recovery codes are
+    /// deleted: they are stored only as keyed hashes, which cannot be computed again without
+    /// the codes.
+    pub(crate) fn rekey_rows(&self, old: &Keys, new: &Keys) -> Result<RekeyCounts> {
+        let new_key = new.row_key();
+        let users: Vec<RawUser> = {
+            let mut stmt = self.conn.prepare(&format!("SELECT {USER_COLUMNS} FROM users"))?;
+            stmt.query_map([], user_row)?.collect::<rusqlite::Result<_>>()?
+        };
+        let mut counts = RekeyCounts::default();
+        for raw in users {
+            let mut row = self.checked_user(raw)?;
+            if let Some(sealed) = &row.secret {
+                let secret = old.open_secret(&row.user.id, sealed)?;
+                row.secret = Some(new.seal_secret(&row.user.id, &secret)?);
+                counts.secrets_resealed += 1;
+            }
+            let mac = new_key.mac(&integrity::user(&row));
+            self.conn
+                .prepare_cached("UPDATE users SET totp_secret = ?2, row_mac = ?3 WHERE id = ?1")?
+                .execute(params![row.user.id, row.secret, &mac[..]])?;
+        }
+        let orgs: Vec<(Org, Vec<u8>)> = {
+            let mut stmt = self.conn.prepare(&format!("SELECT {ORG_COLUMNS} FROM orgs"))?;
+            stmt.query_map([], org_row)?.collect::<rusqlite::Result<_>>()?
+        };
+        for (org, mac) in &orgs {
+            integrity::check_org(self.key, org, mac)?;
+            let mac = new_key.mac(&integrity::org(org));
+            self.conn.execute("UPDATE orgs SET row_mac = ?2 WHERE id = ?1", params![org.id, &mac[..]])?;
+        }
+        (counts.recovery_codes_invalidated, counts.users_losing_recovery_codes) = self.conn.query_row(
+            "SELECT count(*), count(DISTINCT user_id) FROM recovery_codes WHERE used_at IS NULL",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        self.conn.execute("DELETE FROM recovery_codes", [])?;
+        Ok(counts)
+    }
+
+    /// The sealed chain keys of earlier master keys, if the key was ever rotated.
+    pub(crate) fn retired_chain_keys(&self) -> Result<Option<Vec<u8>>> {
+        let blob = self
+            .conn
+            .prepare_cached("SELECT value FROM meta WHERE key = 'retired_audit_keys'")?
+            .query_row([], |r| r.get(0))
+            .optional()?;
+        Ok(blob)
+    }
+
+    /// Ends a rotation: the new key check and the sealed list of retired chain keys.
+    pub(crate) fn finish_rotation(&self, key_check: &[u8], retired: &[u8]) -> Result<()> {
+        let mut put = self.conn.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")?;
+        put.execute(params!["key_check", key_check])?;
+        put.execute(params!["retired_audit_keys", retired])?;
         Ok(())
     }
 
