@@ -161,9 +161,28 @@ pub enum StoreCommand {
         #[arg(value_name = "DEST")]
         dest: PathBuf,
     },
+    /// Manage the store's master key.
+    #[command(subcommand)]
+    Key(KeyCommand),
     /// What the store holds: schema version, file size and permissions, key check, counts of
     /// orgs, users by MFA state and audit events, and the audit head. Nothing secret.
     Info,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Move the store to a new master key in one transaction: TOTP secrets sealed again, rows
+    /// MAC'd again, the audit trail kept verifiable with the new key alone. Recovery codes are
+    /// invalidated (users regenerate them). Writes nothing but the store; prints the new audit
+    /// head. Programs still using the old key are refused afterwards: restart them with the new
+    /// one.
+    Rotate {
+        /// A file holding the new 32-byte key (raw bytes or 64 hex digits, owner-only), or `-`
+        /// for stdin. Create it first, e.g. with `init --generate-key` on a scratch path, and
+        /// keep it safe: the old key no longer opens the store.
+        #[arg(long, value_name = "PATH")]
+        new_key_file: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -39,6 +39,11 @@ pub fn load(key_file: Option<&Path>) -> Result<Key, Failure> {
     }
 }
 
+/// The new key of `key rotate`: a key file (`-`: stdin), in the formats of `--key-file`.
+pub fn load_new(path: &Path) -> Result<Key, Failure> {
+    if path.as_os_str() == "-" { from_stdin() } else { from_file(path) }
+}
+
 /// A key file holds 32 raw bytes, or 64 hex digits with optional surrounding whitespace.
 fn from_file(path: &Path) -> Result<Key, Failure> {
     let unreadable = |e: io::Error| invalid(format!("cannot read key file {}: {e}", path.display()));

@@ -1,4 +1,5 @@
-//! `backup` and `restore`: an online copy of the store, and putting one back after checking it.
+//! `backup` and `restore`: an online copy of the store, and putting one back after checking it;
+//! `key rotate`, the other operation that keeps a long-lived store safe.
 
 use std::fs;
 use std::io::Write;
@@ -20,6 +21,21 @@ pub fn backup(core: &Core, dest: &Path, out: &mut Out) -> Result<Status, Failure
     } else {
         writeln!(out, "backed up to {}", dest.display())?;
         writeln!(out, "audit head: {}:{}", head.seq, head.mac)?;
+    }
+    Ok(Status::Ok)
+}
+
+/// `key rotate --new-key-file`: moves the store to the new key (docs/key-rotation.md) and
+/// prints the new audit head, the checkpoint to keep from now on.
+pub fn rotate_key(core: &Core, new_key_file: &Path, out: &mut Out) -> Result<Status, Failure> {
+    let new_key = key::load_new(new_key_file)?;
+    let head = core.rotate_key(new_key.as_slice())?;
+    if out.json {
+        out.json(&json!({ "rotated": true, "head": head }))?;
+    } else {
+        writeln!(out, "the store now opens with the key in {} only", new_key_file.display())?;
+        writeln!(out, "audit head: {}:{}", head.seq, head.mac)?;
+        writeln!(out, "recovery codes were invalidated: users regenerate them with a TOTP code")?;
     }
     Ok(Status::Ok)
 }

@@ -11,7 +11,7 @@ mod init;
 mod mfa;
 mod reset;
 
-use crate::cli::{Cli, Command, StoreCommand};
+use crate::cli::{Cli, Command, KeyCommand, StoreCommand};
 use crate::exit::{Failure, Status, usage};
 use crate::output::Out;
 use crate::session;
@@ -41,6 +41,9 @@ pub fn run(cli: &Cli, out: &mut Out) -> Result<Status, Failure> {
                 StoreCommand::Audit(c) => audit::run(&core, c, out),
                 StoreCommand::Info => info::run(&core, out),
                 StoreCommand::Backup { dest } => backup::backup(&core, dest, out),
+                StoreCommand::Key(KeyCommand::Rotate { new_key_file }) => {
+                    backup::rotate_key(&core, new_key_file, out)
+                }
             }
         }
     }
