@@ -568,6 +568,25 @@ enum mfa_status mfa_backup(const struct mfa_core *core,
                            struct mfa_checkpoint *out_checkpoint);
 
 /**
+ * Moves the store to the new master key `key` of `key_len` bytes (must be 32) in one
+ * transaction: TOTP secrets sealed again, rows MAC'd again, a `key.rotate` audit event, and
+ * the old audit key kept sealed under the new one so that the whole trail (and checkpoints
+ * taken before) verify with the new key alone. Recovery codes are invalidated. Writes the new
+ * audit head to `out_checkpoint` (may be NULL). The handle is then retired: every later call
+ * on it fails with `MFA_ERR_INVALID_INPUT`; close it and open the store with the new key (the
+ * old key no longer opens it). See docs/key-rotation.md. Errors: `MFA_ERR_INVALID_INPUT`
+ * (NULL key, not 32 bytes, the current key, a retired handle), `MFA_ERR_STORAGE` (nothing
+ * changed).
+ *
+ * # Safety
+ * Pointers are NULL or valid; `key` points to `key_len` readable bytes.
+ */
+enum mfa_status mfa_rotate_key(const struct mfa_core *core,
+                               const uint8_t *key,
+                               size_t key_len,
+                               struct mfa_checkpoint *out_checkpoint);
+
+/**
  * Recomputes the MAC chain; with a `checkpoint` (may be NULL) also checks that the trail
  * still reaches it. A broken chain is not an error: the call returns `MFA_OK` with
  * `ok == false` and the first bad seq in `*out_report`. Errors: `MFA_ERR_INVALID_INPUT`

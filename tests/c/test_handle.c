@@ -195,6 +195,52 @@ static void store_files_info_and_creation(void) {
     CHECK(rmdir(dir) == 0);
 }
 
+/* Rotation: the store moves to the new key, the handle is retired, the old key is refused, the
+ * whole trail verifies with the new key against the checkpoint taken before. */
+static void rotating_the_key(void) {
+    char dir[] = "/tmp/mfa-c-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char path[64];
+    snprintf(path, sizeof path, "%s/store.db", dir);
+    mfa_core *core = open_at(path, T0);
+    mfa_org org;
+    OK(mfa_create_org(core, "Rotated", NULL, &org));
+    mfa_checkpoint before, head;
+    OK(mfa_audit_checkpoint(core, &before));
+    uint8_t next[32];
+    memcpy(next, KEY, 32);
+    next[31] ^= 0x5a;
+    EXPECT(MFA_ERR_INVALID_INPUT, mfa_rotate_key(core, NULL, 32, NULL));
+    EXPECT(MFA_ERR_INVALID_INPUT, mfa_rotate_key(core, next, 31, NULL));
+    EXPECT(MFA_ERR_INVALID_INPUT, mfa_rotate_key(core, KEY, 32, NULL)); /* the current key */
+    EXPECT(MFA_ERR_INVALID_INPUT, mfa_rotate_key(NULL, next, 32, NULL));
+    OK(mfa_rotate_key(core, next, 32, &head));
+    CHECK(head.seq == before.seq + 1);
+    mfa_org again;
+    EXPECT(MFA_ERR_INVALID_INPUT, mfa_get_org(core, org.id, &again)); /* retired */
+    CHECK(strstr(mfa_last_error_message(), "rotated") != NULL);
+    mfa_core_close(core);
+
+    core = NULL;
+    EXPECT(MFA_ERR_INVALID_INPUT, mfa_core_open(path, KEY, 32, NULL, &core));
+    CHECK(core == NULL);
+    OK(mfa_core_open(path, next, 32, NULL, &core));
+    OK(mfa_get_org(core, org.id, &again));
+    STREQ(again.name, "Rotated");
+    mfa_audit_report report;
+    OK(mfa_verify_audit(core, &before, &report));
+    CHECK(report.ok && report.checked == head.seq);
+    mfa_core_close(core);
+
+    char side[80];
+    const char *suffixes[] = {"", "-wal", "-shm"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(side, sizeof side, "%s%s", path, suffixes[i]);
+        unlink(side);
+    }
+    CHECK(rmdir(dir) == 0);
+}
+
 static void null_handles_and_frees(void) {
     mfa_core_close(NULL);
     mfa_string_free(NULL);
@@ -274,6 +320,7 @@ int main(void) {
     RUN(open_refuses_bad_arguments);
     RUN(a_file_keeps_its_key_and_refuses_what_is_not_a_store);
     RUN(store_files_info_and_creation);
+    RUN(rotating_the_key);
     RUN(null_handles_and_frees);
     RUN(versions_and_status_text);
     RUN(last_error_is_set_by_failures_and_cleared_by_successes);

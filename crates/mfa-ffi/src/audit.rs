@@ -118,6 +118,38 @@ pub unsafe extern "C" fn mfa_backup(
     })
 }
 
+/// Moves the store to the new master key `key` of `key_len` bytes (must be 32) in one
+/// transaction: TOTP secrets sealed again, rows MAC'd again, a `key.rotate` audit event, and
+/// the old audit key kept sealed under the new one so that the whole trail (and checkpoints
+/// taken before) verify with the new key alone. Recovery codes are invalidated. Writes the new
+/// audit head to `out_checkpoint` (may be NULL). The handle is then retired: every later call
+/// on it fails with `MFA_ERR_INVALID_INPUT`; close it and open the store with the new key (the
+/// old key no longer opens it). See docs/key-rotation.md. Errors: `MFA_ERR_INVALID_INPUT`
+/// (NULL key, not 32 bytes, the current key, a retired handle), `MFA_ERR_STORAGE` (nothing
+/// changed).
+///
+/// # Safety
+/// Pointers are NULL or valid; `key` points to `key_len` readable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mfa_rotate_key(
+    core: *const mfa_core,
+    key: *const u8,
+    key_len: usize,
+    out_checkpoint: *mut mfa_checkpoint,
+) -> mfa_status {
+    guard(|| {
+        let core = unsafe { core_ref(core) }?;
+        if key.is_null() {
+            return Err(Error::InvalidInput("key is NULL".into()));
+        }
+        // SAFETY: the caller promises `key_len` readable bytes at `key`.
+        let key = unsafe { std::slice::from_raw_parts(key, key_len) };
+        let head = checkpoint_from(&core.rotate_key(key)?)?;
+        unsafe { out_opt(out_checkpoint, head) };
+        Ok(())
+    })
+}
+
 /// Recomputes the MAC chain; with a `checkpoint` (may be NULL) also checks that the trail
 /// still reaches it. A broken chain is not an error: the call returns `MFA_OK` with
 /// `ok == false` and the first bad seq in `*out_report`. Errors: `MFA_ERR_INVALID_INPUT`
