@@ -79,7 +79,7 @@ impl Core {
         durability: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Core> {
         let path = inputs::path(path)?;
-        let key = inputs::key(key)?;
+        let key = inputs::key("key", key)?;
         let manual_clock =
             inputs::given(manual_clock).map(|c| inputs::time("manual_clock", c)).transpose()?;
         let mut options = OpenOptions {
@@ -492,6 +492,17 @@ impl Core {
     fn backup<'py>(&self, py: Python<'py>, path: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let path = inputs::path(path)?;
         let head = detached(py, self.core()?, |c| c.backup(&path))?;
+        values::checkpoint(py, &head)
+    }
+
+    /// Moves the store to the 32-byte `new_key` in one transaction (docs/key-rotation.md) and
+    /// returns the new audit head. Recovery codes are invalidated. The handle is then retired:
+    /// every later call raises `InvalidInput`; open the store again with the new key (the old
+    /// one no longer opens it). Raises `InvalidInput` (not 32 bytes, the current key),
+    /// `Storage` (nothing changed).
+    fn rotate_key<'py>(&self, py: Python<'py>, new_key: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let key = inputs::key("new_key", new_key)?;
+        let head = detached(py, self.core()?, move |c| c.rotate_key(&key))?;
         values::checkpoint(py, &head)
     }
 

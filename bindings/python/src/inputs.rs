@@ -169,14 +169,14 @@ pub(crate) fn time(what: &str, obj: &Bound<'_, PyAny>) -> PyResult<UnixTime> {
 
 /// The 32-byte master key as `bytes` or `bytearray`; the core checks its length. Our copy is
 /// wiped when dropped (the caller's Python object is theirs to manage).
-pub(crate) fn key(obj: &Bound<'_, PyAny>) -> PyResult<Zeroizing<Vec<u8>>> {
+pub(crate) fn key(name: &str, obj: &Bound<'_, PyAny>) -> PyResult<Zeroizing<Vec<u8>>> {
     if let Ok(bytes) = obj.cast::<PyBytes>() {
         return Ok(Zeroizing::new(bytes.as_bytes().to_vec()));
     }
     if let Ok(array) = obj.cast::<PyByteArray>() {
         return Ok(Zeroizing::new(array.to_vec()));
     }
-    Err(wrong_type("key", "bytes or bytearray (32 bytes)", obj))
+    Err(wrong_type(name, "bytes or bytearray (32 bytes)", obj))
 }
 
 /// A file path: `str` or `os.PathLike` giving a `str` (a `bytes` path is refused: the core

@@ -270,3 +270,25 @@ def test_backup_copies_a_live_store(tmp_path: Path) -> None:
         assert [u.email for u in copy.list_users(org.id)] == ["olga@acme.test"]
     with mfa_core.Core.open(":memory:", bytes(range(32))) as memory, pytest.raises(mfa_core.InvalidInput):
         memory.backup(tmp_path / "memory.db")
+
+
+def test_rotate_key_moves_the_store_to_the_new_key(tmp_path: Path) -> None:
+    old, new = bytes(range(32)), bytes(range(1, 33))
+    with mfa_core.Core.open(tmp_path / "store.db", old, manual_clock=T0) as core:
+        org = core.create_org("Acme")
+        core.create_user(org.id, "olga@acme.test", "owner")
+        before = core.audit_checkpoint()
+        with pytest.raises(mfa_core.InvalidInput):
+            core.rotate_key(old)  # the current key
+        head = core.rotate_key(bytearray(new))
+        assert head.seq == before.seq + 1
+        with pytest.raises(mfa_core.InvalidInput, match="rotated"):
+            core.list_users(org.id)
+    with pytest.raises(mfa_core.InvalidInput, match="key does not match"):
+        mfa_core.Core.open(tmp_path / "store.db", old)
+    with mfa_core.Core.open(tmp_path / "store.db", new, create_if_missing=False) as core:
+        assert core.verify_audit(before).ok and core.verify_audit(head).ok
+        assert [u.email for u in core.list_users(org.id)] == ["olga@acme.test"]
+        events = core.audit_events(action="key.rotate")
+        assert [e.seq for e in events] == [head.seq]
+        assert new.hex() not in repr(events) and old.hex() not in repr(events)

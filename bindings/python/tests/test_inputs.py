@@ -96,6 +96,7 @@ SIGNATURES: dict[str, dict[str, tuple[str, bool]]] = {
                      "target": ("id", True), "action": ("action", True)},
     "verify_audit": {"checkpoint": ("checkpoint", True)},
     "backup": {"path": ("path", False)},
+    "rotate_key": {"new_key": ("key", False)},
 }  # fmt: skip
 
 #: Operations without arguments, which there is nothing to check for.
@@ -144,6 +145,7 @@ def valid(core: mfa_core.Core) -> dict[str, tuple[Callable[..., Any], dict[str, 
                                              "action": "mfa.reset"}),
         "verify_audit": (core.verify_audit, {"checkpoint": cp}),
         "backup": (core.backup, {"path": "copy.db"}),
+        "rotate_key": (core.rotate_key, {"new_key": bytes(range(1, 33))}),
     }  # fmt: skip
 
 

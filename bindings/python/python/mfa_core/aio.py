@@ -169,6 +169,10 @@ class Core:
         """See ``mfa_core.Core.backup``."""
         return await self._run(self._core.backup, path)
 
+    async def rotate_key(self, new_key: Union[bytes, bytearray]) -> Checkpoint:
+        """See ``mfa_core.Core.rotate_key``."""
+        return await self._run(self._core.rotate_key, new_key)
+
     async def info(self) -> StoreInfo:
         """See ``mfa_core.Core.info``."""
         return await self._run(self._core.info)
