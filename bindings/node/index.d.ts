@@ -265,6 +265,14 @@ export declare class Core {
    * it is never replaced), `MFA_STORAGE`.
    */
   backup(path: string): Promise<Checkpoint>
+  /**
+   * Moves the store to the 32-byte `key` in one transaction (docs/key-rotation.md) and
+   * resolves to the new audit head. Recovery codes are invalidated. The handle is then
+   * retired: every later call rejects with `MFA_INVALID_INPUT`; close it and open the store
+   * with the new key (the old one no longer opens it). `MFA_INVALID_INPUT` (not 32 bytes, the
+   * current key), `MFA_STORAGE` (nothing changed).
+   */
+  rotateKey(key: Uint8Array): Promise<Checkpoint>
   /** The head of the audit chain, to store somewhere the database cannot rewrite. */
   auditCheckpoint(): Promise<Checkpoint>
   /** Walks the whole chain; with a stored checkpoint, also finds a cut tail or an older copy. */

@@ -64,8 +64,8 @@ pub(crate) fn date(name: &str, value: &Unknown) -> Result<i64> {
 
 /// The store key: a `Buffer` or `Uint8Array` (its length is the core's to check), copied into
 /// memory that is wiped once the store is open.
-pub(crate) fn key(value: &Unknown) -> Result<Zeroizing<Vec<u8>>> {
-    let not_bytes = || invalid("key must be a Buffer or Uint8Array of 32 bytes");
+pub(crate) fn key(name: &str, value: &Unknown) -> Result<Zeroizing<Vec<u8>>> {
+    let not_bytes = || invalid(format!("{name} must be a Buffer or Uint8Array of 32 bytes"));
     if !value.is_typedarray().map_err(|_| not_bytes())? {
         return Err(not_bytes());
     }

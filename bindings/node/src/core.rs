@@ -424,6 +424,16 @@ impl Core {
         self.run(&env, args::string("path", &path), |core, path| core.backup(&path).map(Checkpoint::from))
     }
 
+    /// Moves the store to the 32-byte `key` in one transaction (docs/key-rotation.md) and
+    /// resolves to the new audit head. Recovery codes are invalidated. The handle is then
+    /// retired: every later call rejects with `MFA_INVALID_INPUT`; close it and open the store
+    /// with the new key (the old one no longer opens it). `MFA_INVALID_INPUT` (not 32 bytes, the
+    /// current key), `MFA_STORAGE` (nothing changed).
+    #[napi(catch_unwind, ts_args_type = "key: Uint8Array", ts_return_type = "Promise<Checkpoint>")]
+    pub fn rotate_key(&self, env: Env, key: Unknown) -> napi::Result<Call<Checkpoint>> {
+        self.run(&env, args::key("key", &key), |core, key| core.rotate_key(&key).map(Checkpoint::from))
+    }
+
     /// The head of the audit chain, to store somewhere the database cannot rewrite.
     #[napi(catch_unwind, ts_return_type = "Promise<Checkpoint>")]
     pub fn audit_checkpoint(&self, env: Env) -> napi::Result<Call<Checkpoint>> {
@@ -449,7 +459,7 @@ impl Core {
 #[cfg_attr(test, allow(dead_code, reason = "napi registers module functions outside of test builds only"))]
 pub fn open(env: Env, path: Unknown, key: Unknown, options: Unknown) -> napi::Result<Call<Core>> {
     let args = args::string("path", &path)
-        .and_then(|path| Ok((path, args::key(&key)?, args::open_options(&options)?)));
+        .and_then(|path| Ok((path, args::key("key", &key)?, args::open_options(&options)?)));
     let (path, key, options) = match args {
         Ok(args) => args,
         Err(err) => return promise::settled(&env, Err(err)),

@@ -56,6 +56,7 @@ describe('close', async () => {
       verifyAudit: () => core.verifyAudit(),
       info: () => core.info(),
       backup: () => core.backup('/nonexistent/copy.db'),
+      rotateKey: () => core.rotateKey(new Uint8Array(32).fill(8)),
     }
     // Every Promise-returning method of the class is in the list above.
     const methods = Object.getOwnPropertyNames(Core.prototype).filter(
