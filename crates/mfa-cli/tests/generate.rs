@@ -6,7 +6,7 @@ mod common;
 use common::*;
 
 /// Every subcommand path, as `help.rs` lists them (plus the commands added with it).
-const COMMANDS: [&[&str]; 31] = [
+const COMMANDS: [&[&str]; 33] = [
     &["init"],
     &["completions"],
     &["man"],
@@ -38,6 +38,8 @@ const COMMANDS: [&[&str]; 31] = [
     &["info"],
     &["backup"],
     &["restore"],
+    &["key"],
+    &["key", "rotate"],
 ];
 
 fn generated(args: &[&str]) -> String {

@@ -5,7 +5,7 @@ mod common;
 use common::*;
 
 /// Every subcommand path, each of which must have its own help.
-const COMMANDS: [&[&str]; 31] = [
+const COMMANDS: [&[&str]; 33] = [
     &["init"],
     &["completions"],
     &["man"],
@@ -37,6 +37,8 @@ const COMMANDS: [&[&str]; 31] = [
     &["info"],
     &["backup"],
     &["restore"],
+    &["key"],
+    &["key", "rotate"],
 ];
 
 #[test]

@@ -255,8 +255,11 @@ impl Core {
             });
             let seq = self.append(tx, now, &Ctx::new("key.rotate"), Outcome::Success, None, detail)?;
             tx.finish_rotation(&new.check_value(), &self.keys.seal_retired(&retired, seq, &new)?)?;
+            let head = audit::checkpoint(tx)?;
+            // Last, once nothing in the rotation can fail any more (but before its commit):
+            // from here no call of this handle writes under the old key.
             self.store.retire_keys();
-            audit::checkpoint(tx)
+            Ok(head)
         })
     }
 

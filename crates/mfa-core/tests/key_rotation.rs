@@ -35,6 +35,8 @@ fn rotation_moves_the_store_to_the_new_key() {
     assert_eq!(refused.code(), "invalid_input");
     assert!(refused.to_string().contains("rotated"), "{refused}");
     assert_eq!(core.rotate_key(&THIRD_KEY).unwrap_err().code(), "invalid_input");
+    assert_eq!(core.backup(dir.path().join("copy.db")).unwrap_err().code(), "invalid_input");
+    assert_eq!(core.verify_audit(None).unwrap_err().code(), "invalid_input");
     drop(core);
 
     let old = open(&path, &KEY).unwrap_err();

@@ -22,6 +22,9 @@ impl Store {
     /// copy. The copy is built beside `dest` and linked into place when complete, so `dest`
     /// never holds a partial copy, and an existing file is never replaced (`conflict`).
     pub(crate) fn backup(&self, dest: &Path) -> Result<Checkpoint> {
+        if self.rotated.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(super::key_rotated());
+        }
         let Some(pool) = &self.readers else {
             return Err(Error::InvalidInput("an in-memory store has no file to back up".into()));
         };
