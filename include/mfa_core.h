@@ -34,6 +34,11 @@
 
 
 /**
+ * Length of the master key in bytes, as `mfa_core_open` requires and `mfa_key_load_file` writes.
+ */
+#define MFA_KEY_LEN 32
+
+/**
  * 36 characters of a UUID and a NUL.
  */
 #define MFA_ID_LEN 37
@@ -828,6 +833,22 @@ enum mfa_status mfa_now(const struct mfa_core *core, int64_t *out_now);
  * The library version, e.g. `"0.1.0"` (the same as `MFA_CORE_VERSION`). Static text.
  */
 const char *mfa_version(void);
+
+/**
+ * Reads the key file at `path` (UTF-8) into the caller's 32-byte buffer `out_key`, ready for
+ * `mfa_core_open`. A key file holds the 32 key bytes, or 64 hex digits with optional
+ * whitespace around them (what `mfa-admin init --generate-key` writes); at most a few hundred
+ * bytes are read. On Unix a file that group or other users may read is refused, as ssh
+ * refuses such a private key. Wipe the buffer when done with it.
+ *
+ * Errors: `MFA_ERR_INVALID_INPUT` (NULL argument, unreadable file, wrong format, file readable
+ * by others); the message names the file, never its contents. `out_key` is written only on
+ * success.
+ *
+ * # Safety
+ * `path` is a NUL-terminated string; `out_key` is valid for 32 bytes of writes.
+ */
+enum mfa_status mfa_key_load_file(const char *path, uint8_t *out_key);
 
 /**
  * Frees an org list's items and empties it. NULL does nothing; calling it twice is safe.
