@@ -178,9 +178,18 @@ mod tests {
     }
 
     #[test]
-    fn files_in_either_format_load() {
-        assert_eq!(*from_file(key_file(&raw(), 0o600).path()).unwrap(), raw());
-        assert_eq!(*from_file(key_file(format!("{HEX}\n").as_bytes(), 0o400).path()).unwrap(), raw());
+    fn files_in_either_format_load_and_open_the_same_store() {
+        let from_raw = from_file(key_file(&raw(), 0o600).path()).unwrap();
+        let from_hex = from_file(key_file(format!("{HEX}\n").as_bytes(), 0o400).path()).unwrap();
+        assert_eq!((*from_raw, *from_hex), (raw(), raw()));
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("mfa.db");
+        let org = crate::Core::open(&db, from_raw.as_slice(), crate::OpenOptions::default())
+            .unwrap()
+            .create_org("Acme", crate::Policy::default())
+            .unwrap();
+        let again = crate::Core::open(&db, from_hex.as_slice(), crate::OpenOptions::default()).unwrap();
+        assert_eq!(again.get_org(&org.id).unwrap().name, "Acme");
         let err = from_file(key_file(b"short", 0o600).path()).unwrap_err();
         assert_eq!(err.code(), "invalid_input");
         assert!(err.to_string().contains("32 raw bytes or 64 hex digits"), "{err}");
