@@ -10,7 +10,7 @@ use std::path::Path;
 
 use data_encoding::HEXLOWER;
 use mfa_core::Error;
-use mfa_core::key::{KEY_LEN as KEY_BYTES, Key};
+use mfa_core::key::{KEY_LEN, Key};
 use zeroize::Zeroizing;
 
 use crate::exit::{Failure, usage};
@@ -45,7 +45,7 @@ fn from_stdin() -> Result<Key, Failure> {
 
 /// A fresh random key.
 pub fn random() -> Result<Key, Failure> {
-    let mut key = Zeroizing::new([0u8; KEY_BYTES]);
+    let mut key = Zeroizing::new([0u8; KEY_LEN]);
     getrandom::fill(key.as_mut_slice())
         .map_err(|e| Failure::Core(Error::Internal(format!("no randomness for a key: {e}"))))?;
     Ok(key)

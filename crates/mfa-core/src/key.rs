@@ -69,8 +69,10 @@ pub fn from_file(path: impl AsRef<Path>) -> Result<Key> {
     parse_or(&bytes).ok_or_else(|| invalid(format!("key file {} must hold {FORMAT}", path.display())))
 }
 
+/// Up to one byte more than [`MAX_KEY_FILE_BYTES`], into a buffer sized for all of it up front:
+/// a buffer that grew would leave copies of the key behind that are never wiped.
 fn read_bounded(reader: impl Read) -> io::Result<Zeroizing<Vec<u8>>> {
-    let mut bytes = Zeroizing::new(Vec::new());
+    let mut bytes = Zeroizing::new(Vec::with_capacity(MAX_KEY_FILE_BYTES as usize + 1));
     reader.take(MAX_KEY_FILE_BYTES + 1).read_to_end(&mut bytes)?;
     Ok(bytes)
 }
