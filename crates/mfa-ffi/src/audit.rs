@@ -1,4 +1,4 @@
-//! The audit trail: reading, checkpoints and verification (contract section 8).
+//! The audit trail: reading, checkpoints and verification (docs/audit.md).
 
 use std::ffi::c_char;
 
@@ -45,8 +45,8 @@ pub unsafe extern "C" fn mfa_audit_query_init(query: *mut mfa_audit_query) {
 }
 
 /// Audit events in seq order; `query` may be NULL for the defaults. Free the list with
-/// `mfa_audit_event_list_free`. Errors: `MFA_ERR_INVALID_INPUT` (limit out of range, bad
-/// filter), `MFA_ERR_STORAGE`.
+/// `mfa_audit_event_list_free`. Errors: `MFA_ERR_INVALID_INPUT` (limit out of range,
+/// `after_seq` above 2^63 - 1, bad filter), `MFA_ERR_STORAGE`.
 ///
 /// # Safety
 /// Pointers are NULL or valid; strings are NUL-terminated.

@@ -45,7 +45,7 @@ pub enum mfa_account {
     MFA_ACCOUNT_DISABLED = 1,
 }
 
-/// A user's MFA state (contract section 3).
+/// A user's MFA state (docs/concepts.md).
 #[repr(C)]
 #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,7 +75,7 @@ pub enum mfa_outcome {
     MFA_OUTCOME_FAILURE = 2,
 }
 
-/// Org policy; `mfa_policy_init` fills in the contract's defaults.
+/// Org policy; `mfa_policy_init` fills in the documented defaults.
 #[repr(C)]
 #[allow(non_camel_case_types)]
 #[derive(Debug, Clone, Copy)]
