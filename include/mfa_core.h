@@ -17,6 +17,27 @@
  *    write with MFA_ERR_STORAGE until it is closed and the store opened again (reads go on).
  *  - An mfa_core handle may be shared by any number of threads at once.
  *  - Times are Unix seconds.
+ *
+ * ABI stability (libmfa_core.so.0):
+ *  - While the version is 0.x, a minor release may add functions, enum values and struct
+ *    fields as described here without breaking a compiled host; anything else that would
+ *    break one (a removed or renamed function, a changed signature, a reordered or retyped
+ *    field) bumps the SONAME (libmfa_core.so.0 -> .so.1), so an old host never loads a library
+ *    it does not fit. Rebuilding against a new header may still need source changes; the
+ *    CHANGELOG lists them.
+ *  - Option structs (mfa_open_options, mfa_reset_options, mfa_policy, mfa_audit_query) begin
+ *    with `uint32_t struct_size` and only ever grow at the end. Always set one up with its
+ *    _init function (which sets struct_size to sizeof in the header you compiled with and
+ *    fills in the defaults), then change the fields you need. A struct_size of 0 (not set
+ *    up) or larger than the library knows (a header newer than the library) is
+ *    MFA_ERR_INVALID_INPUT; a smaller one, from a host built against an older header, is
+ *    accepted and the fields it lacks take their defaults. Nothing past struct_size is read.
+ *  - Result structs the host allocates (mfa_org, mfa_user, mfa_receipt, ...) keep their
+ *    layout for the life of a SONAME; new results come in new functions or in structs the
+ *    library allocates and frees itself (like mfa_store_info).
+ *  - mfa_status values and other enum values are never renumbered or reused; new ones are
+ *    added at the end. Enum arguments are checked: a value outside the enum is
+ *    MFA_ERR_INVALID_INPUT.
  */
 
 #ifndef MFA_CORE_H
@@ -155,9 +176,14 @@ typedef struct mfa_core mfa_core;
 
 /**
  * A page of the audit trail; `mfa_audit_query_init` sets the defaults (from the start, 100
- * events, no filter). Strings are borrowed for the call; NULL means no filter.
+ * events, no filter). Always call it first: it sets `struct_size`, and later versions append
+ * fields. Strings are borrowed for the call; NULL means no filter.
  */
 typedef struct mfa_audit_query {
+  /**
+   * `sizeof(mfa_audit_query)`, set by `mfa_audit_query_init`; 0 is refused.
+   */
+  uint32_t struct_size;
   /**
    * Only events with `seq > after_seq`.
    */
@@ -229,9 +255,15 @@ typedef struct mfa_audit_report {
 } mfa_audit_report;
 
 /**
- * Org policy; `mfa_policy_init` fills in the contract's defaults.
+ * Org policy; `mfa_policy_init` fills in the defaults. Always call it before filling one in:
+ * it sets `struct_size`, and later versions append fields. The policy inside an `mfa_org`
+ * the library wrote is set up too, and may be passed back as it is.
  */
 typedef struct mfa_policy {
+  /**
+   * `sizeof(mfa_policy)`, set by `mfa_policy_init`; 0 is refused.
+   */
+  uint32_t struct_size;
   bool mfa_required;
   /**
    * Seconds, 1 to 31536000.
@@ -320,9 +352,9 @@ typedef struct mfa_verification {
 } mfa_verification;
 
 /**
- * What `mfa_mfa_status` returns.
+ * What `mfa_get_mfa_status` returns.
  */
-typedef struct mfa_mfa_status_info {
+typedef struct mfa_user_mfa_status {
   char user[MFA_ID_LEN];
   enum mfa_state state;
   /**
@@ -335,13 +367,18 @@ typedef struct mfa_mfa_status_info {
   int64_t deadline;
   uint64_t credential_epoch;
   uint32_t recovery_codes_remaining;
-} mfa_mfa_status_info;
+} mfa_user_mfa_status;
 
 /**
  * Options of `mfa_core_open`; `mfa_open_options_init` sets the defaults (system clock,
- * each org's name as the otpauth issuer, create a missing store, full durability).
+ * each org's name as the otpauth issuer, create a missing store, full durability). Always
+ * call it first: it sets `struct_size`, and later versions append fields.
  */
 typedef struct mfa_open_options {
+  /**
+   * `sizeof(mfa_open_options)`, set by `mfa_open_options_init`; 0 is refused.
+   */
+  uint32_t struct_size;
   /**
    * Use a manual clock starting at `start_time` (tests); move it with `mfa_set_time`.
    */
@@ -434,16 +471,22 @@ typedef struct mfa_bulk_outcome_list {
 } mfa_bulk_outcome_list;
 
 /**
- * Options of `mfa_reset_mfa`; `mfa_reset_options_init` sets the defaults (the org's
- * window, no reason, a real reset, no proofs). Strings are borrowed for the call.
+ * Options of `mfa_reset_mfa` and `mfa_reset_mfa_many`; `mfa_reset_options_init` sets the
+ * defaults (the org's window, no reason, a real reset, no proofs). Always call it first: it
+ * sets `struct_size`, and later versions append fields. Strings are borrowed for the call.
  */
 typedef struct mfa_reset_options {
   /**
-   * Whether `window` is set; otherwise the org's `enrollment_window` applies.
+   * `sizeof(mfa_reset_options)`, set by `mfa_reset_options_init`; 0 is refused.
+   */
+  uint32_t struct_size;
+  /**
+   * Whether `window` is set; otherwise the org's `enrollment_window` applies. A nonzero
+   * `window` without `has_window` is `MFA_ERR_INVALID_INPUT`, never silently ignored.
    */
   bool has_window;
   /**
-   * Enrollment window in seconds, 1 to 31536000.
+   * Enrollment window in seconds, 1 to 31536000; read only with `has_window`.
    */
   uint64_t window;
   /**
@@ -519,7 +562,8 @@ enum mfa_status mfa_verify_audit(const struct mfa_core *core,
 void mfa_policy_init(struct mfa_policy *policy);
 
 /**
- * Creates an org; `policy` NULL means the defaults. Errors: `MFA_ERR_INVALID_INPUT`.
+ * Creates an org; `policy` NULL means the defaults. Errors: `MFA_ERR_INVALID_INPUT` (also a
+ * policy not set up by `mfa_policy_init`).
  *
  * # Safety
  * Pointers are NULL or valid; strings are NUL-terminated.
@@ -546,7 +590,7 @@ enum mfa_status mfa_get_org(const struct mfa_core *core, const char *org, struct
 enum mfa_status mfa_list_orgs(const struct mfa_core *core, struct mfa_org_list *out_list);
 
 /**
- * Creates a user. `role` is an `mfa_role`. Errors: `MFA_ERR_INVALID_INPUT`,
+ * Creates a user. Errors: `MFA_ERR_INVALID_INPUT` (also a `role` outside `mfa_role`),
  * `MFA_ERR_NOT_FOUND` (org), `MFA_ERR_CONFLICT` (email taken in the org, in any case).
  *
  * # Safety
@@ -555,7 +599,7 @@ enum mfa_status mfa_list_orgs(const struct mfa_core *core, struct mfa_org_list *
 enum mfa_status mfa_create_user(const struct mfa_core *core,
                                 const char *org,
                                 const char *email,
-                                int32_t role,
+                                mfa_role role,
                                 struct mfa_user *out_user);
 
 /**
@@ -591,7 +635,7 @@ enum mfa_status mfa_list_users(const struct mfa_core *core,
                                struct mfa_user_list *out_list);
 
 /**
- * Changes a user's role (`role` is an `mfa_role`); `actor_proof` (NULL if none) is the
+ * Changes a user's role (a value outside `mfa_role` is `MFA_ERR_INVALID_INPUT`); `actor_proof` (NULL if none) is the
  * actor's current code under `require_step_up`. `out_user` may be NULL. Errors:
  * `MFA_ERR_INVALID_INPUT`, `MFA_ERR_UNAUTHENTICATED`, `MFA_ERR_NOT_FOUND`,
  * `MFA_ERR_FORBIDDEN`, `MFA_ERR_CONFLICT` (last owner), `MFA_ERR_RATE_LIMITED` (step-up code
@@ -603,7 +647,7 @@ enum mfa_status mfa_list_users(const struct mfa_core *core,
 enum mfa_status mfa_set_role(const struct mfa_core *core,
                              const char *actor,
                              const char *target,
-                             int32_t role,
+                             mfa_role role,
                              const char *actor_proof,
                              struct mfa_user *out_user);
 
@@ -704,9 +748,9 @@ enum mfa_status mfa_verify(const struct mfa_core *core,
  * # Safety
  * Pointers are NULL or valid; strings are NUL-terminated.
  */
-enum mfa_status mfa_mfa_status(const struct mfa_core *core,
-                               const char *user,
-                               struct mfa_mfa_status_info *out_status);
+enum mfa_status mfa_get_mfa_status(const struct mfa_core *core,
+                                   const char *user,
+                                   struct mfa_user_mfa_status *out_status);
 
 /**
  * The six-digit code an authenticator app shows at `unix_time` for a base32 secret: for

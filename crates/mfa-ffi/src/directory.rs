@@ -9,7 +9,7 @@ use crate::handle::{core_ref, mfa_core};
 use crate::lists::{mfa_org_list, mfa_user_list, org_list, user_list};
 use crate::panic::guard;
 use crate::strings::{arg, opt_arg, out, out_opt};
-use crate::types::{mfa_org, mfa_policy, mfa_user, org_from, role_from_int, user_from};
+use crate::types::{RoleArg, mfa_org, mfa_policy, mfa_user, org_from, policy_in, user_from};
 
 /// Fills `policy` with the contract's defaults. NULL does nothing.
 ///
@@ -23,7 +23,8 @@ pub unsafe extern "C" fn mfa_policy_init(policy: *mut mfa_policy) {
     }
 }
 
-/// Creates an org; `policy` NULL means the defaults. Errors: `MFA_ERR_INVALID_INPUT`.
+/// Creates an org; `policy` NULL means the defaults. Errors: `MFA_ERR_INVALID_INPUT` (also a
+/// policy not set up by `mfa_policy_init`).
 ///
 /// # Safety
 /// Pointers are NULL or valid; strings are NUL-terminated.
@@ -38,7 +39,7 @@ pub unsafe extern "C" fn mfa_create_org(
         let core = unsafe { core_ref(core) }?;
         let name = unsafe { arg(name, "name") }?;
         // SAFETY: the caller promises NULL or a valid policy.
-        let policy = unsafe { policy.as_ref() }.map_or_else(Policy::default, |p| (*p).into());
+        let policy = unsafe { policy_in(policy) }?;
         let slot = unsafe { out(out_org, "out_org") }?;
         *slot = org_from(&core.create_org(name, policy)?)?;
         Ok(())
@@ -78,7 +79,7 @@ pub unsafe extern "C" fn mfa_list_orgs(core: *const mfa_core, out_list: *mut mfa
     })
 }
 
-/// Creates a user. `role` is an `mfa_role`. Errors: `MFA_ERR_INVALID_INPUT`,
+/// Creates a user. Errors: `MFA_ERR_INVALID_INPUT` (also a `role` outside `mfa_role`),
 /// `MFA_ERR_NOT_FOUND` (org), `MFA_ERR_CONFLICT` (email taken in the org, in any case).
 ///
 /// # Safety
@@ -88,13 +89,13 @@ pub unsafe extern "C" fn mfa_create_user(
     core: *const mfa_core,
     org: *const c_char,
     email: *const c_char,
-    role: i32,
+    role: RoleArg,
     out_user: *mut mfa_user,
 ) -> mfa_status {
     guard(|| {
         let core = unsafe { core_ref(core) }?;
         let (org, email) = (unsafe { arg(org, "org") }?, unsafe { arg(email, "email") }?);
-        let role = role_from_int(role)?;
+        let role = role.role()?;
         let slot = unsafe { out(out_user, "out_user") }?;
         *slot = user_from(&core.create_user(org, email, role)?)?;
         Ok(())
@@ -160,7 +161,7 @@ pub unsafe extern "C" fn mfa_list_users(
     })
 }
 
-/// Changes a user's role (`role` is an `mfa_role`); `actor_proof` (NULL if none) is the
+/// Changes a user's role (a value outside `mfa_role` is `MFA_ERR_INVALID_INPUT`); `actor_proof` (NULL if none) is the
 /// actor's current code under `require_step_up`. `out_user` may be NULL. Errors:
 /// `MFA_ERR_INVALID_INPUT`, `MFA_ERR_UNAUTHENTICATED`, `MFA_ERR_NOT_FOUND`,
 /// `MFA_ERR_FORBIDDEN`, `MFA_ERR_CONFLICT` (last owner), `MFA_ERR_RATE_LIMITED` (step-up code
@@ -173,7 +174,7 @@ pub unsafe extern "C" fn mfa_set_role(
     core: *const mfa_core,
     actor: *const c_char,
     target: *const c_char,
-    role: i32,
+    role: RoleArg,
     actor_proof: *const c_char,
     out_user: *mut mfa_user,
 ) -> mfa_status {
@@ -181,7 +182,7 @@ pub unsafe extern "C" fn mfa_set_role(
         let core = unsafe { core_ref(core) }?;
         let (actor, target) = (unsafe { arg(actor, "actor") }?, unsafe { arg(target, "target") }?);
         let proof = unsafe { opt_arg(actor_proof, "actor_proof") }?;
-        let role = role_from_int(role)?;
+        let role = role.role()?;
         let user = user_from(&core.set_role(actor, target, role, proof)?)?;
         unsafe { out_opt(out_user, user) };
         Ok(())

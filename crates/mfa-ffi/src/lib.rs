@@ -23,6 +23,7 @@ mod handle;
 mod lists;
 mod panic;
 mod reset;
+mod sized;
 mod strings;
 mod types;
 
