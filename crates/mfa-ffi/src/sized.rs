@@ -83,3 +83,56 @@ pub(crate) use field_or;
 pub(crate) fn struct_size<T>() -> u32 {
     u32::try_from(size_of::<T>()).expect("option structs are far smaller than 4 GiB")
 }
+
+#[cfg(test)]
+mod tests {
+    use std::mem::offset_of;
+
+    use super::*;
+
+    #[repr(C)]
+    struct Demo {
+        struct_size: u32,
+        a: bool,
+        b: u64,
+        c: u32,
+    }
+
+    fn demo(struct_size: u32) -> Demo {
+        Demo { struct_size, a: true, b: 7, c: 9 }
+    }
+
+    /// What was read of `a`, `b` and `c`.
+    type Fields = (Option<bool>, Option<u64>, Option<u32>);
+
+    fn read(d: &Demo) -> Result<Fields, Error> {
+        let s = unsafe { Sized::new(d, "demo") }?;
+        Ok((
+            s.field(offset_of!(Demo, a), |d: &Demo| &d.a)?,
+            s.field(offset_of!(Demo, b), |d: &Demo| &d.b)?,
+            s.field(offset_of!(Demo, c), |d: &Demo| &d.c)?,
+        ))
+    }
+
+    #[test]
+    fn every_field_within_struct_size_is_read_and_none_beyond() {
+        assert_eq!(read(&demo(struct_size::<Demo>())).unwrap(), (Some(true), Some(7), Some(9)));
+        // An older layout that ended after `b` (C pads it to 16 bytes).
+        assert_eq!(read(&demo(16)).unwrap(), (Some(true), Some(7), None));
+        // One that ended after `a` (padded to 8), and one that held only `struct_size`.
+        assert_eq!(read(&demo(8)).unwrap(), (Some(true), None, None));
+        assert_eq!(read(&demo(4)).unwrap(), (None, None, None));
+    }
+
+    #[test]
+    fn zero_too_large_too_small_and_cut_fields_are_invalid_input() {
+        let message = |size| match read(&demo(size)) {
+            Err(Error::InvalidInput(m)) => m,
+            other => panic!("struct_size {size} gave {other:?}"),
+        };
+        assert!(message(0).contains("demo_init"));
+        assert!(message(struct_size::<Demo>() + 1).contains("newer mfa_core.h"));
+        assert!(message(3).contains("not the size of any demo"));
+        assert!(message(12).contains("not the size of any demo")); // half of `b`
+    }
+}
