@@ -52,6 +52,8 @@
 #define MFA_CORE_VERSION_MAJOR 0
 #define MFA_CORE_VERSION_MINOR 1
 #define MFA_CORE_VERSION_PATCH 0
+/** The same as one number, MAJOR * 1000000 + MINOR * 1000 + PATCH, for `#if` checks. */
+#define MFA_VERSION_NUMBER 1000
 
 
 /**

@@ -27,4 +27,7 @@ step "Node suite (npm ci, the addon, node --test, the HTTP example)"
 step "Browser test (Debian's Chromium, headless: seed 001 through the example's Swagger UI)"
 ./scripts/test-browser.sh
 
+step "Release artifacts (scripts/package.sh into dist/, each installed and run as a user would)"
+./scripts/test-package.sh
+
 step "all suites passed"

@@ -16,13 +16,27 @@ fn version_macros(version: &str) -> String {
     let mut parts = version.split(['.', '-', '+']);
     let mut next = || parts.next().expect("a semver version");
     let (major, minor, patch) = (next(), next(), next());
+    let number = version_number(major, minor, patch);
     format!(
         "\n/** The version of this header; mfa_version() gives the library's. */\n\
          #define MFA_CORE_VERSION \"{version}\"\n\
          #define MFA_CORE_VERSION_MAJOR {major}\n\
          #define MFA_CORE_VERSION_MINOR {minor}\n\
-         #define MFA_CORE_VERSION_PATCH {patch}\n"
+         #define MFA_CORE_VERSION_PATCH {patch}\n\
+         /** The same as one number, MAJOR * 1000000 + MINOR * 1000 + PATCH, for `#if` checks. */\n\
+         #define MFA_VERSION_NUMBER {number}\n"
     )
+}
+
+/// `MAJOR * 1000000 + MINOR * 1000 + PATCH` (SQLite's scheme), so `#if MFA_VERSION_NUMBER >= ...`
+/// compares versions; each part must stay below 1000 for the number to be unambiguous.
+fn version_number(major: &str, minor: &str, patch: &str) -> u64 {
+    let part = |p: &str| {
+        let n: u64 = p.parse().expect("a numeric version part");
+        assert!(n < 1000, "version part {n} does not fit MFA_VERSION_NUMBER");
+        n
+    };
+    part(major) * 1_000_000 + part(minor) * 1000 + part(patch)
 }
 
 fn generate() -> String {
@@ -72,6 +86,10 @@ fn header_version_macros_match_cargo_toml() {
     assert_eq!(define(&header, "MFA_CORE_VERSION_MAJOR"), numbers[0]);
     assert_eq!(define(&header, "MFA_CORE_VERSION_MINOR"), numbers[1]);
     assert_eq!(define(&header, "MFA_CORE_VERSION_PATCH"), numbers[2]);
+    let number: u64 = numbers[0].parse::<u64>().unwrap() * 1_000_000
+        + numbers[1].parse::<u64>().unwrap() * 1000
+        + numbers[2].parse::<u64>().unwrap();
+    assert_eq!(define(&header, "MFA_VERSION_NUMBER"), number.to_string());
 
     // SAFETY: mfa_version returns static NUL-terminated text.
     let runtime = unsafe { CStr::from_ptr(mfa_core::mfa_version()) }.to_str().unwrap();
