@@ -10,6 +10,9 @@ one audit insert, ``COMMIT``), the floor that any code committing once per call 
 store is a real file under ``--dir`` (default ``target``, which should not be a tmpfs), WAL with
 ``synchronous=FULL``. After the runs the chain, the reset targets' states and the event counts
 are checked; a failed check exits non-zero and prints no figures.
+
+With ``--fixture DIR`` (used by ``scripts/bench.sh``) it runs only workloads A and B, on a copy of
+the store that ``workloads --make-fixture`` wrote, and adds the process's CPU time per call.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ import functools
 import hashlib
 import hmac
 import json
+import resource
+import shutil
 import sqlite3
 import tempfile
 import threading
@@ -210,13 +215,78 @@ def baseline(members: int, resets: int, where: str) -> dict[str, float]:
     return figures(latencies, wall)
 
 
+def cpu_seconds() -> float:
+    """User plus system CPU time of the whole process (every thread) so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def fixture_run(where: str, resets: int, verifies: int, durability: str) -> None:
+    """Workloads A and B on a copy of ``where/fixture.db``, with CPU per call; one JSON line."""
+    index = json.loads((Path(where) / "fixture.json").read_text())
+    secrets = {u: base64.b32decode(s + "=" * (-len(s) % 8)) for u, s in index["secrets"].items()}
+    admins, members = index["admins"], index["members"]
+    with tempfile.TemporaryDirectory(dir=where) as directory:
+        db = Path(directory) / "run.db"
+        shutil.copyfile(Path(where) / "fixture.db", db)
+        core = mfa_core.Core.open(db, KEY, manual_clock=T0 + 60, durability=durability)
+        events = core.verify_audit().checked
+        targets = members[:resets]
+        users = [index["owner"], *admins, *members[resets:]]
+        plan: list[tuple[int, list[tuple[str, str]]]] = []
+        left = verifies
+        for r in range(-(-verifies // len(users))):
+            at = T0 + 60 + 30 * (r + 1)
+            plan.append((at, [(u, code_at(secrets[u], at)) for u in users[: min(left, len(users))]]))
+            left -= len(plan[-1][1])
+
+        cpu = cpu_seconds()
+        latencies: list[float] = []
+        start = time.perf_counter()
+        for i, target in enumerate(targets):
+            t = time.perf_counter()
+            core.reset_mfa(admins[i % ADMINS], target)
+            latencies.append(time.perf_counter() - t)
+        reset = figures(latencies, time.perf_counter() - start)
+        reset["cpu_us"] = round((cpu_seconds() - cpu) * 1e6 / resets)
+
+        cpu = cpu_seconds()
+        latencies = []
+        start = time.perf_counter()
+        for at, round_ in plan:
+            core.set_time(at)
+            for user, code in round_:
+                t = time.perf_counter()
+                core.verify(user, code)
+                latencies.append(time.perf_counter() - t)
+        verify = figures(latencies, time.perf_counter() - start)
+        verify["cpu_us"] = round((cpu_seconds() - cpu) * 1e6 / verifies)
+
+        report = core.verify_audit()
+        if not report.ok or report.checked != events + resets + verifies:
+            raise SystemExit(f"check failed: {report}")
+        for target in targets:
+            status = core.mfa_status(target)
+            if (status.state, status.credential_epoch) != (mfa_core.MfaState.ENROLLMENT_REQUIRED, 1):
+                raise SystemExit(f"check failed: target {target} is {status}")
+        core.close()
+    sizes = {"resets": resets, "verifies": verifies}
+    sync = durability.upper()
+    print(json.dumps({"impl": "python", "sync": sync, **sizes, "A_reset": reset, "B_verify": verify}))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="BENCH.md workloads through the Python module")
     parser.add_argument("--members", type=int, default=10_000)
     parser.add_argument("--resets", type=int, default=5_000)
     parser.add_argument("--verifies", type=int, default=20_000)
     parser.add_argument("--dir", default="target", help="where the stores go (not a tmpfs)")
+    parser.add_argument("--fixture", help="run A and B on a copy of DIR/fixture.db (scripts/bench.sh)")
+    parser.add_argument("--durability", default="full", choices=["full", "normal"], help="with --fixture")
     a = parser.parse_args()
+    if a.fixture:
+        fixture_run(a.fixture, a.resets, a.verifies, a.durability)
+        return
     if not 0 < a.resets * 2 <= a.members:
         parser.error("--resets must be at most half of --members")
 

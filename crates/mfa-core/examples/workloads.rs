@@ -1,18 +1,23 @@
 //! The BENCH.md workloads for the Rust surface, printing one JSON line per run:
 //! `cargo run --release -p mfa-core --example workloads -- [--members N] [--resets R] [--verifies V] [--dir D]`
 //!
+//! `scripts/bench.sh` uses two more modes (see [`compare`]): `--make-fixture DIR N` writes one
+//! enrolled store, and `--run floor|rust|rust-threads DIR R V` runs workloads A and B on a copy of
+//! it, so that every surface and the bare-SQL floor start from the same file in the same run.
+//!
 //! A: reset storm (one call at a time), B: verify storm, C: the reset storm from 8 threads
 //! sharing one handle (group commit), then from 4 processes on one file (each a child run of
-//! this example with `--child`, timed from the first spawn to the last exit), D: `reset_mfa_many`, E: `verify_audit` throughput, and
-//! the floor: workload A as hand-written SQL (one `BEGIN IMMEDIATE`, an update of the user and
-//! its recovery codes, one audit insert, `COMMIT`), printed as a second line. The
-//! store is a real file in `--dir` (default `target`, which should not be a tmpfs),
-//! `synchronous=FULL`. After the
-//! runs the chain, the reset targets' states and the event counts are checked; a failed check
-//! exits non-zero and prints no figures.
+//! this example with `--child`, timed from the first spawn to the last exit), D:
+//! `reset_mfa_many`, E: `verify_audit` throughput. The bare-SQL floor is the `--run floor` mode.
+//! The store is a real file in `--dir` (default `target`, which should not be a tmpfs),
+//! `synchronous=FULL`. After the runs the chain, the reset targets' states and the event counts
+//! are checked; a failed check exits non-zero and prints no figures.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+#[path = "workloads/compare.rs"]
+mod compare;
 
 use mfa_core::{AuditQuery, Core, MfaState, OpenOptions, Outcome, Policy, ResetOptions, Role, totp};
 use serde_json::json;
@@ -278,8 +283,11 @@ fn count(core: &Core, action: &str) -> usize {
 
 fn main() {
     let argv: Vec<String> = std::env::args().collect();
-    if argv.get(1).map(String::as_str) == Some("--child") {
-        return child(&argv[2], &argv[3]);
+    match argv.get(1).map(String::as_str) {
+        Some("--child") => return child(&argv[2], &argv[3]),
+        Some("--make-fixture") => return compare::make_fixture(&argv[2..]),
+        Some("--run") => return compare::run(&argv[2..]),
+        _ => {}
     }
     let a = args();
     let f = fixture(a.members, &a.dir);
@@ -319,7 +327,6 @@ fn main() {
     check_resets(&g, p_targets);
     assert_eq!(count(&g.core, "mfa.reset"), 2 * a.resets);
 
-    let floor = baseline(&a);
     println!(
         "{}",
         json!({
@@ -339,53 +346,4 @@ fn main() {
             },
         })
     );
-    println!(
-        "{}",
-        json!({"impl": "baseline-sql", "sync": "FULL", "members": a.members, "resets": a.resets, "A_reset": floor})
-    );
-}
-
-/// Workload A as the SQL a hand-written endpoint would run, with no checks, MACs or crypto:
-/// what one commit per call costs on this disk.
-fn baseline(a: &Args) -> serde_json::Value {
-    let dir = tempfile::tempdir_in(&a.dir).unwrap();
-    let conn = rusqlite::Connection::open(dir.path().join("baseline.db")).unwrap();
-    conn.execute_batch(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;
-         CREATE TABLE users (id TEXT PRIMARY KEY, secret BLOB, deadline INTEGER, epoch INTEGER NOT NULL);
-         CREATE TABLE codes (user_id TEXT, hash BLOB, PRIMARY KEY (user_id, hash)) WITHOUT ROWID;
-         CREATE TABLE audit (seq INTEGER PRIMARY KEY, at INTEGER, actor TEXT, target TEXT, action TEXT);",
-    )
-    .unwrap();
-    let ids: Vec<String> = (0..a.members).map(|i| format!("user-{i:08}")).collect();
-    {
-        let tx = conn.unchecked_transaction().unwrap();
-        for id in &ids {
-            tx.execute("INSERT INTO users VALUES (?1, x'00', NULL, 0)", [id]).unwrap();
-        }
-        tx.commit().unwrap();
-    }
-    let mut latencies = Vec::with_capacity(a.resets);
-    let wall = timed(|| {
-        for (i, id) in ids.iter().take(a.resets).enumerate() {
-            let start = Instant::now();
-            conn.execute_batch("BEGIN IMMEDIATE").unwrap();
-            conn.prepare_cached(
-                "UPDATE users SET secret = NULL, deadline = ?2, epoch = epoch + 1 WHERE id = ?1",
-            )
-            .unwrap()
-            .execute(rusqlite::params![id, T0 + 604_860])
-            .unwrap();
-            conn.prepare_cached("DELETE FROM codes WHERE user_id = ?1").unwrap().execute([id]).unwrap();
-            conn.prepare_cached(
-                "INSERT INTO audit (at, actor, target, action) VALUES (?1, ?2, ?3, 'mfa.reset')",
-            )
-            .unwrap()
-            .execute(rusqlite::params![T0 + 60, format!("admin-{}", i % ADMINS), id])
-            .unwrap();
-            conn.execute_batch("COMMIT").unwrap();
-            latencies.push(start.elapsed());
-        }
-    });
-    figures(latencies, wall)
 }

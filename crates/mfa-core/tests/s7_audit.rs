@@ -98,3 +98,48 @@ fn s7_no_secret_code_or_key_enters_the_trail() {
     }
     assert!(trail.contains("help desk"));
 }
+
+/// Paging by target alone merges the target's own events (verifications, enrollment) with the
+/// events others made about it (resets, directory changes), in seq order, page by page.
+#[test]
+fn s7_pages_by_target_hold_own_and_others_events_in_order() {
+    let core = core();
+    let o = org(&core, Policy::default());
+    let (secret, _) = enroll(&core, &o.member.id);
+    core.verify(&o.member.id, &code(&core, &secret, 0)).unwrap();
+    core.reset_mfa(&o.admin.id, &o.member.id, &ResetOptions::default()).unwrap();
+    let (secret, _) = enroll(&core, &o.member.id);
+    core.verify(&o.member.id, &wrong_code(&core, &secret)).unwrap_err();
+    core.reset_mfa(&o.owner.id, &o.member.id, &ResetOptions::default()).unwrap();
+    enroll(&core, &o.other.id);
+
+    let all = core.audit_events(&AuditQuery { limit: Some(10_000), ..Default::default() }).unwrap();
+    for action in [None, Some("mfa.reset"), Some("mfa.verify")] {
+        let expected: Vec<u64> = all
+            .iter()
+            .filter(|e| e.target.as_deref() == Some(&o.member.id))
+            .filter(|e| action.is_none_or(|a| e.action == a))
+            .map(|e| e.seq)
+            .collect();
+        let mut paged = Vec::new();
+        let mut after_seq = 0;
+        loop {
+            let q = AuditQuery {
+                target: Some(o.member.id.clone()),
+                action: action.map(str::to_string),
+                after_seq,
+                limit: Some(2),
+                ..Default::default()
+            };
+            let page = core.audit_events(&q).unwrap();
+            let Some(last) = page.last() else { break };
+            after_seq = last.seq;
+            paged.extend(page.iter().map(|e| e.seq));
+        }
+        assert_eq!(paged, expected, "action {action:?}");
+    }
+    // Both kinds are there: the member's own events and the two resets by others.
+    let member_events: Vec<_> = all.iter().filter(|e| e.target.as_deref() == Some(&o.member.id)).collect();
+    assert!(member_events.iter().any(|e| e.actor.as_deref() == Some(&o.member.id)));
+    assert_eq!(member_events.iter().filter(|e| e.action == "mfa.reset").count(), 2);
+}

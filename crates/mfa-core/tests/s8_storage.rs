@@ -172,3 +172,38 @@ fn s8_memory_path_and_uri_looking_names() {
     assert!(odd.is_file());
     assert_eq!(core.list_orgs().unwrap().len(), 1);
 }
+
+/// A version 1 file (its target index over every event) migrates on open: the index becomes
+/// partial, the version moves up, and pages by target still find every event.
+#[test]
+fn s8_a_version_1_file_migrates_its_target_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.db");
+    let (member, events) = {
+        let core = core_at(&path);
+        let o = org(&core, Policy::default());
+        enroll(&core, &o.member.id);
+        core.reset_mfa(&o.admin.id, &o.member.id, &mfa_core::ResetOptions::default()).unwrap();
+        let q = mfa_core::AuditQuery { target: Some(o.member.id.clone()), ..Default::default() };
+        (o.member.id.clone(), core.audit_events(&q).unwrap())
+    };
+    assert_eq!(events.len(), 4);
+    sqlite(&path)
+        .execute_batch(
+            "DROP INDEX audit_by_target; CREATE INDEX audit_by_target ON audit (target, seq);
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+
+    let core = core_at(&path);
+    let q = mfa_core::AuditQuery { target: Some(member), ..Default::default() };
+    assert_eq!(core.audit_events(&q).unwrap(), events);
+    drop(core);
+    let db = sqlite(&path);
+    let version: i64 = db.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(version, mfa_core::SCHEMA_VERSION);
+    let index: String = db
+        .query_row("SELECT sql FROM sqlite_master WHERE name = 'audit_by_target'", [], |r| r.get(0))
+        .unwrap();
+    assert!(index.ends_with("WHERE target IS NOT actor"), "{index}");
+}

@@ -26,6 +26,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 pub(crate) use queries::{AuditRow, UserRow, hex};
@@ -119,6 +120,21 @@ fn undoes_writes(err: &Error) -> bool {
 fn configure(conn: &Connection) -> Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    // The query planner stability guarantee: plans never depend on bound values. Without it,
+    // SQLite marks a statement whose plan consulted a bound value (the rate limit's
+    // `max(n) ... WHERE actor = ?1` does, through the min/max optimization) for re-preparation
+    // whenever that value is bound again, so every reuse from the statement cache was a full
+    // parse and plan. Turning it off for the connection, rather than rewriting the statements
+    // that trip it today, keeps any statement added later from silently paying the same cost;
+    // no plan here gains from seeing values (the store keeps no statistics: no ANALYZE).
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+    Ok(())
+}
+
+/// Runs a statement that returns no rows through the statement cache: the transaction control
+/// statements run on every call, and `execute_batch` would parse them every time.
+fn run(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([])?;
     Ok(())
 }
 
@@ -291,21 +307,35 @@ impl Store {
             ));
         }
 
-        let batch = match &state.batch {
-            Some(batch) => batch.clone(),
+        // The first call of a batch is alone in its transaction, so it needs no savepoint: an
+        // error that undoes its writes rolls the whole transaction back. Calls that join an
+        // open batch run in a savepoint, so their errors undo only their own writes.
+        let (batch, outcome) = match &state.batch {
+            Some(batch) => {
+                let batch = batch.clone();
+                batch.calls.fetch_add(1, Ordering::SeqCst);
+                let outcome = Tx::new(&state.conn).savepoint(|tx| run_caught(|| f(tx)));
+                (batch, outcome)
+            }
             None => {
-                if let Err(e) = state.conn.execute_batch("BEGIN IMMEDIATE") {
+                if let Err(e) = run(&state.conn, "BEGIN IMMEDIATE") {
                     return Err(Error::Storage(format!("cannot start a write: {e}")));
                 }
+                let outcome = run_caught(|| f(&Tx::new(&state.conn)));
+                if let Err(e) = &outcome
+                    && undoes_writes(e)
+                {
+                    if !state.conn.is_autocommit() {
+                        run(&state.conn, "ROLLBACK")?;
+                    }
+                    return outcome;
+                }
                 let batch = Arc::new(Batch::default());
+                batch.calls.store(1, Ordering::SeqCst);
                 state.batch = Some(batch.clone());
-                batch
+                (batch, outcome)
             }
         };
-        let calls = batch.calls.fetch_add(1, Ordering::SeqCst) + 1;
-
-        let tx = Tx::new(&state.conn);
-        let outcome = tx.savepoint(|tx| run_caught(|| f(tx)));
         if let Err(e) = &outcome
             && matches!(e, Error::Storage(_))
             && state.conn.is_autocommit()
@@ -316,13 +346,13 @@ impl Store {
             return Err(e.clone());
         }
 
-        if self.waiting.load(Ordering::SeqCst) > 0 && calls < MAX_BATCH {
+        if self.waiting.load(Ordering::SeqCst) > 0 && batch.calls.load(Ordering::SeqCst) < MAX_BATCH {
             // Leave the transaction open for the next writer; one of them commits for us.
             drop(state);
             return batch.wait().and(outcome);
         }
 
-        let committed = state.conn.execute_batch("COMMIT").map_err(|e| {
+        let committed = run(&state.conn, "COMMIT").map_err(|e| {
             // The commit may have reached the write-ahead log before the failure (a failed
             // fsync): SQLite then hides it from this process, yet a restart may find it whole.
             // Neither "done" nor "undone" would be true, so say so, and write nothing more
@@ -335,7 +365,7 @@ impl Store {
             ))
         });
         if committed.is_err() && !state.conn.is_autocommit() {
-            let _ = state.conn.execute_batch("ROLLBACK");
+            let _ = run(&state.conn, "ROLLBACK");
         }
         state.batch = None;
         drop(state);
@@ -386,12 +416,12 @@ impl<'c> Tx<'c> {
     }
 
     fn in_transaction<T>(&self, begin: &str, f: impl FnOnce(&Tx) -> Result<T>) -> Result<T> {
-        self.conn.execute_batch(begin)?;
+        run(self.conn, begin)?;
         let result = f(self);
         let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
-        if let Err(e) = self.conn.execute_batch(end) {
+        if let Err(e) = run(self.conn, end) {
             if !self.conn.is_autocommit() {
-                let _ = self.conn.execute_batch("ROLLBACK");
+                let _ = run(self.conn, "ROLLBACK");
             }
             return Err(e.into());
         }
@@ -403,7 +433,7 @@ impl<'c> Tx<'c> {
     pub(crate) fn savepoint<T>(&self, f: impl FnOnce(&Tx) -> Result<T>) -> Result<T> {
         let depth = self.depth.get() + 1;
         let name = format!("call{depth}");
-        self.conn.execute_batch(&format!("SAVEPOINT {name}"))?;
+        run(self.conn, &format!("SAVEPOINT {name}"))?;
         self.depth.set(depth);
         let result = f(self);
         self.depth.set(depth - 1);
@@ -411,18 +441,82 @@ impl<'c> Tx<'c> {
             // SQLite already rolled the transaction back (see `write`).
             return result;
         }
-        let end = match &result {
-            Err(e) if undoes_writes(e) => format!("ROLLBACK TO {name}; RELEASE {name}"),
-            _ => format!("RELEASE {name}"),
-        };
-        self.conn.execute_batch(&end)?;
+        if let Err(e) = &result
+            && undoes_writes(e)
+        {
+            run(self.conn, &format!("ROLLBACK TO {name}"))?;
+        }
+        run(self.conn, &format!("RELEASE {name}"))?;
         result
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::ffi::CStr;
+
+    use rusqlite::ffi;
+
     use super::*;
+    use crate::{Core, OpenOptions, Policy, ResetOptions, Role, totp};
+
+    /// Every statement prepared on `conn`, with how often SQLite compiled it again.
+    fn reprepares(conn: &Connection) -> Vec<(String, i32)> {
+        let mut out = Vec::new();
+        // SAFETY: the connection is borrowed for the whole walk, nothing else uses it meanwhile,
+        // and the statements walked stay owned by its statement cache.
+        unsafe {
+            let db = conn.handle();
+            let mut stmt = ffi::sqlite3_next_stmt(db, std::ptr::null_mut());
+            while !stmt.is_null() {
+                let sql = CStr::from_ptr(ffi::sqlite3_sql(stmt)).to_string_lossy().into_owned();
+                out.push((sql, ffi::sqlite3_stmt_status(stmt, ffi::SQLITE_STMTSTATUS_REPREPARE, 0)));
+                stmt = ffi::sqlite3_next_stmt(db, stmt);
+            }
+        }
+        out
+    }
+
+    /// Resets by two actors and verifies run their statements from the cache: none is compiled
+    /// again (the rate limit's statements were, at every reset), and the transaction control
+    /// statements are among the cached ones. (A schema change compiles every statement once
+    /// more, as opening a new store does: only what the calls themselves cause is counted.)
+    #[test]
+    fn hot_statements_are_prepared_once() {
+        let t0 = 1_700_000_010;
+        let options = OpenOptions { manual_clock: Some(t0), ..Default::default() };
+        let core = Core::open_in_memory(&[1; 32], options).unwrap();
+        let policy = Policy { reset_limit_per_hour: 1_000, ..Policy::default() };
+        let org = core.create_org("Acme", policy).unwrap().id;
+        let admins: Vec<String> = (0..2)
+            .map(|i| core.create_user(&org, &format!("a{i}@acme.test"), Role::Admin).unwrap().id)
+            .collect();
+        let mut members = Vec::new();
+        for i in 0..6 {
+            let id = core.create_user(&org, &format!("m{i}@acme.test"), Role::Member).unwrap().id;
+            let secret = totp::decode_base32(&core.begin_enrollment(&id).unwrap().secret).unwrap();
+            core.confirm_enrollment(&id, &totp::code_for_step(&secret, totp::step_at(t0)).unwrap()).unwrap();
+            members.push((id, secret));
+        }
+        core.set_time(t0 + 60).unwrap();
+        let before = reprepares(&lock(&core.store.writer).conn);
+        for (i, (id, secret)) in members.iter().enumerate() {
+            if i % 2 == 0 {
+                core.reset_mfa(&admins[i % 4 / 2], id, &ResetOptions::default()).unwrap();
+            } else {
+                core.verify(id, &totp::code_for_step(secret, totp::step_at(t0 + 60)).unwrap()).unwrap();
+            }
+        }
+
+        let state = lock(&core.store.writer);
+        let statements = reprepares(&state.conn);
+        let cached = |prefix: &str| statements.iter().any(|(sql, _)| sql.starts_with(prefix));
+        assert!(cached("INSERT INTO reset_log") && cached("SELECT at FROM reset_log"), "{statements:?}");
+        assert!(cached("BEGIN IMMEDIATE") && cached("COMMIT"), "{statements:?}");
+        let earlier = |sql: &str| before.iter().find(|(s, _)| s == sql).map_or(0, |(_, n)| *n);
+        let again: Vec<_> = statements.iter().filter(|(sql, n)| *n > earlier(sql)).collect();
+        assert!(again.is_empty(), "compiled again: {again:?}");
+    }
 
     fn synchronous(store: &Store) -> i64 {
         lock(&store.writer).conn.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap()

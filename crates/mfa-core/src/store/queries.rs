@@ -97,6 +97,33 @@ fn audit_row(r: &Row) -> rusqlite::Result<AuditRow> {
     })
 }
 
+/// The SQL of [`Tx::audit_page`]: `?1` is the seq to start after, then the filters given (actor,
+/// target, action, in that order), then the limit.
+fn audit_page_sql(q: &AuditQuery) -> String {
+    let mut filters = String::new();
+    let mut n = 1;
+    let mut target_arg = 0;
+    for (column, value) in [("actor", &q.actor), ("target", &q.target), ("action", &q.action)] {
+        if value.is_some() {
+            n += 1;
+            filters.push_str(&format!(" AND {column} = ?{n}"));
+            if column == "target" {
+                target_arg = n;
+            }
+        }
+    }
+    let select = format!("SELECT {AUDIT_COLUMNS} FROM audit WHERE seq > ?1{filters}");
+    if q.target.is_some() && q.actor.is_none() {
+        format!(
+            "{select} AND target IS NOT actor UNION ALL {select} AND actor = ?{target_arg} \
+             ORDER BY seq LIMIT ?{}",
+            n + 1
+        )
+    } else {
+        format!("{select} ORDER BY seq LIMIT ?{}", n + 1)
+    }
+}
+
 pub(crate) fn hex(bytes: &[u8]) -> String {
     data_encoding::HEXLOWER.encode(bytes)
 }
@@ -388,19 +415,16 @@ impl Tx<'_> {
     }
 
     /// A page in seq order. Only the filters given enter the SQL, so that SQLite can use the
-    /// actor or target index instead of scanning the trail.
+    /// actor or target index instead of scanning the trail. The target index holds only events
+    /// whose target is not their actor, so a page by target alone is the merge (in seq order) of
+    /// those and of the target's own events, found through the actor index.
     pub(crate) fn audit_page(&self, q: &AuditQuery, limit: u32) -> Result<Vec<AuditEvent>> {
-        let mut sql = format!("SELECT {AUDIT_COLUMNS} FROM audit WHERE seq > ?1");
         let mut args: Vec<&dyn rusqlite::ToSql> = vec![&q.after_seq];
-        for (column, value) in [("actor", &q.actor), ("target", &q.target), ("action", &q.action)] {
-            if let Some(value) = value {
-                args.push(value);
-                sql.push_str(&format!(" AND {column} = ?{}", args.len()));
-            }
-        }
+        args.extend(
+            [&q.actor, &q.target, &q.action].into_iter().flatten().map(|v| v as &dyn rusqlite::ToSql),
+        );
         args.push(&limit);
-        sql.push_str(&format!(" ORDER BY seq LIMIT ?{}", args.len()));
-        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut stmt = self.conn.prepare_cached(&audit_page_sql(q))?;
         let rows = stmt.query_map(args.as_slice(), audit_row)?;
         rows.map(|r| Ok(r?.event)).collect()
     }
@@ -438,5 +462,47 @@ impl Tx<'_> {
             .query_row([seq], |r| r.get(0))
             .optional()?;
         Ok(mac)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::Keys;
+    use crate::store::Store;
+
+    /// Every shape of audit page is an index search in seq order: no scan of the trail, no sort.
+    #[test]
+    fn audit_pages_use_an_index_and_no_sort() {
+        let store = Store::open(None, &Keys::derive(&[1; 32]), &Default::default()).unwrap();
+        let some = || Some("0190a0a0-0000-7000-8000-000000000000".to_string());
+        for (actor, target, action) in [
+            (None, None, None),
+            (some(), None, None),
+            (None, some(), None),
+            (None, some(), Some("mfa.reset".to_string())),
+            (some(), some(), None),
+            (some(), None, Some("mfa.verify".to_string())),
+        ] {
+            let q = AuditQuery { actor, target, action, ..Default::default() };
+            let sql = audit_page_sql(&q);
+            let plan: Vec<String> = store
+                .read(|tx| {
+                    let mut stmt = tx.conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+                    // Unbound parameters are NULL: the plan does not depend on them.
+                    let mut rows = stmt.raw_query();
+                    let mut plan = Vec::new();
+                    while let Some(row) = rows.next()? {
+                        plan.push(row.get::<_, String>(3)?);
+                    }
+                    Ok(plan)
+                })
+                .unwrap();
+            assert!(plan.iter().any(|p| p.starts_with("SEARCH audit")), "{sql}: {plan:?}");
+            assert!(
+                plan.iter().all(|p| !p.starts_with("SCAN audit") && !p.contains("TEMP B-TREE")),
+                "{sql}: {plan:?}"
+            );
+        }
     }
 }

@@ -4,10 +4,10 @@
 //! transaction, so a crash mid-migration leaves the old version intact.
 
 /// The schema version this library writes. A file with a higher version is refused.
-pub const CURRENT_VERSION: i64 = 1;
+pub const CURRENT_VERSION: i64 = 2;
 
 /// `MIGRATIONS[i]` takes a file from version `i` to `i + 1`.
-pub const MIGRATIONS: [&str; CURRENT_VERSION as usize] = [V1];
+pub const MIGRATIONS: [&str; CURRENT_VERSION as usize] = [V1, V2];
 
 const V1: &str = r#"
 CREATE TABLE meta (
@@ -80,4 +80,23 @@ CREATE TABLE reset_log (
 ) WITHOUT ROWID;
 CREATE INDEX audit_by_actor ON audit (actor, seq);
 CREATE INDEX audit_by_target ON audit (target, seq);
+"#;
+
+/// Every index exists for a query the library runs; each page an index adds is written again on
+/// every call that touches it, so none is kept for a query nobody runs:
+/// - `users` primary key: every user read and update; `UNIQUE (org_id, email_key)`: lookups by
+///   email and the duplicate check; `users_owners`: the count of an org's active owners (the
+///   last-owner rule). None of them changes on a reset or a verify.
+/// - `recovery_codes` primary key: spending and counting a user's codes, deleting them on reset.
+/// - `reset_log` primary key: the rate limit's "time of the actor's limit-th most recent reset"
+///   in one lookup, whatever the limit (the trail itself would need a walk over that many events).
+/// - `audit` primary key (`seq`): the chain's order, the head read by every append, paging.
+/// - `audit_by_actor`: `audit_events` filtered by actor, and by target for events whose actor is
+///   their target (verifications, enrollment: most of the trail).
+/// - `audit_by_target`: `audit_events` filtered by target, for the other events (resets and
+///   directory changes made by someone else). V2 makes it partial, so that self-service events
+///   (every verify) stop writing a page of it.
+const V2: &str = r#"
+DROP INDEX audit_by_target;
+CREATE INDEX audit_by_target ON audit (target, seq) WHERE target IS NOT actor;
 "#;
