@@ -1,6 +1,7 @@
 //! Keys and primitives: subkeys derived from the host's master key with HKDF-SHA256, TOTP
 //! secrets sealed with XChaCha20-Poly1305 bound to the user's id, recovery codes kept only as
-//! keyed hashes, OS randomness. Every key lives in `Zeroizing` memory.
+//! keyed hashes, rows' security state bound by a MAC, OS randomness. Every key lives in
+//! `Zeroizing` memory.
 
 use chacha20poly1305::aead::{Aead, Payload};
 use chacha20poly1305::{KeyInit as AeadKeyInit, XChaCha20Poly1305, XNonce};
@@ -31,6 +32,34 @@ pub(crate) struct Keys {
     code_hash: Zeroizing<[u8; 32]>,
     audit_mac: Zeroizing<[u8; 32]>,
     key_check: Zeroizing<[u8; 32]>,
+    row_mac: RowKey,
+}
+
+/// The key that binds each stored row's security state (a user's role, status, counters and
+/// sealed secret; an org's policy; a recovery code's use) to a MAC. The store keeps its own copy,
+/// so that every query checks the rows it reads and seals the rows it writes.
+///
+/// It holds the HMAC state already keyed (wiped on drop like every HMAC state here), so that the
+/// MAC of each row read or written does not hash the key pads again.
+#[derive(Clone)]
+pub(crate) struct RowKey(HmacSha256);
+
+impl RowKey {
+    fn new(key: &[u8; 32]) -> RowKey {
+        RowKey(<HmacSha256 as MacKeyInit>::new_from_slice(key).expect("HMAC accepts any key length"))
+    }
+
+    /// HMAC-SHA256 over a row's canonical bytes (see `store::integrity`).
+    pub(crate) fn mac(&self, canonical: &[u8]) -> [u8; 32] {
+        let mut mac = self.0.clone();
+        mac.update(canonical);
+        mac.finalize().into_bytes().into()
+    }
+
+    /// Whether `stored` is the MAC of `canonical`, compared in constant time.
+    pub(crate) fn matches(&self, canonical: &[u8], stored: &[u8]) -> bool {
+        bool::from(self.mac(canonical).ct_eq(stored))
+    }
 }
 
 fn derive(master: &[u8; 32], purpose: &[u8]) -> Zeroizing<[u8; 32]> {
@@ -56,7 +85,13 @@ impl Keys {
             code_hash: derive(master, b"recovery-code-hash"),
             audit_mac: derive(master, b"audit-mac-chain"),
             key_check: derive(master, b"key-check"),
+            row_mac: RowKey::new(&derive(master, b"row-mac")),
         }
+    }
+
+    /// A copy of the row key, for the store.
+    pub(crate) fn row_key(&self) -> RowKey {
+        self.row_mac.clone()
     }
 
     /// A value stored in the file so that a wrong key is refused on open, before any change.
@@ -163,6 +198,19 @@ mod tests {
         *flipped.last_mut().unwrap() ^= 1;
         assert!(k.open_secret("user-a", &flipped).is_err());
         assert!(k.open_secret("user-a", &blob[..10]).is_err());
+    }
+
+    #[test]
+    fn row_macs_depend_on_the_key_and_every_byte() {
+        let (a, b) = (keys(1).row_key(), keys(2).row_key());
+        let mac = a.mac(b"row bytes");
+        assert!(a.matches(b"row bytes", &mac));
+        assert!(!a.matches(b"row bytez", &mac));
+        assert!(!b.matches(b"row bytes", &mac));
+        assert!(!a.matches(b"row bytes", &mac[..31]));
+        assert!(!a.matches(b"row bytes", b""));
+        // A separate subkey: not the audit chain's, so one MAC cannot stand for the other.
+        assert_ne!(mac, keys(1).audit_mac(b"", b"row bytes"));
     }
 
     #[test]

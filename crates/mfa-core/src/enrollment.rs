@@ -43,6 +43,28 @@ fn wrong_code() -> Error {
     Error::InvalidCode("the code is wrong, expired or already used".into())
 }
 
+/// `rate_limited` while the user waits out the back-off; such a refusal is not counted.
+fn throttled(row: &UserRow, now: UnixTime) -> Result<()> {
+    match row.locked_until {
+        Some(until) if now < until => Err(Error::RateLimited {
+            message: format!("too many failed verifications for user {}", row.user.id),
+            retry_after: (until - now) as u64,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Counts a wrong code (verify and confirmation share the counter) and starts or doubles the
+/// back-off; returns the error to give, or the storage error that undoes the call.
+fn count_failure(tx: &Tx, row: &UserRow, policy: &Policy, now: UnixTime) -> Error {
+    let failed = row.failed_count.saturating_add(1);
+    let locked_until = policy::lockout_after(failed, policy.max_failed_verifications, now);
+    match tx.set_verify_state(&row.user.id, row.last_step, failed, locked_until) {
+        Ok(()) => wrong_code(),
+        Err(e) => e,
+    }
+}
+
 impl Core {
     fn active_user(&self, tx: &Tx, ctx: &mut Ctx, id: &str) -> Result<UserRow> {
         let row = self.user_row(tx, id)?;
@@ -88,7 +110,15 @@ impl Core {
     /// Confirms the pending secret with a current code; the user is then `enrolled` and gets
     /// ten recovery codes, shown this once. Errors: `invalid_input`, `not_found`,
     /// `unauthenticated`, `conflict` (enrolled, or nothing pending), `forbidden` (locked out),
-    /// `invalid_code`.
+    /// `invalid_code`, `rate_limited`.
+    ///
+    /// Wrong codes are throttled exactly like [`Core::verify`] and share its counter (one count
+    /// of consecutive failures per user): each is audited as a `failure`; from the org's
+    /// `max_failed_verifications`-th on, every attempt is refused with `rate_limited` and a
+    /// `retry_after` that doubles with each further failure, and refusals during the wait are
+    /// not counted. Otherwise whoever holds a session during enrollment could guess the six
+    /// digits of the pending secret and collect the recovery codes. Starting enrollment again
+    /// does not clear the counter; a successful confirmation or a reset does.
     pub fn confirm_enrollment(&self, user: &str, code: &str) -> Result<RecoveryCodes> {
         let id = validate::id("user", user)?;
         validate::code_text("code", code)?;
@@ -108,12 +138,16 @@ impl Core {
                         "user {id} is locked out: only a reset reopens enrollment"
                     )));
                 }
+                throttled(&row, now)?;
                 let secret = self.keys.open_secret(&id, sealed)?;
                 let step = match validate::is_totp_shape(code) {
                     true => totp::matching_step(&secret, code, now)?,
                     false => None,
                 };
-                let step = step.ok_or_else(wrong_code)?;
+                let Some(step) = step else {
+                    let org = self.org_of(tx, &row.user.org)?;
+                    return Err(count_failure(tx, &row, &org.policy, now));
+                };
                 tx.confirm_secret(&id, step)?;
                 let codes = self.issue_recovery_codes(tx, &id)?;
                 self.append(
@@ -209,14 +243,7 @@ impl Core {
         let (true, Some(sealed)) = (row.confirmed, &row.secret) else {
             return Err(Error::MfaNotEnabled(format!("user {id} has no confirmed TOTP")));
         };
-        if let Some(until) = row.locked_until
-            && now < until
-        {
-            return Err(Error::RateLimited {
-                message: format!("too many failed verifications for user {id}"),
-                retry_after: (until - now) as u64,
-            });
-        }
+        throttled(row, now)?;
 
         let matched = if validate::is_totp_shape(code) {
             let secret = self.keys.open_secret(id, sealed)?;
@@ -244,12 +271,7 @@ impl Core {
                 }
                 Ok(method)
             }
-            None => {
-                let failed = row.failed_count.saturating_add(1);
-                let locked_until = policy::lockout_after(failed, policy.max_failed_verifications, now);
-                tx.set_verify_state(id, row.last_step, failed, locked_until)?;
-                Err(wrong_code())
-            }
+            None => Err(count_failure(tx, row, policy, now)),
         }
     }
 

@@ -34,7 +34,8 @@ pub enum Error {
     /// HTTP 429.
     #[error("rate limited: {message} (retry after {retry_after} s)")]
     RateLimited { message: String, retry_after: u64 },
-    /// SQLite busy past the timeout, I/O error, full disk, corrupt or newer file. HTTP 503.
+    /// SQLite busy past the timeout, I/O error, full disk, corrupt or newer file, or a row that
+    /// does not match its MAC ("tampered": changed without the key). HTTP 503.
     #[error("storage: {0}")]
     Storage(String),
     /// A bug, including a caught panic. HTTP 500.

@@ -118,7 +118,8 @@ pub struct Policy {
     pub enrollment_window: u64,
     /// Successful resets one actor may make in any hour (at least 1).
     pub reset_limit_per_hour: u32,
-    /// Consecutive failed verifications before throttling (at least 1).
+    /// Consecutive failed code checks (sign-in, proofs, and confirming an enrollment share one
+    /// count) before throttling: 1 to 100, the most NIST SP 800-63B allows.
     pub max_failed_verifications: u32,
     /// An enrolled actor must pass their own current code to reset, re-role or disable anyone.
     pub require_step_up: bool,

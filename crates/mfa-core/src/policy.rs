@@ -12,7 +12,9 @@ pub const THROTTLE_BASE_SECONDS: i64 = 30;
 const THROTTLE_MAX_DOUBLINGS: u32 = 16;
 /// Upper bounds on policy numbers, so that a typo cannot disable a safeguard.
 const MAX_RESET_LIMIT: u32 = 1_000_000;
-const MAX_FAILED_LIMIT: u32 = 1_000;
+/// NIST SP 800-63B-4 lets a verifier allow at most 100 consecutive failed attempts before it
+/// must throttle; `max_failed_verifications` may be 1 to this.
+pub const MAX_FAILED_VERIFICATIONS: u32 = 100;
 
 /// Section 3: the state, derived from the row and the clock (`locked_out` is never stored).
 pub(crate) fn state_of(row: &UserRow, now: UnixTime) -> MfaState {
@@ -70,9 +72,10 @@ pub(crate) fn check_policy(p: &Policy) -> Result<()> {
             p.reset_limit_per_hour
         )));
     }
-    if !(1..=MAX_FAILED_LIMIT).contains(&p.max_failed_verifications) {
+    if !(1..=MAX_FAILED_VERIFICATIONS).contains(&p.max_failed_verifications) {
         return Err(Error::InvalidInput(format!(
-            "max_failed_verifications must be 1 to {MAX_FAILED_LIMIT}, got {}",
+            "max_failed_verifications must be 1 to {MAX_FAILED_VERIFICATIONS} (NIST SP 800-63B \
+             allows at most 100 consecutive failures), got {}",
             p.max_failed_verifications
         )));
     }
@@ -90,6 +93,18 @@ mod tests {
         assert_eq!(lockout_after(6, 5, 100), Some(160));
         assert_eq!(lockout_after(7, 5, 100), Some(220));
         assert!(lockout_after(u32::MAX, 5, 0).is_some());
+    }
+
+    #[test]
+    fn max_failed_verifications_is_1_to_100() {
+        let with = |n| Policy { max_failed_verifications: n, ..Policy::default() };
+        assert!(check_policy(&with(1)).is_ok());
+        assert!(check_policy(&with(100)).is_ok());
+        for bad in [0, 101, 1_000, u32::MAX] {
+            let err = check_policy(&with(bad)).unwrap_err();
+            assert_eq!(err.code(), "invalid_input", "{bad}");
+            assert!(err.message().contains("1 to 100"), "{err}");
+        }
     }
 
     #[test]

@@ -17,7 +17,7 @@ fn s8_eight_threads_share_one_handle() {
     let dir = tempfile::tempdir().unwrap();
     let core = Arc::new(Core::open(dir.path().join("store.db"), &KEY, OpenOptions::default()).unwrap());
     let policy =
-        Policy { reset_limit_per_hour: 1_000_000, max_failed_verifications: 1_000, ..Policy::default() };
+        Policy { reset_limit_per_hour: 1_000_000, max_failed_verifications: 100, ..Policy::default() };
     let org = core.create_org("Acme", policy).unwrap();
     let owner = core.create_user(&org.id, "owner@acme.test", Role::Owner).unwrap();
 

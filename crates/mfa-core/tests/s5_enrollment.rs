@@ -5,7 +5,7 @@ mod common;
 use std::sync::{Arc, Barrier};
 
 use common::*;
-use mfa_core::{AuditQuery, MfaState, Outcome, Policy, VerifyMethod};
+use mfa_core::{AuditQuery, MfaState, Outcome, Policy, ResetOptions, VerifyMethod};
 
 #[test]
 fn s5_begin_enrollment_gives_a_google_authenticator_uri() {
@@ -275,4 +275,106 @@ fn s5_disabled_users_cannot_verify_or_enroll() {
     assert_eq!(core.begin_enrollment(&o.other.id).map(drop), Ok(()));
     core.disable_user(&o.admin.id, &o.other.id, None).unwrap();
     assert_eq!(core.begin_enrollment(&o.other.id).unwrap_err().code(), "unauthenticated");
+}
+
+/// Confirmation guesses are counted and throttled like `verify`, so the six digits of a pending
+/// secret cannot be brute-forced to obtain the recovery codes.
+#[test]
+fn s5_wrong_confirmation_codes_are_throttled_like_verify() {
+    let core = core();
+    let o = org(&core, Policy { max_failed_verifications: 3, ..Policy::default() });
+    let user = &o.member.id;
+    let secret = core.begin_enrollment(user).unwrap().secret.clone();
+    for _ in 0..3 {
+        let err = core.confirm_enrollment(user, &wrong_code(&core, &secret)).unwrap_err();
+        assert_eq!(err.code(), "invalid_code");
+    }
+    // Right or wrong, refused for 30 s; refusals during the wait are not counted.
+    let err = core.confirm_enrollment(user, &code(&core, &secret, 0)).unwrap_err();
+    assert_eq!((err.code(), err.retry_after()), ("rate_limited", Some(30)));
+    advance(&core, 10);
+    let err = core.confirm_enrollment(user, &wrong_code(&core, &secret)).unwrap_err();
+    assert_eq!((err.code(), err.retry_after()), ("rate_limited", Some(20)));
+    // After the wait, one more failure doubles it (60 s, not more: the refusals did not count).
+    advance(&core, 20);
+    assert_eq!(core.confirm_enrollment(user, "abcdef").unwrap_err().code(), "invalid_code");
+    let err = core.confirm_enrollment(user, &code(&core, &secret, 0)).unwrap_err();
+    assert_eq!((err.code(), err.retry_after()), ("rate_limited", Some(60)));
+    assert_eq!(core.mfa_status(user).unwrap().state, MfaState::NotEnrolled);
+    // After that wait the right code confirms, and the counter starts over.
+    advance(&core, 60);
+    assert_eq!(core.confirm_enrollment(user, &code(&core, &secret, 0)).unwrap().0.len(), 10);
+    advance(&core, 30);
+    for _ in 0..2 {
+        assert_eq!(core.verify(user, &wrong_code(&core, &secret)).unwrap_err().code(), "invalid_code");
+    }
+    assert!(core.verify(user, &code(&core, &secret, 0)).is_ok());
+
+    let confirms = core
+        .audit_events(&AuditQuery {
+            action: Some("mfa.enroll.confirm".into()),
+            limit: Some(100),
+            ..Default::default()
+        })
+        .unwrap();
+    let outcomes: Vec<(Outcome, Option<&str>)> =
+        confirms.iter().map(|e| (e.outcome, e.code.as_deref())).collect();
+    let failure = (Outcome::Failure, Some("invalid_code"));
+    let throttled = (Outcome::Denied, Some("rate_limited"));
+    assert_eq!(
+        outcomes,
+        [failure, failure, failure, throttled, throttled, failure, throttled, (Outcome::Success, None)]
+    );
+}
+
+/// One counter of consecutive failures per user: failed confirmations and failed sign-ins add
+/// up, and starting enrollment again does not clear it.
+#[test]
+fn s5_confirmation_and_verify_share_one_failure_counter() {
+    let core = core();
+    let o = org(&core, Policy { max_failed_verifications: 3, ..Policy::default() });
+    let user = &o.member.id;
+    let first = core.begin_enrollment(user).unwrap().secret.clone();
+    for _ in 0..2 {
+        assert_eq!(
+            core.confirm_enrollment(user, &wrong_code(&core, &first)).unwrap_err().code(),
+            "invalid_code"
+        );
+    }
+    let second = core.begin_enrollment(user).unwrap().secret.clone();
+    assert_eq!(
+        core.confirm_enrollment(user, &wrong_code(&core, &second)).unwrap_err().code(),
+        "invalid_code"
+    );
+    let err = core.confirm_enrollment(user, &code(&core, &second, 0)).unwrap_err();
+    assert_eq!((err.code(), err.retry_after()), ("rate_limited", Some(30)));
+
+    // A reset clears the counter (as it does for sign-in).
+    advance(&core, 30);
+    core.confirm_enrollment(user, &code(&core, &second, 0)).unwrap();
+    advance(&core, 30);
+    for _ in 0..2 {
+        assert_eq!(core.verify(user, &wrong_code(&core, &second)).unwrap_err().code(), "invalid_code");
+    }
+    core.reset_mfa(&o.admin.id, user, &ResetOptions::default()).unwrap();
+    let third = core.begin_enrollment(user).unwrap().secret.clone();
+    for _ in 0..2 {
+        assert_eq!(
+            core.confirm_enrollment(user, &wrong_code(&core, &third)).unwrap_err().code(),
+            "invalid_code"
+        );
+    }
+    assert!(core.confirm_enrollment(user, &code(&core, &third, 0)).is_ok());
+}
+
+#[test]
+fn s2_max_failed_verifications_is_1_to_100() {
+    let core = core();
+    for (n, ok) in [(0, false), (1, true), (100, true), (101, false), (1_000, false), (u32::MAX, false)] {
+        let result = core.create_org("Acme", Policy { max_failed_verifications: n, ..Policy::default() });
+        assert_eq!(result.as_ref().map(|o| o.policy.max_failed_verifications).ok(), ok.then_some(n), "{n}");
+        if !ok {
+            assert_eq!(result.unwrap_err().code(), "invalid_input", "{n}");
+        }
+    }
 }

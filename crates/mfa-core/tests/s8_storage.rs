@@ -191,7 +191,8 @@ fn s8_a_version_1_file_migrates_its_target_index() {
     sqlite(&path)
         .execute_batch(
             "DROP INDEX audit_by_target; CREATE INDEX audit_by_target ON audit (target, seq);
-             PRAGMA user_version = 1;",
+             ALTER TABLE orgs DROP COLUMN row_mac; ALTER TABLE users DROP COLUMN row_mac;
+             ALTER TABLE recovery_codes DROP COLUMN row_mac; PRAGMA user_version = 1;",
         )
         .unwrap();
 

@@ -16,6 +16,7 @@
 //!   further write until the store is reopened (see [`Store::write`]).
 
 mod file;
+mod integrity;
 mod queries;
 mod schema;
 
@@ -32,7 +33,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 pub(crate) use queries::{AuditRow, UserRow, hex};
 pub use schema::CURRENT_VERSION;
 
-use crate::crypto::Keys;
+use crate::crypto::{Keys, RowKey};
 use crate::error::{Error, Result};
 use crate::model::{Durability, OpenOptions, StoreInfo};
 
@@ -52,6 +53,8 @@ pub(crate) struct Store {
     writer: Mutex<WriterState>,
     /// Writers blocked on `writer`; a call leaves its batch open only while this is non-zero.
     waiting: AtomicUsize,
+    /// Checks and seals the MAC of every user, org and recovery-code row (`integrity.rs`).
+    row_key: RowKey,
     /// Set when a commit failed in a way that leaves its outcome unknown; every later write is
     /// refused until the store is reopened.
     commit_failed: AtomicBool,
@@ -176,11 +179,16 @@ fn migrate(conn: &mut Connection, keys: &Keys) -> Result<()> {
     }
     for (from, sql) in schema::MIGRATIONS.iter().enumerate().skip(version as usize) {
         tx.execute_batch(sql)?;
-        if from == 0 {
-            tx.execute(
-                "INSERT INTO meta (key, value) VALUES ('key_check', ?1)",
-                [keys.check_value().to_vec()],
-            )?;
+        match from {
+            0 => {
+                tx.execute(
+                    "INSERT INTO meta (key, value) VALUES ('key_check', ?1)",
+                    [keys.check_value().to_vec()],
+                )?;
+            }
+            // Version 3 adds the row MACs: compute them for the rows already there.
+            2 => Tx::new(&tx, &keys.row_key()).seal_every_row()?,
+            _ => {}
         }
     }
     if version < CURRENT_VERSION {
@@ -238,7 +246,8 @@ impl Store {
         configure(&conn)?;
 
         // Nothing is written until the file has proven to be ours and the key right.
-        let version = Tx::new(&conn).in_transaction("BEGIN", |tx| {
+        let row_key = keys.row_key();
+        let version = Tx::new(&conn, &row_key).in_transaction("BEGIN", |tx| {
             let version = inspect(tx.conn)?;
             if version >= 1 {
                 check_key(tx.conn, keys)?;
@@ -268,6 +277,7 @@ impl Store {
         Ok(Store {
             writer: Mutex::new(WriterState { conn, batch: None }),
             waiting: AtomicUsize::new(0),
+            row_key,
             commit_failed: AtomicBool::new(false),
             readers,
         })
@@ -314,14 +324,14 @@ impl Store {
             Some(batch) => {
                 let batch = batch.clone();
                 batch.calls.fetch_add(1, Ordering::SeqCst);
-                let outcome = Tx::new(&state.conn).savepoint(|tx| run_caught(|| f(tx)));
+                let outcome = Tx::new(&state.conn, &self.row_key).savepoint(|tx| run_caught(|| f(tx)));
                 (batch, outcome)
             }
             None => {
                 if let Err(e) = run(&state.conn, "BEGIN IMMEDIATE") {
                     return Err(Error::Storage(format!("cannot start a write: {e}")));
                 }
-                let outcome = run_caught(|| f(&Tx::new(&state.conn)));
+                let outcome = run_caught(|| f(&Tx::new(&state.conn, &self.row_key)));
                 if let Err(e) = &outcome
                     && undoes_writes(e)
                 {
@@ -378,7 +388,7 @@ impl Store {
     pub(crate) fn read<T>(&self, f: impl FnOnce(&Tx) -> Result<T>) -> Result<T> {
         let Some(pool) = &self.readers else {
             let state = lock(&self.writer);
-            let tx = Tx::new(&state.conn);
+            let tx = Tx::new(&state.conn, &self.row_key);
             return if state.conn.is_autocommit() {
                 tx.in_transaction("BEGIN", |tx| run_caught(|| f(tx)))
             } else {
@@ -396,7 +406,7 @@ impl Store {
                 conn
             }
         };
-        let result = Tx::new(&conn).in_transaction("BEGIN", |tx| run_caught(|| f(tx)));
+        let result = Tx::new(&conn, &self.row_key).in_transaction("BEGIN", |tx| run_caught(|| f(tx)));
         if conn.is_autocommit() {
             lock(&pool.idle).push(conn);
         }
@@ -408,11 +418,12 @@ impl Store {
 pub(crate) struct Tx<'c> {
     conn: &'c Connection,
     depth: Cell<u32>,
+    key: &'c RowKey,
 }
 
 impl<'c> Tx<'c> {
-    fn new(conn: &'c Connection) -> Self {
-        Tx { conn, depth: Cell::new(0) }
+    fn new(conn: &'c Connection, key: &'c RowKey) -> Self {
+        Tx { conn, depth: Cell::new(0), key }
     }
 
     fn in_transaction<T>(&self, begin: &str, f: impl FnOnce(&Tx) -> Result<T>) -> Result<T> {

@@ -1,8 +1,12 @@
 //! Typed queries. Every statement is cached and uses an index; none scans a table on a hot path.
+//!
+//! Every user, org and recovery-code row read here is checked against its MAC before it is
+//! returned, and every row written here is sealed with a new one (see `integrity.rs`), so the
+//! layers above never see a row changed without the key.
 
 use rusqlite::{OptionalExtension, Row, params};
 
-use super::Tx;
+use super::{Tx, integrity};
 use crate::error::{Error, Result};
 use crate::model::{AuditEvent, AuditQuery, Org, Outcome, Policy, Role, UnixTime, User, UserStatus};
 
@@ -10,6 +14,8 @@ use crate::model::{AuditEvent, AuditQuery, Org, Outcome, Policy, Role, UnixTime,
 #[derive(Debug, Clone)]
 pub(crate) struct UserRow {
     pub user: User,
+    /// The email as uniqueness sees it (lowercase).
+    pub email_key: String,
     pub deadline: Option<UnixTime>,
     /// Sealed TOTP secret, pending or confirmed.
     pub secret: Option<Vec<u8>>,
@@ -33,11 +39,17 @@ fn damaged(what: &str, value: &str) -> Error {
 }
 
 const USER_COLUMNS: &str = "id, org_id, email, role, status, credential_epoch, created_at, \
-     deadline, totp_secret, totp_confirmed, last_step, failed_count, locked_until";
+     deadline, totp_secret, totp_confirmed, last_step, failed_count, locked_until, email_key, row_mac";
 
-fn user_row(r: &Row) -> rusqlite::Result<(UserRow, String, String)> {
-    let role: String = r.get(3)?;
-    let status: String = r.get(4)?;
+/// A user row as read, before its role and status are parsed and its MAC checked.
+struct RawUser {
+    row: UserRow,
+    role: String,
+    status: String,
+    mac: Vec<u8>,
+}
+
+fn user_row(r: &Row) -> rusqlite::Result<RawUser> {
     let row = UserRow {
         user: User {
             id: r.get(0)?,
@@ -48,6 +60,7 @@ fn user_row(r: &Row) -> rusqlite::Result<(UserRow, String, String)> {
             credential_epoch: r.get(5)?,
             created_at: r.get(6)?,
         },
+        email_key: r.get(13)?,
         deadline: r.get(7)?,
         secret: r.get(8)?,
         confirmed: r.get(9)?,
@@ -55,17 +68,43 @@ fn user_row(r: &Row) -> rusqlite::Result<(UserRow, String, String)> {
         failed_count: r.get(11)?,
         locked_until: r.get(12)?,
     };
-    Ok((row, role, status))
+    Ok(RawUser { row, role: r.get(3)?, status: r.get(4)?, mac: mac_column(r, 14)? })
 }
 
-fn finish_user((mut row, role, status): (UserRow, String, String)) -> Result<UserRow> {
+/// A stored MAC; anything but a blob reads as empty, which no MAC matches.
+fn mac_column(r: &Row, i: usize) -> rusqlite::Result<Vec<u8>> {
+    Ok(r.get_ref(i)?.as_blob().map(<[u8]>::to_vec).unwrap_or_default())
+}
+
+/// Parses the enums only; the MAC is checked by [`Tx::checked_user`].
+fn parse_user(raw: RawUser) -> Result<(UserRow, Vec<u8>)> {
+    let RawUser { mut row, role, status, mac } = raw;
     row.user.role = role.parse().map_err(|_| damaged("role", &role))?;
     row.user.status = match status.as_str() {
         "active" => UserStatus::Active,
         "disabled" => UserStatus::Disabled,
         _ => return Err(damaged("status", &status)),
     };
-    Ok(row)
+    Ok((row, mac))
+}
+
+const ORG_COLUMNS: &str = "id, name, mfa_required, enrollment_window, reset_limit_per_hour, \
+     max_failed_verifications, require_step_up, created_at, row_mac";
+
+fn org_row(r: &Row) -> rusqlite::Result<(Org, Vec<u8>)> {
+    let org = Org {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        policy: Policy {
+            mfa_required: r.get(2)?,
+            enrollment_window: r.get(3)?,
+            reset_limit_per_hour: r.get(4)?,
+            max_failed_verifications: r.get(5)?,
+            require_step_up: r.get(6)?,
+        },
+        created_at: r.get(7)?,
+    };
+    Ok((org, mac_column(r, 8)?))
 }
 
 const AUDIT_COLUMNS: &str = "seq, at, actor, target, org, action, outcome, code, reason, detail, mac";
@@ -133,11 +172,12 @@ impl Tx<'_> {
 
     pub(crate) fn insert_org(&self, org: &Org) -> Result<()> {
         let p = &org.policy;
+        let mac = self.key.mac(&integrity::org(org));
         self.conn
             .prepare_cached(
                 "INSERT INTO orgs (id, name, mfa_required, enrollment_window, reset_limit_per_hour, \
-                 max_failed_verifications, require_step_up, created_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                 max_failed_verifications, require_step_up, created_at, row_mac) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?
             .execute(params![
                 org.id,
@@ -147,34 +187,22 @@ impl Tx<'_> {
                 p.reset_limit_per_hour,
                 p.max_failed_verifications,
                 p.require_step_up,
-                org.created_at
+                org.created_at,
+                &mac[..]
             ])?;
         Ok(())
     }
 
+    /// One org, its MAC checked: a tampered policy is `storage`, never applied.
     pub(crate) fn org(&self, id: &str) -> Result<Option<Org>> {
-        let org = self
-            .conn
-            .prepare_cached(
-                "SELECT id, name, mfa_required, enrollment_window, reset_limit_per_hour, \
-                 max_failed_verifications, require_step_up, created_at FROM orgs WHERE id = ?1",
-            )?
-            .query_row([id], |r| {
-                Ok(Org {
-                    id: r.get(0)?,
-                    name: r.get(1)?,
-                    policy: Policy {
-                        mfa_required: r.get(2)?,
-                        enrollment_window: r.get(3)?,
-                        reset_limit_per_hour: r.get(4)?,
-                        max_failed_verifications: r.get(5)?,
-                        require_step_up: r.get(6)?,
-                    },
-                    created_at: r.get(7)?,
-                })
-            })
-            .optional()?;
-        Ok(org)
+        let sql = format!("SELECT {ORG_COLUMNS} FROM orgs WHERE id = ?1");
+        let found = self.conn.prepare_cached(&sql)?.query_row([id], org_row).optional();
+        let found = found.map_err(|e| integrity::unreadable(e, || format!("org {id}")))?;
+        let Some((org, mac)) = found else {
+            return Ok(None);
+        };
+        integrity::check_org(self.key, &org, &mac)?;
+        Ok(Some(org))
     }
 
     pub(crate) fn list_orgs(&self) -> Result<Vec<String>> {
@@ -185,24 +213,87 @@ impl Tx<'_> {
 
     // ---- users ----
 
+    /// Inserts a new user (no MFA yet), sealed with its MAC.
     pub(crate) fn insert_user(&self, user: &User, email_key: &str, deadline: Option<UnixTime>) -> Result<()> {
+        let row = UserRow {
+            user: user.clone(),
+            email_key: email_key.to_string(),
+            deadline,
+            secret: None,
+            confirmed: false,
+            last_step: None,
+            failed_count: 0,
+            locked_until: None,
+        };
+        let mac = self.key.mac(&integrity::user(&row));
         self.conn
             .prepare_cached(
                 "INSERT INTO users (id, org_id, email, email_key, role, status, credential_epoch, \
-                 created_at, deadline) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                 created_at, deadline, totp_secret, totp_confirmed, last_step, failed_count, \
+                 locked_until, row_mac) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, \
+                 ?14, ?15)",
             )?
             .execute(params![
                 user.id,
                 user.org,
                 user.email,
-                email_key,
+                row.email_key,
                 user.role.as_str(),
                 user.status.as_str(),
                 user.credential_epoch,
                 user.created_at,
-                deadline
+                row.deadline,
+                row.secret,
+                row.confirmed,
+                row.last_step,
+                row.failed_count,
+                row.locked_until,
+                &mac[..]
             ])?;
         Ok(())
+    }
+
+    /// Parses a user row and checks its MAC: a row changed without the key is `storage`.
+    fn checked_user(&self, raw: RawUser) -> Result<UserRow> {
+        let (row, mac) = parse_user(raw)?;
+        integrity::check_user(self.key, &row, &mac)?;
+        Ok(row)
+    }
+
+    /// Read-modify-write of one user row: the current row is read and checked, `change` edits
+    /// it, and every mutable column is written back with a new MAC. Reading again (rather than
+    /// trusting a row the caller read earlier in the transaction) means the MAC always covers
+    /// exactly what is stored. Returns the row as written.
+    fn update_user(&self, id: &str, change: impl FnOnce(&mut UserRow)) -> Result<UserRow> {
+        let mut row = self.user(id)?.ok_or_else(|| Error::NotFound(format!("no user {id}")))?;
+        let (role, status) = (row.user.role, row.user.status);
+        change(&mut row);
+        let mac = self.key.mac(&integrity::user(&row));
+        // Role and status are in an index: they are written only when they change, so the MFA
+        // writes of sign-in do not rewrite that index entry too (?2 and ?3 then go unused).
+        let sql = if (role, status) == (row.user.role, row.user.status) {
+            "UPDATE users SET credential_epoch = ?4, deadline = ?5, totp_secret = ?6, \
+             totp_confirmed = ?7, last_step = ?8, failed_count = ?9, locked_until = ?10, \
+             row_mac = ?11 WHERE id = ?1"
+        } else {
+            "UPDATE users SET role = ?2, status = ?3, credential_epoch = ?4, deadline = ?5, \
+             totp_secret = ?6, totp_confirmed = ?7, last_step = ?8, failed_count = ?9, \
+             locked_until = ?10, row_mac = ?11 WHERE id = ?1"
+        };
+        self.conn.prepare_cached(sql)?.execute(params![
+            id,
+            row.user.role.as_str(),
+            row.user.status.as_str(),
+            row.user.credential_epoch,
+            row.deadline,
+            row.secret,
+            row.confirmed,
+            row.last_step,
+            row.failed_count,
+            row.locked_until,
+            &mac[..]
+        ])?;
+        Ok(row)
     }
 
     pub(crate) fn email_taken(&self, org: &str, email_key: &str) -> Result<bool> {
@@ -214,83 +305,99 @@ impl Tx<'_> {
         Ok(found.is_some())
     }
 
+    /// One user, its MAC checked.
     pub(crate) fn user(&self, id: &str) -> Result<Option<UserRow>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1");
-        let raw = self.conn.prepare_cached(&sql)?.query_row([id], user_row).optional()?;
-        raw.map(finish_user).transpose()
+        let raw = self.conn.prepare_cached(&sql)?.query_row([id], user_row).optional();
+        let raw = raw.map_err(|e| integrity::unreadable(e, || format!("user {id}")))?;
+        raw.map(|raw| self.checked_user(raw)).transpose()
     }
 
+    /// The user with this email key in the org, its MAC checked (the MAC covers the email key,
+    /// so a row moved under another email does not pass).
     pub(crate) fn user_by_email(&self, org: &str, email_key: &str) -> Result<Option<UserRow>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE org_id = ?1 AND email_key = ?2");
-        let raw = self.conn.prepare_cached(&sql)?.query_row([org, email_key], user_row).optional()?;
-        raw.map(finish_user).transpose()
+        let raw = self.conn.prepare_cached(&sql)?.query_row([org, email_key], user_row).optional();
+        let raw = raw.map_err(|e| integrity::unreadable(e, || format!("a user of org {org}")))?;
+        raw.map(|raw| self.checked_user(raw)).transpose()
     }
 
+    /// Every user of the org, each MAC checked.
     pub(crate) fn users_of_org(&self, org: &str) -> Result<Vec<UserRow>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE org_id = ?1 ORDER BY email_key");
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map([org], user_row)?;
-        rows.map(|r| finish_user(r?)).collect()
+        rows.map(|r| {
+            self.checked_user(r.map_err(|e| integrity::unreadable(e, || format!("a user of org {org}")))?)
+        })
+        .collect()
     }
 
+    /// Active owners of the org. Each owner row is read and checked rather than counted in SQL,
+    /// so that a row turned into an owner without the key cannot let the real last owner be
+    /// demoted or disabled.
     pub(crate) fn active_owners(&self, org: &str) -> Result<u64> {
-        let n = self
-            .conn
-            .prepare_cached(
-                "SELECT count(*) FROM users WHERE org_id = ?1 AND role = 'owner' AND status = 'active'",
-            )?
-            .query_row([org], |r| r.get(0))?;
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE org_id = ?1 AND role = 'owner' AND status = 'active'"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut rows = stmt.query([org])?;
+        let mut n = 0;
+        while let Some(r) = rows.next()? {
+            let raw =
+                user_row(r).map_err(|e| integrity::unreadable(e, || format!("an owner of org {org}")))?;
+            self.checked_user(raw)?;
+            n += 1;
+        }
         Ok(n)
     }
 
     pub(crate) fn set_role(&self, id: &str, role: Role) -> Result<()> {
-        self.conn.prepare_cached("UPDATE users SET role = ?2 WHERE id = ?1")?.execute([id, role.as_str()])?;
-        Ok(())
+        self.update_user(id, |row| row.user.role = role).map(drop)
     }
 
     pub(crate) fn set_status(&self, id: &str, status: UserStatus) -> Result<()> {
-        self.conn
-            .prepare_cached("UPDATE users SET status = ?2 WHERE id = ?1")?
-            .execute([id, status.as_str()])?;
-        Ok(())
+        self.update_user(id, |row| row.user.status = status).map(drop)
     }
 
     // ---- MFA state ----
 
     /// Stores a new pending secret, replacing any earlier pending one.
     pub(crate) fn set_pending_secret(&self, id: &str, sealed: &[u8]) -> Result<()> {
-        self.conn
-            .prepare_cached(
-                "UPDATE users SET totp_secret = ?2, totp_confirmed = 0, last_step = NULL WHERE id = ?1",
-            )?
-            .execute(params![id, sealed])?;
-        Ok(())
+        self.update_user(id, |row| {
+            row.secret = Some(sealed.to_vec());
+            row.confirmed = false;
+            row.last_step = None;
+        })
+        .map(drop)
     }
 
     /// Confirms the pending secret: enrolled, deadline gone, the confirming step used.
     pub(crate) fn confirm_secret(&self, id: &str, step: i64) -> Result<()> {
-        self.conn
-            .prepare_cached(
-                "UPDATE users SET totp_confirmed = 1, deadline = NULL, last_step = ?2, \
-                 failed_count = 0, locked_until = NULL WHERE id = ?1",
-            )?
-            .execute(params![id, step])?;
-        Ok(())
+        self.update_user(id, |row| {
+            row.confirmed = true;
+            row.deadline = None;
+            row.last_step = Some(step);
+            row.failed_count = 0;
+            row.locked_until = None;
+        })
+        .map(drop)
     }
 
     /// The reset's effects on the user row: secret destroyed, replay and failure state cleared,
     /// a new deadline, the epoch incremented. Returns the new epoch.
     pub(crate) fn clear_mfa(&self, id: &str, deadline: UnixTime) -> Result<u64> {
-        let epoch = self
-            .conn
-            .prepare_cached(
-                "UPDATE users SET totp_secret = NULL, totp_confirmed = 0, last_step = NULL, \
-                 failed_count = 0, locked_until = NULL, deadline = ?2, \
-                 credential_epoch = credential_epoch + 1 WHERE id = ?1 RETURNING credential_epoch",
-            )?
-            .query_row(params![id, deadline], |r| r.get(0))?;
+        let row = self.update_user(id, |row| {
+            row.secret = None;
+            row.confirmed = false;
+            row.last_step = None;
+            row.failed_count = 0;
+            row.locked_until = None;
+            row.deadline = Some(deadline);
+            row.user.credential_epoch += 1;
+        })?;
         self.conn.prepare_cached("DELETE FROM recovery_codes WHERE user_id = ?1")?.execute([id])?;
-        Ok(epoch)
+        Ok(row.user.credential_epoch)
     }
 
     /// Records the verification counters after an attempt.
@@ -301,57 +408,115 @@ impl Tx<'_> {
         failed_count: u32,
         locked_until: Option<UnixTime>,
     ) -> Result<()> {
-        self.conn
-            .prepare_cached(
-                "UPDATE users SET last_step = ?2, failed_count = ?3, locked_until = ?4 WHERE id = ?1",
-            )?
-            .execute(params![id, last_step, failed_count, locked_until])?;
-        Ok(())
+        self.update_user(id, |row| {
+            row.last_step = last_step;
+            row.failed_count = failed_count;
+            row.locked_until = locked_until;
+        })
+        .map(drop)
     }
 
     // ---- recovery codes ----
 
     pub(crate) fn replace_recovery_codes(&self, id: &str, hashes: &[[u8; 32]]) -> Result<()> {
         self.conn.prepare_cached("DELETE FROM recovery_codes WHERE user_id = ?1")?.execute([id])?;
-        let mut insert =
-            self.conn.prepare_cached("INSERT INTO recovery_codes (user_id, hash) VALUES (?1, ?2)")?;
+        let mut insert = self
+            .conn
+            .prepare_cached("INSERT INTO recovery_codes (user_id, hash, row_mac) VALUES (?1, ?2, ?3)")?;
         for hash in hashes {
-            insert.execute(params![id, &hash[..]])?;
+            let mac = self.key.mac(&integrity::recovery_code(id, hash, None));
+            insert.execute(params![id, &hash[..], &mac[..]])?;
         }
         Ok(())
     }
 
-    /// Marks an unused code as used; false when there is no such unused code. The lookup is by
-    /// keyed hash, so the comparison never touches a code.
-    pub(crate) fn use_recovery_code(&self, id: &str, hash: &[u8; 32], now: UnixTime) -> Result<bool> {
-        let changed = self
+    /// The code with this keyed hash, checked: `None` when there is none, else whether it is
+    /// unused. The lookup is by keyed hash, so the comparison never touches a code.
+    fn recovery_code(&self, id: &str, hash: &[u8; 32]) -> Result<Option<bool>> {
+        let found: Option<(Option<UnixTime>, Vec<u8>)> = self
             .conn
+            .prepare_cached("SELECT used_at, row_mac FROM recovery_codes WHERE user_id = ?1 AND hash = ?2")?
+            .query_row(params![id, &hash[..]], |r| Ok((r.get(0)?, mac_column(r, 1)?)))
+            .optional()
+            .map_err(|e| integrity::unreadable(e, || format!("a recovery code of user {id}")))?;
+        let Some((used_at, mac)) = found else { return Ok(None) };
+        integrity::check_recovery_code(self.key, id, hash, used_at, &mac)?;
+        Ok(Some(used_at.is_none()))
+    }
+
+    /// Marks an unused code as used; false when there is no such unused code.
+    pub(crate) fn use_recovery_code(&self, id: &str, hash: &[u8; 32], now: UnixTime) -> Result<bool> {
+        if self.recovery_code(id, hash)? != Some(true) {
+            return Ok(false);
+        }
+        let mac = self.key.mac(&integrity::recovery_code(id, hash, Some(now)));
+        self.conn
             .prepare_cached(
-                "UPDATE recovery_codes SET used_at = ?3 \
-                 WHERE user_id = ?1 AND hash = ?2 AND used_at IS NULL",
+                "UPDATE recovery_codes SET used_at = ?3, row_mac = ?4 WHERE user_id = ?1 AND hash = ?2",
             )?
-            .execute(params![id, &hash[..], now])?;
-        Ok(changed == 1)
+            .execute(params![id, &hash[..], now, &mac[..]])?;
+        Ok(true)
     }
 
     /// Whether an unused code with this hash exists (a check that spends nothing).
     pub(crate) fn recovery_code_unused(&self, id: &str, hash: &[u8; 32]) -> Result<bool> {
-        let found = self
-            .conn
-            .prepare_cached(
-                "SELECT 1 FROM recovery_codes WHERE user_id = ?1 AND hash = ?2 AND used_at IS NULL",
-            )?
-            .query_row(params![id, &hash[..]], |_| Ok(()))
-            .optional()?;
-        Ok(found.is_some())
+        Ok(self.recovery_code(id, hash)? == Some(true))
     }
 
+    /// Unused codes left; every code row of the user is checked, so a cleared `used_at` is
+    /// reported rather than counted.
     pub(crate) fn recovery_codes_left(&self, id: &str) -> Result<u32> {
-        let n = self
+        let mut stmt = self
             .conn
-            .prepare_cached("SELECT count(*) FROM recovery_codes WHERE user_id = ?1 AND used_at IS NULL")?
-            .query_row([id], |r| r.get(0))?;
-        Ok(n)
+            .prepare_cached("SELECT hash, used_at, row_mac FROM recovery_codes WHERE user_id = ?1")?;
+        let mut rows = stmt.query([id])?;
+        let mut left = 0;
+        while let Some(r) = rows.next()? {
+            let tampered = |e| integrity::unreadable(e, || format!("a recovery code of user {id}"));
+            let used_at: Option<UnixTime> = r.get(1).map_err(tampered)?;
+            let hash = r.get_ref(0)?.as_blob().unwrap_or_default();
+            let mac = r.get_ref(2)?.as_blob().unwrap_or_default();
+            integrity::check_recovery_code(self.key, id, hash, used_at, mac)?;
+            left += u32::from(used_at.is_none());
+        }
+        Ok(left)
+    }
+
+    // ---- migration ----
+
+    /// Computes the MAC of every existing user, org and recovery-code row, for the migration
+    /// that adds them. Rows are taken as they are: the MACs protect them from then on.
+    pub(crate) fn seal_every_row(&self) -> Result<()> {
+        let orgs: Vec<(Org, Vec<u8>)> = {
+            let mut stmt = self.conn.prepare(&format!("SELECT {ORG_COLUMNS} FROM orgs"))?;
+            stmt.query_map([], org_row)?.collect::<rusqlite::Result<_>>()?
+        };
+        for (org, _) in &orgs {
+            let mac = self.key.mac(&integrity::org(org));
+            self.conn.execute("UPDATE orgs SET row_mac = ?2 WHERE id = ?1", params![org.id, &mac[..]])?;
+        }
+        let users: Vec<RawUser> = {
+            let mut stmt = self.conn.prepare(&format!("SELECT {USER_COLUMNS} FROM users"))?;
+            stmt.query_map([], user_row)?.collect::<rusqlite::Result<_>>()?
+        };
+        for raw in users {
+            let (row, _) = parse_user(raw)?;
+            let mac = self.key.mac(&integrity::user(&row));
+            self.conn
+                .execute("UPDATE users SET row_mac = ?2 WHERE id = ?1", params![row.user.id, &mac[..]])?;
+        }
+        let codes: Vec<(String, Vec<u8>, Option<UnixTime>)> = {
+            let mut stmt = self.conn.prepare("SELECT user_id, hash, used_at FROM recovery_codes")?;
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?
+        };
+        for (user, hash, used_at) in codes {
+            let mac = self.key.mac(&integrity::recovery_code(&user, &hash, used_at));
+            self.conn.execute(
+                "UPDATE recovery_codes SET row_mac = ?3 WHERE user_id = ?1 AND hash = ?2",
+                params![user, hash, &mac[..]],
+            )?;
+        }
+        Ok(())
     }
 
     // ---- rate limit ----

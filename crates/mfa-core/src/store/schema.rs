@@ -4,10 +4,10 @@
 //! transaction, so a crash mid-migration leaves the old version intact.
 
 /// The schema version this library writes. A file with a higher version is refused.
-pub const CURRENT_VERSION: i64 = 2;
+pub const CURRENT_VERSION: i64 = 3;
 
 /// `MIGRATIONS[i]` takes a file from version `i` to `i + 1`.
-pub const MIGRATIONS: [&str; CURRENT_VERSION as usize] = [V1, V2];
+pub const MIGRATIONS: [&str; CURRENT_VERSION as usize] = [V1, V2, V3];
 
 const V1: &str = r#"
 CREATE TABLE meta (
@@ -99,4 +99,13 @@ CREATE INDEX audit_by_target ON audit (target, seq);
 const V2: &str = r#"
 DROP INDEX audit_by_target;
 CREATE INDEX audit_by_target ON audit (target, seq) WHERE target IS NOT actor;
+"#;
+
+/// Row MACs (see `integrity.rs`): an HMAC over every column of the row, under a key derived from
+/// the master key. The empty default never matches, so a row inserted with plain SQL is refused;
+/// the migration computes the MACs of the rows already there.
+const V3: &str = r#"
+ALTER TABLE orgs ADD COLUMN row_mac BLOB NOT NULL DEFAULT x'';
+ALTER TABLE users ADD COLUMN row_mac BLOB NOT NULL DEFAULT x'';
+ALTER TABLE recovery_codes ADD COLUMN row_mac BLOB NOT NULL DEFAULT x'';
 "#;
