@@ -7,7 +7,7 @@ export type Role = 'owner' | 'admin' | 'member'
 /** A user's MFA state. */
 export type MfaState = 'not_enrolled' | 'enrollment_required' | 'locked_out' | 'enrolled'
 
-/** `code` of every `MfaError`: `MFA_` + the contract code. */
+/** `code` of every `MfaError`: `MFA_` + the error code. */
 export type ErrorCode =
   | 'MFA_INVALID_INPUT'
   | 'MFA_UNAUTHENTICATED'
@@ -27,7 +27,7 @@ export interface ProblemDetails {
   title: string
   status: number
   detail: string
-  /** The contract code, lowercase (`forbidden`). */
+  /** The error code, lowercase (`forbidden`). */
   code: string
   /** Seconds, for `rate_limited` only. */
   retry_after?: number
@@ -47,7 +47,7 @@ export declare class MfaError extends Error {
    */
   constructor(problem: ProblemDetails, message?: string)
   readonly name: 'MfaError'
-  /** `MFA_` + the contract code in upper case. */
+  /** `MFA_` + the error code in upper case. */
   readonly code: ErrorCode
   /** The HTTP status of the code. */
   readonly status: number
@@ -110,7 +110,7 @@ export interface OpenOptions {
   durability?: 'full' | 'normal' | null
 }
 
-/** Org policy at creation; absent fields keep the contract's defaults. */
+/** Org policy at creation; absent fields keep the documented defaults. */
 export interface PolicyInput {
   mfaRequired?: boolean | null
   /** Seconds (1 s to 365 days; default 7 days). */
@@ -187,7 +187,7 @@ export declare class Core {
    */
   setTime(time: Date): Promise<void>
   /**
-   * Creates an org (a bootstrap call: no actor); unset policy fields keep the contract's
+   * Creates an org (a bootstrap call: no actor); unset policy fields keep the documented
    * defaults. Rejects with `MFA_INVALID_INPUT` for a bad name or policy value.
    */
   createOrg(name: string, policy?: PolicyInput): Promise<Org>
@@ -264,7 +264,7 @@ export interface AuditEvent {
   org: string | null
   action: string
   outcome: 'success' | 'denied' | 'failure'
-  /** The contract code (lowercase, e.g. `forbidden`) when the outcome is not `success`. */
+  /** The error code (lowercase, e.g. `forbidden`) when the outcome is not `success`. */
   code: string | null
   reason: string | null
   /** Action-specific facts (never a secret). */

@@ -1,4 +1,4 @@
-"""The shared BENCH.md workloads through the Python module, one JSON line per run:
+"""The benchmark workloads (docs/benchmarks.md) through the Python module, one JSON line per run:
 
     python examples/python/workloads.py [--members N] [--resets R] [--verifies V] [--dir D]
 
@@ -50,7 +50,7 @@ def code_at(secret: bytes, at: int) -> str:
 
 @dataclass
 class Fixture:
-    """One store set up as BENCH.md says, with every user's secret kept to compute codes."""
+    """One store set up as docs/benchmarks.md says, with every user's secret kept to compute codes."""
 
     core: mfa_core.Core
     owner: str
@@ -276,7 +276,7 @@ def fixture_run(where: str, resets: int, verifies: int, durability: str) -> None
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="BENCH.md workloads through the Python module")
+    parser = argparse.ArgumentParser(description="benchmark workloads through the Python module")
     parser.add_argument("--members", type=int, default=10_000)
     parser.add_argument("--resets", type=int, default=5_000)
     parser.add_argument("--verifies", type=int, default=20_000)

@@ -1,4 +1,4 @@
-/* The audit trail: paging, filters, event ownership, checkpoints and verification (section 7). */
+/* The audit trail: paging, filters, event ownership, checkpoints and verification (docs/audit.md). */
 #include "harness.h"
 
 static void events_page_and_filter(void) {
@@ -71,6 +71,19 @@ static void events_page_and_filter(void) {
     q.actor = "not-a-uuid";
     EXPECT(MFA_ERR_INVALID_INPUT, mfa_audit_events(f.core, &q, &page));
     EXPECT(MFA_ERR_INVALID_INPUT, mfa_audit_events(f.core, NULL, NULL));
+    /* Positions past 2^63 - 1 are the caller's mistake, not a storage fault; the list stays. */
+    mfa_audit_query_init(&q);
+    page.items = NULL;
+    page.len = 77;
+    q.after_seq = (uint64_t)INT64_MAX + 1;
+    EXPECT(MFA_ERR_INVALID_INPUT, mfa_audit_events(f.core, &q, &page));
+    q.after_seq = UINT64_MAX;
+    EXPECT(MFA_ERR_INVALID_INPUT, mfa_audit_events(f.core, &q, &page));
+    CHECK(page.items == NULL && page.len == 77);
+    q.after_seq = INT64_MAX;
+    OK(mfa_audit_events(f.core, &q, &page));
+    CHECK(page.len == 0);
+    mfa_audit_event_list_free(&page);
     mfa_core_close(f.core);
 }
 

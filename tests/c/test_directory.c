@@ -1,4 +1,4 @@
-/* Orgs and users: create, read, list, roles, disable and enable (contract section 6). */
+/* Orgs and users: create, read, list, roles, disable and enable (docs/directory.md). */
 #include "harness.h"
 
 static void orgs_are_created_read_and_listed(void) {

@@ -1,4 +1,4 @@
-/* Enrollment, verification, recovery codes and TOTP codes (contract section 5). */
+/* Enrollment, verification, recovery codes and TOTP codes (docs/enrollment.md). */
 #include "harness.h"
 
 static void enrollment_gives_a_secret_a_uri_and_ten_codes(void) {
@@ -139,11 +139,29 @@ static void totp_codes_match_rfc_6238(void) {
     EXPECT(MFA_ERR_INVALID_INPUT, mfa_totp_code(secret, 59, NULL));
 }
 
+static void totp_code_refuses_short_secrets_and_far_times(void) {
+    /* Valid base32, but under 128 bits: a caller's mistake, never MFA_ERR_INTERNAL. */
+    const char *short_secrets[] = {"", "AA", "GEZDGNBVGY3TQOJQ"};
+    char code[7] = "xxxxxx";
+    for (size_t i = 0; i < sizeof short_secrets / sizeof short_secrets[0]; i++) {
+        EXPECT(MFA_ERR_INVALID_INPUT, mfa_totp_code(short_secrets[i], 59, code));
+        STREQ(code, "xxxxxx");
+    }
+    const char *secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+    OK(mfa_totp_code(secret, 253402300799, code));
+    CHECK(strlen(code) == 6);
+    strcpy(code, "xxxxxx");
+    EXPECT(MFA_ERR_INVALID_INPUT, mfa_totp_code(secret, 253402300800, code));
+    EXPECT(MFA_ERR_INVALID_INPUT, mfa_totp_code(secret, INT64_MAX, code));
+    STREQ(code, "xxxxxx");
+}
+
 int main(void) {
     RUN(enrollment_gives_a_secret_a_uri_and_ten_codes);
     RUN(verify_accepts_each_code_once);
     RUN(failures_throttle_with_a_doubling_retry_after);
     RUN(disabled_and_locked_out_users);
     RUN(totp_codes_match_rfc_6238);
+    RUN(totp_code_refuses_short_secrets_and_far_times);
     return 0;
 }

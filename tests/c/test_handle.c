@@ -12,6 +12,12 @@ static void open_and_close_in_memory(void) {
     OK(mfa_set_time(core, T0 + 90));
     OK(mfa_now(core, &now));
     CHECK(now == T0 + 90);
+    /* Outside 1970 to 9999 the clock is refused and stays where it was. */
+    EXPECT(MFA_ERR_INVALID_INPUT, mfa_set_time(core, INT64_C(9223372036854775800)));
+    EXPECT(MFA_ERR_INVALID_INPUT, mfa_set_time(core, -1));
+    OK(mfa_now(core, &now));
+    CHECK(now == T0 + 90);
+    OK(mfa_set_time(core, INT64_C(253402300799)));
     mfa_core_close(core);
 }
 
@@ -30,6 +36,10 @@ static void open_refuses_bad_arguments(void) {
     options.issuer = BAD_UTF8;
     EXPECT(MFA_ERR_INVALID_INPUT, mfa_core_open(":memory:", KEY, 32, &options, &core));
     options.issuer = "";
+    EXPECT(MFA_ERR_INVALID_INPUT, mfa_core_open(":memory:", KEY, 32, &options, &core));
+    mfa_open_options_init(&options);
+    options.manual_clock = true;
+    options.start_time = INT64_MAX;
     EXPECT(MFA_ERR_INVALID_INPUT, mfa_core_open(":memory:", KEY, 32, &options, &core));
     CHECK(core == (mfa_core *)0x1);
 }

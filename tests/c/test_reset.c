@@ -1,4 +1,4 @@
-/* reset_mfa and reset_mfa_many (contract section 4). */
+/* reset_mfa and reset_mfa_many (docs/reset.md). */
 #include <stdint.h>
 
 #include "harness.h"

@@ -137,7 +137,7 @@ pub(crate) fn open_options(value: &Unknown) -> Result<OpenOptions> {
     Ok(out)
 }
 
-/// Any subset of the policy fields; the others keep the contract's defaults.
+/// Any subset of the policy fields; the others keep the documented defaults.
 pub(crate) fn policy(value: &Unknown) -> Result<Policy> {
     let mut p = Policy::default();
     let known =

@@ -124,7 +124,7 @@ impl Core {
         promise::settled(&env, result)
     }
 
-    /// Creates an org (a bootstrap call: no actor); unset policy fields keep the contract's
+    /// Creates an org (a bootstrap call: no actor); unset policy fields keep the documented
     /// defaults. Rejects with `MFA_INVALID_INPUT` for a bad name or policy value.
     #[napi(
         catch_unwind,

@@ -1,4 +1,4 @@
-//! Core errors as JS `Error`s: `code` (`MFA_` + the contract code), `status` (HTTP),
+//! Core errors as JS `Error`s: `code` (`MFA_` + the error code), `status` (HTTP),
 //! `retryAfter` (rate limited only) and `problem` (the core's RFC 7807 details), so that callers
 //! branch on fields and never parse messages. The package's `main.js` turns each into an
 //! `MfaError` carrying the caller's stack; `problem` is what it is built from.
@@ -7,7 +7,7 @@ use mfa_core::Error;
 use napi::bindgen_prelude::{JsObjectValue, JsValue, Object, ToNapiValue, TypeName};
 use napi::{Env, JsError, ValueType, sys};
 
-/// The JS `code` of each contract code. Exhaustive on purpose: a new core variant must be
+/// The JS `code` of each error code. Exhaustive on purpose: a new core variant must be
 /// mapped here before the addon builds.
 fn js_code(err: &Error) -> &'static str {
     match err {
@@ -74,7 +74,7 @@ impl ToNapiValue for MfaError {
 mod tests {
     use super::*;
 
-    /// Every variant, in the order of `Error::CODES` (the contract's table).
+    /// Every variant, in the order of `Error::CODES` (the table of docs/errors.md).
     fn one_of_each() -> [Error; 10] {
         let m = || String::from("x");
         [

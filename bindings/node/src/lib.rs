@@ -1,4 +1,4 @@
-//! The Node addon: `Core` over [`mfa_core::Core`], with every operation of the contract as a
+//! The Node addon: `Core` over [`mfa_core::Core`], with every operation of the core as a
 //! camelCase method.
 //!
 //! Thin by design: arguments are converted (`args`), results become plain objects with `Date`s

@@ -1,5 +1,5 @@
 //! The plain objects the addon returns: the core's model with camelCase keys, `Date`s for
-//! times, and `null` for absent values. Secrets appear only where the contract shows them once
+//! times, and `null` for absent values. Secrets appear only where the API shows them once
 //! (`beginEnrollment`, and recovery codes, which `main.js` wraps).
 
 use mfa_core as core;
@@ -232,7 +232,7 @@ pub struct AuditEvent {
     pub action: String,
     #[napi(ts_type = "'success' | 'denied' | 'failure'")]
     pub outcome: String,
-    /// The contract code (lowercase, e.g. `forbidden`) when the outcome is not `success`.
+    /// The error code (lowercase, e.g. `forbidden`) when the outcome is not `success`.
     pub code: Option<String>,
     pub reason: Option<String>,
     /// Action-specific facts (never a secret).

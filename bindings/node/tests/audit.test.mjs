@@ -1,4 +1,4 @@
-// The audit trail (contract section 7) and a store on disk shared by two handles (section 8).
+// The audit trail (docs/audit.md) and a store on disk shared by two handles (docs/storage.md).
 
 import assert from 'node:assert/strict'
 import { mkdtempSync } from 'node:fs'

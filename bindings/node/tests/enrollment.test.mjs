@@ -1,4 +1,4 @@
-// Enrollment, verification and recovery codes (contract sections 3 and 5).
+// Enrollment, verification and recovery codes (docs/concepts.md, docs/enrollment.md).
 
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'

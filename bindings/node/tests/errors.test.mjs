@@ -1,4 +1,4 @@
-// Errors: every contract code the addon can meet, as an `MfaError` with `code`, `status`,
+// Errors: every error code the addon can meet, as an `MfaError` with `code`, `status`,
 // `retryAfter`, `problem` and `problemDetails()`; and bad JS values, which are MFA_INVALID_INPUT
 // (a rejected Promise), never a napi type error or a crash.
 
@@ -12,7 +12,7 @@ import { describe, test } from 'node:test'
 import { Core, KEY, MfaError, acme, at, enroll, nowOf, openMemory } from './support/addon.mjs'
 import { wrongTotp } from './support/totp.mjs'
 
-/** Contract section 9: code, HTTP status, title. */
+/** docs/errors.md: code, HTTP status, title. */
 const TABLE = {
   invalid_input: [400, 'Invalid input'],
   unauthenticated: [401, 'Unauthenticated'],
@@ -67,7 +67,7 @@ async function rejectsWith(promise, code) {
   return err
 }
 
-describe('every contract code', async () => {
+describe('every error code', async () => {
   const core = await openMemory()
   const { org, owner, admin, bob, cy } = await acme(core, { resetLimitPerHour: 1 })
 

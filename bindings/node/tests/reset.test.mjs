@@ -1,4 +1,4 @@
-// resetMfa and resetMfaMany (contract section 4) through the addon's option names and types.
+// resetMfa and resetMfaMany (docs/reset.md) through the addon's option names and types.
 
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'

@@ -1,4 +1,4 @@
-//! The core's `Error` as the package's exceptions (`mfa_core._errors`): one class per contract
+//! The core's `Error` as the package's exceptions (`mfa_core._errors`): one class per error
 //! code, chosen by an exhaustive match so that a new variant breaks this build until mapped.
 
 use mfa_core::Error;
@@ -11,7 +11,7 @@ use crate::values::json;
 /// The Python module that defines the exception tree (imported once).
 static ERRORS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
 
-/// The exception class of each contract code, by its name in `mfa_core._errors`.
+/// The exception class of each error code, by its name in `mfa_core._errors`.
 fn class_name(err: &Error) -> &'static str {
     match err {
         Error::InvalidInput(_) => "InvalidInput",

@@ -150,7 +150,7 @@ impl Core {
 
     // ---- directory ----
 
-    /// Creates an org (a bootstrap call: no actor); `policy` defaults to the contract's.
+    /// Creates an org (a bootstrap call: no actor); `policy` defaults to the documented one.
     /// Raises `InvalidInput` (name, policy).
     #[pyo3(signature = (name, policy = None))]
     fn create_org<'py>(
@@ -330,9 +330,9 @@ impl Core {
 
     // ---- reset ----
 
-    /// Resets `target`'s MFA on behalf of `actor` (contract section 4): the secret and recovery
+    /// Resets `target`'s MFA on behalf of `actor` (docs/reset.md): the secret and recovery
     /// codes are destroyed, the user must enroll before `now + window`, `credential_epoch`
-    /// increments, and one audit event is appended. Raises, in the contract's order:
+    /// increments, and one audit event is appended. Raises, in the documented order:
     /// `InvalidInput`, `Unauthenticated`, `NotFound`, `Forbidden`, `MfaNotEnabled`, `RateLimited`.
     #[pyo3(signature = (actor, target, *, window = None, reason = None, dry_run = DryRun(false), proof = None, actor_proof = None))]
     #[pyo3(

@@ -196,7 +196,7 @@ pub(crate) fn role(obj: &Bound<'_, PyAny>) -> PyResult<Role> {
     text("role", obj)?.parse::<Role>().map_err(crate::errors::raise)
 }
 
-/// A `Policy`, or `None` for the contract's defaults.
+/// A `Policy`, or `None` for the documented defaults.
 pub(crate) fn policy(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Policy> {
     let Some(obj) = given(obj) else { return Ok(Policy::default()) };
     let class = POLICY.import(obj.py(), "mfa_core._types", "Policy")?;

@@ -47,7 +47,7 @@ class ScenarioError(Exception):
 
 @dataclasses.dataclass
 class Failure:
-    """A refused call: its contract code and ``retry_after``; ``harness`` for a driver that
+    """A refused call: its error code and ``retry_after``; ``harness`` for a driver that
     could not even convert the step (matches no expectation)."""
 
     code: str
@@ -235,7 +235,7 @@ POLICY_FIELDS = {
 
 
 def policy(value: Any) -> mfa_core.Policy:
-    """A policy from any subset of its fields; the others keep the contract's defaults."""
+    """A policy from any subset of its fields; the others keep the documented defaults."""
     if value is None:
         return mfa_core.Policy()
     if not isinstance(value, dict):

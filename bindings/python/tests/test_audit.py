@@ -1,4 +1,4 @@
-"""The audit trail (contract section 7): paging, filters, checkpoints and tamper detection."""
+"""The audit trail (docs/audit.md): paging, filters, checkpoints and tamper detection."""
 
 from __future__ import annotations
 

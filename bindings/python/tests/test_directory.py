@@ -1,4 +1,4 @@
-"""Orgs and users (contract sections 2 and 6): bootstrap calls, reads, roles, disable/enable."""
+"""Orgs and users (docs/concepts.md, docs/directory.md): bootstrap calls, reads, roles, disable/enable."""
 
 from __future__ import annotations
 

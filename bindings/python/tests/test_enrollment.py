@@ -1,4 +1,4 @@
-"""Enrollment, verification and recovery codes (contract section 5), through Python."""
+"""Enrollment, verification and recovery codes (docs/enrollment.md), through Python."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The exception tree (contract section 9): one class per code, mapped from the core's enum,
+"""The exception tree (docs/errors.md): one class per code, mapped from the core's enum,
 with the builtin bases a Python user catches, HTTP statuses and RFC 7807 problem details."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 
 import mfa_core
 
-#: The contract's table, written out independently of the module.
+#: The table of docs/errors.md, written out independently of the module.
 TABLE = {
     "invalid_input": (mfa_core.InvalidInput, 400, ValueError),
     "unauthenticated": (mfa_core.Unauthenticated, 401, None),

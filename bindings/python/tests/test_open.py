@@ -1,4 +1,4 @@
-"""Core.open, the clock, the context manager and close (contract section 8)."""
+"""Core.open, the clock, the context manager and close (docs/storage.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Several processes share one file (contract section 8): each opens its own handle; no update
+"""Several processes share one file (docs/storage.md): each opens its own handle; no update
 is lost, no call sees SQLITE_BUSY, and the audit chain stays whole."""
 
 from __future__ import annotations

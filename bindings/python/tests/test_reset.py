@@ -1,4 +1,4 @@
-"""reset_mfa and reset_mfa_many (contract section 4): rules in order, effects, options, dry run,
+"""reset_mfa and reset_mfa_many (docs/reset.md): rules in order, effects, options, dry run,
 self-reset proofs, step-up, the rate limit, and bulk outcomes."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Eight Python threads share one Core (contract section 8, issue 4 item 4).
+"""Eight Python threads share one Core (docs/storage.md, issue 4 item 4).
 
 The GIL is released during storage work. The proof: with the interpreter's switch interval
 raised to a minute, a thread holding the GIL is never pre-empted, so other threads can only run

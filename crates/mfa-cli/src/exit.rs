@@ -1,4 +1,4 @@
-//! Exit codes: one per contract error code, so that scripts branch on the status alone, plus
+//! Exit codes: one per error code, so that scripts branch on the status alone, plus
 //! the few outcomes that are the tool's own. The table is printed by `--help` and documented in
 //! the README section; a test keeps the three in step.
 
@@ -16,7 +16,7 @@ pub const USAGE: u8 = 2;
 /// `reset-many` or `user import` ran and refused at least one line (the others were done).
 pub const SOME_REFUSED: u8 = 3;
 
-/// Each contract code's exit status (contract section 9), in the contract's order.
+/// Each error code's exit status (docs/errors.md), in the documented order.
 pub fn for_error(err: &Error) -> u8 {
     match err {
         Error::InvalidInput(_) => 10,
@@ -86,7 +86,7 @@ impl Status {
 pub enum Failure {
     /// Something clap cannot check: no key, no store path, an email without `--org`.
     Usage(String),
-    /// A contract error from the core, or a condition the tool reports under a contract code.
+    /// An error from the core, or a condition the tool reports under an error code.
     Core(Error),
     /// Writing the output failed (a closed pipe ends the command quietly).
     Output(io::Error),
@@ -130,7 +130,7 @@ impl Failure {
     }
 }
 
-/// Output that cannot be written is an I/O error, which the contract files under `storage`.
+/// Output that cannot be written is an I/O error, which is filed under `storage`.
 fn output_error(err: &io::Error) -> Error {
     Error::Storage(format!("cannot write the output: {err}"))
 }

@@ -7,7 +7,8 @@ use std::fs;
 use std::io::{self, Read, Write};
 use std::path::Path;
 
-use data_encoding::{HEXLOWER, HEXLOWER_PERMISSIVE};
+use data_encoding::HEXLOWER;
+use mfa_cli::parse::{self, KEY_BYTES, MAX_KEY_FILE_BYTES};
 use mfa_core::Error;
 use zeroize::Zeroizing;
 
@@ -17,13 +18,7 @@ use crate::input;
 /// The environment variable holding the key as 64 hex digits.
 pub const KEY_ENV: &str = "MFA_CORE_KEY";
 
-/// Key length the core requires.
-const KEY_BYTES: usize = 32;
-
-/// More than any valid key file (64 hex digits with whitespace around them).
-const MAX_KEY_FILE_BYTES: u64 = 256;
-
-pub type Key = Zeroizing<[u8; KEY_BYTES]>;
+pub use mfa_cli::parse::Key;
 
 /// The key from `--key-file` (`-`: stdin) or `MFA_CORE_KEY`; exactly one must be given.
 pub fn load(key_file: Option<&Path>) -> Result<Key, Failure> {
@@ -36,7 +31,7 @@ pub fn load(key_file: Option<&Path>) -> Result<Key, Failure> {
             let text = Zeroizing::new(
                 value.into_string().map_err(|_| invalid(format!("{KEY_ENV} is not 64 hex digits")))?,
             );
-            from_hex(&text).ok_or_else(|| invalid(format!("{KEY_ENV} is not 64 hex digits")))
+            parse::key_hex(&text).ok_or_else(|| invalid(format!("{KEY_ENV} is not 64 hex digits")))
         }
         (None, None) => Err(usage(format!(
             "no key: set {KEY_ENV} to 64 hex digits or pass --key-file (only `demo` runs without one)"
@@ -52,7 +47,7 @@ fn from_file(path: &Path) -> Result<Key, Failure> {
     let file = fs::File::open(path).map_err(unreadable)?;
     check_private(&file, path)?;
     file.take(MAX_KEY_FILE_BYTES).read_to_end(&mut bytes).map_err(unreadable)?;
-    from_bytes(&bytes).ok_or_else(|| {
+    parse::key_file(&bytes).ok_or_else(|| {
         invalid(format!("key file {} must hold 32 raw bytes or 64 hex digits", path.display()))
     })
 }
@@ -88,20 +83,8 @@ fn from_stdin() -> Result<Key, Failure> {
         .take(MAX_KEY_FILE_BYTES)
         .read_to_end(&mut bytes)
         .map_err(|e| invalid(format!("cannot read the key from stdin: {e}")))?;
-    from_bytes(&bytes).ok_or_else(|| invalid("the key on stdin must be 32 raw bytes or 64 hex digits".into()))
-}
-
-/// 32 raw bytes, or 64 hex digits with optional surrounding whitespace.
-fn from_bytes(bytes: &[u8]) -> Option<Key> {
-    if let Ok(raw) = <[u8; KEY_BYTES]>::try_from(bytes) {
-        return Some(Zeroizing::new(raw));
-    }
-    std::str::from_utf8(bytes).ok().and_then(from_hex)
-}
-
-fn from_hex(text: &str) -> Option<Key> {
-    let decoded = Zeroizing::new(HEXLOWER_PERMISSIVE.decode(text.trim().as_bytes()).ok()?);
-    <[u8; KEY_BYTES]>::try_from(decoded.as_slice()).ok().map(Zeroizing::new)
+    parse::key_file(&bytes)
+        .ok_or_else(|| invalid("the key on stdin must be 32 raw bytes or 64 hex digits".into()))
 }
 
 /// A fresh random key.

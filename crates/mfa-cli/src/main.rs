@@ -2,7 +2,7 @@
 //!
 //! Bootstrap a store, manage orgs and users, enroll a user in front of their authenticator app,
 //! rescue a locked-out user with an MFA reset, and export or verify the audit trail. Every
-//! contract error code has its own exit status (`exit.rs`), so scripts need not parse text.
+//! error code has its own exit status (`exit.rs`), so scripts need not parse text.
 
 mod cli;
 mod commands;

@@ -1,4 +1,4 @@
-//! The BENCH.md workloads for the Rust surface, printing one JSON line per run:
+//! The benchmark workloads (docs/benchmarks.md) for the Rust surface, printing one JSON line per run:
 //! `cargo run --release -p mfa-core --example workloads -- [--members N] [--resets R] [--verifies V] [--dir D]`
 //!
 //! `scripts/bench.sh` uses two more modes (see [`compare`]): `--make-fixture DIR N` writes one
@@ -52,7 +52,7 @@ fn args() -> Args {
     a
 }
 
-/// One store set up as BENCH.md says, with every user's secret kept to compute codes.
+/// One store set up as docs/benchmarks.md says, with every user's secret kept to compute codes.
 struct Fixture {
     core: Arc<Core>,
     owner: String,

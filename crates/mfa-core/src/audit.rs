@@ -1,4 +1,4 @@
-//! The tamper-evident audit trail (contract section 7).
+//! The tamper-evident audit trail (docs/audit.md).
 //!
 //! Each event's MAC is HMAC-SHA256, under a key derived from the master key, over the previous
 //! event's MAC and this event's canonical bytes. Editing, deleting, reordering or inserting a
@@ -22,8 +22,8 @@ pub const ACTIONS: [&str; 11] = [
     "mfa.enroll.confirm",
     "mfa.verify",
     "mfa.recovery_code.use",
-    // Not in the contract's list: regenerating recovery codes is security-relevant, so it is
-    // audited under its own name rather than hidden under another action.
+    // Regenerating recovery codes is security-relevant, so it is audited under its own name
+    // rather than hidden under another action.
     "mfa.recovery_codes.regenerate",
     "mfa.reset",
 ];

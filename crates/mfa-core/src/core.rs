@@ -101,7 +101,7 @@ impl Core {
         let keys = Keys::derive(validate::key(key)?);
         let issuer = options.issuer.as_deref().map(|i| validate::name("issuer", i)).transpose()?;
         let clock = match options.manual_clock {
-            Some(t) => Clock::Manual(AtomicI64::new(t)),
+            Some(t) => Clock::Manual(AtomicI64::new(validate::unix_time("manual_clock", t)?)),
             None => Clock::System,
         };
         let store = Store::open(path, &keys, &options)?;
@@ -115,19 +115,26 @@ impl Core {
         Core { audit_origin: Some(origin), ..self }
     }
 
-    /// The handle's current time.
+    /// The handle's current time, always inside the accepted clock range (a system clock
+    /// outside it reads as the nearest end).
     pub fn now(&self) -> UnixTime {
         match &self.clock {
             Clock::Manual(t) => t.load(Ordering::SeqCst),
-            Clock::System => SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64),
+            Clock::System => {
+                SystemTime::now().duration_since(UNIX_EPOCH).map_or(validate::MIN_UNIX_TIME, |d| {
+                    i64::try_from(d.as_secs()).unwrap_or(i64::MAX).min(validate::MAX_UNIX_TIME)
+                })
+            }
         }
     }
 
-    /// Moves a manual clock. `invalid_input` on a handle using the system clock.
+    /// Moves a manual clock. Errors: `invalid_input` on a handle using the system clock, or
+    /// for a time outside [`crate::MIN_UNIX_TIME`] to [`crate::MAX_UNIX_TIME`] (1970 to
+    /// the end of 9999), the range every clock computation is checked for.
     pub fn set_time(&self, unix_seconds: UnixTime) -> Result<()> {
         match &self.clock {
             Clock::Manual(t) => {
-                t.store(unix_seconds, Ordering::SeqCst);
+                t.store(validate::unix_time("unix_seconds", unix_seconds)?, Ordering::SeqCst);
                 Ok(())
             }
             Clock::System => Err(invalid("set_time needs a handle opened with a manual clock")),
@@ -232,7 +239,7 @@ impl Core {
         })
     }
 
-    /// A user's MFA state (section 3), derived from the clock. Errors: `invalid_input`,
+    /// A user's MFA state (docs/concepts.md), derived from the clock. Errors: `invalid_input`,
     /// `not_found`.
     pub fn mfa_status(&self, user: &str) -> Result<MfaStatus> {
         let id = validate::id("user", user)?;
@@ -251,9 +258,11 @@ impl Core {
         })
     }
 
-    /// A page of the audit trail in seq order (section 7). Errors: `invalid_input` for a bad
-    /// id, an unknown action or a limit outside 1 to 10,000.
+    /// A page of the audit trail in seq order (docs/audit.md). Errors: `invalid_input` for a bad
+    /// id, an unknown action, a limit outside 1 to 10,000 or an `after_seq` above
+    /// [`crate::MAX_AUDIT_SEQ`] (2^63 - 1: no event can follow it).
     pub fn audit_events(&self, query: &AuditQuery) -> Result<Vec<AuditEvent>> {
+        validate::after_seq(query.after_seq)?;
         let limit = query.limit.unwrap_or(100);
         if !(1..=validate::MAX_AUDIT_PAGE).contains(&limit) {
             return Err(invalid(format!("limit must be 1 to {}, got {limit}", validate::MAX_AUDIT_PAGE)));

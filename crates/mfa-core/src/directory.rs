@@ -1,4 +1,4 @@
-//! Directory operations (contract section 6): bootstrap calls without an actor, and role and
+//! Directory operations (docs/directory.md): bootstrap calls without an actor, and role and
 //! status changes under the same actor rules as a reset.
 
 use serde_json::json;
@@ -87,7 +87,11 @@ impl Core {
                 credential_epoch: 0,
                 created_at: now,
             };
-            let deadline = org.policy.mfa_required.then(|| now + org.policy.enrollment_window as UnixTime);
+            let deadline = org
+                .policy
+                .mfa_required
+                .then(|| validate::deadline(now, org.policy.enrollment_window))
+                .transpose()?;
             tx.insert_user(&user, &key, deadline)?;
             let ctx = Ctx { target: Some(&user.id), org: ctx.org.clone(), ..Ctx::new("user.create") };
             self.append(tx, now, &ctx, Outcome::Success, None, json!({ "role": role }))?;
@@ -166,7 +170,7 @@ impl Core {
         })
     }
 
-    /// Section 6: an org always keeps one active owner.
+    /// docs/directory.md: an org always keeps one active owner.
     fn keep_an_owner(&self, tx: &Tx, target: &UserRow) -> Result<()> {
         if target.user.status == UserStatus::Active && tx.active_owners(&target.user.org)? <= 1 {
             return Err(conflict(format!("user {} is the last active owner of the org", target.user.id)));
@@ -174,7 +178,7 @@ impl Core {
         Ok(())
     }
 
-    /// Section 4 rules 2 and 3: the actor exists and is active; the target exists in the
+    /// docs/reset.md rules 2 and 3: the actor exists and is active; the target exists in the
     /// actor's org (a target elsewhere is indistinguishable from a missing one).
     pub(crate) fn actor_and_target(
         &self,
@@ -200,7 +204,7 @@ impl Core {
         Ok((a, t, org))
     }
 
-    /// Section 2, `require_step_up`: an enrolled actor proves presence with a current code.
+    /// docs/concepts.md, `require_step_up`: an enrolled actor proves presence with a current code.
     pub(crate) fn step_up(
         &self,
         tx: &Tx,

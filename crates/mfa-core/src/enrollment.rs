@@ -1,4 +1,4 @@
-//! Enrollment, verification and recovery codes (contract section 5).
+//! Enrollment, verification and recovery codes (docs/enrollment.md).
 //!
 //! Every code check is one write transaction: the failure counter, the last accepted step and
 //! a spent recovery code are committed with the answer, so two concurrent requests can never
@@ -28,7 +28,7 @@ pub(crate) enum Accept {
     TotpOrRecoveryCode,
 }
 
-/// A proof that did not pass is `forbidden` (section 4); throttling stays `rate_limited` so the
+/// A proof that did not pass is `forbidden` (docs/reset.md); throttling stays `rate_limited` so the
 /// caller learns when to retry, and a NUL byte stays `invalid_input`.
 pub(crate) fn proof_refusal(what: &str, err: Error) -> Error {
     match err {

@@ -1,12 +1,12 @@
-//! The one error type of every surface (contract section 9).
+//! The one error type of every surface (docs/errors.md).
 //!
-//! Each variant is one contract code. Bindings match this enum exhaustively, so adding a variant
+//! Each variant is one error code. Bindings match this enum exhaustively, so adding a variant
 //! breaks their builds until it is mapped. Messages name the bad input but never a secret, code
 //! or key.
 
 use serde_json::json;
 
-/// Every failure mfa-core reports, one variant per contract code.
+/// Every failure mfa-core reports, one variant per error code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
     /// Malformed id, bad option, NUL byte, wrong key length or wrong key. HTTP 400.
@@ -53,7 +53,7 @@ pub const INTERNAL_DETAIL: &str = "An internal error occurred in the identity co
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
-    /// The contract code, e.g. `"forbidden"`: stable, for programs to branch on.
+    /// The error code, e.g. `"forbidden"`: stable, for programs to branch on.
     pub fn code(&self) -> &'static str {
         match self {
             Error::InvalidInput(_) => "invalid_input",
@@ -69,7 +69,7 @@ impl Error {
         }
     }
 
-    /// The HTTP status an HTTP host should answer with (contract section 9).
+    /// The HTTP status an HTTP host should answer with (docs/errors.md).
     pub fn http_status(&self) -> u16 {
         match self {
             Error::InvalidInput(_) | Error::MfaNotEnabled(_) => 400,
@@ -148,7 +148,7 @@ impl Error {
         problem
     }
 
-    /// Every code, in the order of the contract's table (for bindings' exhaustive tests).
+    /// Every code, in the order of the table of docs/errors.md (for bindings' exhaustive tests).
     pub const CODES: [&'static str; 10] = [
         "invalid_input",
         "unauthenticated",

@@ -52,6 +52,7 @@ pub use crate::validate::{
     MAX_AUDIT_PAGE, MAX_BULK_TARGETS, MAX_EMAIL_BYTES, MAX_LABEL_CHARS, MAX_NAME_CHARS, MAX_REASON_CHARS,
     MAX_WINDOW_SECONDS,
 };
+pub use crate::validate::{MAX_AUDIT_SEQ, MAX_UNIX_TIME, MIN_UNIX_TIME};
 
 /// The README's Rust blocks are compiled as doc tests, so its quickstart cannot rot.
 #[cfg(doctest)]

@@ -78,7 +78,7 @@ impl fmt::Display for UserStatus {
     }
 }
 
-/// A user's MFA state (contract section 3). `LockedOut` is derived from the clock, never stored.
+/// A user's MFA state (docs/concepts.md). `LockedOut` is derived from the clock, never stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MfaState {
@@ -109,7 +109,7 @@ impl fmt::Display for MfaState {
     }
 }
 
-/// Org policy (contract section 2). `Default` gives the contract's defaults.
+/// Org policy (docs/concepts.md). `Default` gives the documented defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Policy {
     /// New users start in `enrollment_required`.
@@ -220,7 +220,7 @@ pub struct Verification {
     pub recovery_codes_remaining: u32,
 }
 
-/// Options of `reset_mfa` (contract section 4). `Debug` never shows the proofs.
+/// Options of `reset_mfa` (docs/reset.md). `Debug` never shows the proofs.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct ResetOptions {
     /// Enrollment window in seconds (1 s to 365 days); `None`: the org's `enrollment_window`.
@@ -289,7 +289,7 @@ impl Outcome {
     }
 }
 
-/// One event of the audit trail (contract section 7).
+/// One event of the audit trail (docs/audit.md).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditEvent {
     pub seq: u64,
@@ -366,7 +366,8 @@ impl AuditOrigin {
 /// if it does not exist, full durability.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenOptions {
-    /// Start a manual clock at this Unix time; `set_time` then moves it (tests).
+    /// Start a manual clock at this Unix time; `set_time` then moves it (tests). 0 to
+    /// 253402300799 (the end of 9999); anything else is `invalid_input` at open.
     pub manual_clock: Option<UnixTime>,
     /// otpauth issuer for every org; `None`: each org's name.
     pub issuer: Option<String>,

@@ -1,5 +1,5 @@
-//! The rules of contract sections 3 to 6 that need no storage: deriving a state from the
-//! clock, who may act on whom, and how long a throttled user waits.
+//! The rules that need no storage (docs/concepts.md to docs/directory.md): deriving a state
+//! from the clock, who may act on whom, and how long a throttled user waits.
 
 use crate::error::{Error, Result, forbidden};
 use crate::model::{MfaState, Policy, Role, UnixTime};
@@ -16,7 +16,7 @@ const MAX_RESET_LIMIT: u32 = 1_000_000;
 /// must throttle; `max_failed_verifications` may be 1 to this.
 pub const MAX_FAILED_VERIFICATIONS: u32 = 100;
 
-/// Section 3: the state, derived from the row and the clock (`locked_out` is never stored).
+/// docs/concepts.md: the state, derived from the row and the clock (`locked_out` is never stored).
 pub(crate) fn state_of(row: &UserRow, now: UnixTime) -> MfaState {
     match (row.confirmed, row.deadline) {
         (true, _) => MfaState::Enrolled,
@@ -26,7 +26,7 @@ pub(crate) fn state_of(row: &UserRow, now: UnixTime) -> MfaState {
     }
 }
 
-/// Section 4 rule 5 and section 6: owners may act on anyone in the org, admins on members and
+/// docs/reset.md rule 5 and docs/directory.md: owners may act on anyone in the org, admins on members and
 /// admins, members on nobody else.
 pub(crate) fn may_manage(actor: Role, target: Role) -> Result<()> {
     match (actor, target) {
@@ -36,7 +36,7 @@ pub(crate) fn may_manage(actor: Role, target: Role) -> Result<()> {
     }
 }
 
-/// Section 6: only an owner can grant `owner`.
+/// docs/directory.md: only an owner can grant `owner`.
 pub(crate) fn may_grant(actor: Role, role: Role) -> Result<()> {
     if role == Role::Owner && actor != Role::Owner {
         return Err(forbidden("only an owner can grant the owner role"));
@@ -44,14 +44,14 @@ pub(crate) fn may_grant(actor: Role, role: Role) -> Result<()> {
     Ok(())
 }
 
-/// Section 5: after the failure that reaches the limit, the wait doubles with every further
+/// docs/enrollment.md: after the failure that reaches the limit, the wait doubles with every further
 /// failure: 30 s, 60 s, 120 s, ...
 pub(crate) fn lockout_after(failed_count: u32, max_failed: u32, now: UnixTime) -> Option<UnixTime> {
     let over = failed_count.checked_sub(max_failed)?;
     Some(now + (THROTTLE_BASE_SECONDS << over.min(THROTTLE_MAX_DOUBLINGS)))
 }
 
-/// Section 4 rule 7: given when the actor's `limit`-th most recent reset happened,
+/// docs/reset.md rule 7: given when the actor's `limit`-th most recent reset happened,
 /// `Some(retry_after)` while it is still inside the last hour.
 pub(crate) fn reset_wait(nth_recent: Option<UnixTime>, now: UnixTime) -> Option<u64> {
     nth_recent.filter(|at| *at > now - 3600).map(|at| (at + 3600 - now) as u64)

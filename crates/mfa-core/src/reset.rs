@@ -1,4 +1,4 @@
-//! `reset_mfa` and `reset_mfa_many` (contract section 4).
+//! `reset_mfa` and `reset_mfa_many` (docs/reset.md).
 
 use serde_json::json;
 
@@ -38,7 +38,7 @@ fn check_options(o: &ResetOptions) -> Result<Checked<'_>> {
 }
 
 impl Core {
-    /// Resets `target`'s MFA on behalf of `actor` (section 4): the secret is destroyed, recovery
+    /// Resets `target`'s MFA on behalf of `actor` (docs/reset.md): the secret is destroyed, recovery
     /// codes stop working, the user must enroll before `now + window`, and `credential_epoch`
     /// increments, all in one transaction with one `mfa.reset` audit event.
     ///
@@ -191,7 +191,7 @@ impl Core {
         }
 
         let window = o.window.unwrap_or(org.policy.enrollment_window);
-        let deadline = now + window as UnixTime;
+        let deadline = validate::deadline(now, window)?;
         let mut receipt = ResetReceipt {
             target: target.to_string(),
             previous_state,

@@ -4,12 +4,14 @@
 use data_encoding::BASE32_NOPAD;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use subtle::ConstantTimeEq;
-use totp_rs::{Algorithm, Builder};
+pub use totp_rs::Algorithm;
+use totp_rs::Builder;
 use zeroize::Zeroizing;
 
 use crate::crypto::random_array;
 use crate::error::{Error, Result};
 use crate::model::UnixTime;
+use crate::validate;
 
 /// Seconds per time step.
 pub const PERIOD: i64 = 30;
@@ -17,6 +19,8 @@ pub const PERIOD: i64 = 30;
 pub const DIGITS: u8 = 6;
 /// Secret length: 160 bits, as RFC 4226 recommends.
 pub const SECRET_BYTES: usize = 20;
+/// Shortest secret a code is computed for: 128 bits, the minimum of RFC 4226.
+pub const MIN_SECRET_BYTES: usize = 16;
 
 /// A fresh random secret.
 pub(crate) fn new_secret() -> Result<Zeroizing<Vec<u8>>> {
@@ -56,21 +60,40 @@ pub fn step_at(at: UnixTime) -> i64 {
 }
 
 /// The RFC 6238 generator for any of its hash modes and digit counts (tests use all three).
+/// Errors: `invalid_input` for a secret shorter than [`MIN_SECRET_BYTES`] or digits outside
+/// 6 to 8 (the parameters are the caller's, so a refusal is never `internal`).
 pub fn generate(algorithm: Algorithm, digits: u8, secret: &[u8], time: u64) -> Result<String> {
+    if secret.len() < MIN_SECRET_BYTES {
+        return Err(Error::InvalidInput(format!(
+            "secret is {} bits, at least {} needed",
+            secret.len() * 8,
+            MIN_SECRET_BYTES * 8
+        )));
+    }
     let totp = Builder::new()
         .with_algorithm(algorithm)
         .with_digits(digits)
         .with_step_duration(PERIOD as u64)
         .with_secret(secret.to_vec())
         .build()
-        .map_err(|e| Error::Internal(format!("TOTP parameters rejected: {e}")))?;
+        .map_err(|e| Error::InvalidInput(format!("TOTP parameters rejected: {e}")))?;
     Ok(totp.generate(time).to_string())
 }
 
-/// The enrollment-grade code (SHA-1, 6 digits) of one step.
+/// The enrollment-grade code (SHA-1, 6 digits) of one step. Errors: `invalid_input` for a
+/// secret shorter than [`MIN_SECRET_BYTES`] or a step outside the accepted clock range
+/// (`0 ..= MAX_UNIX_TIME / 30`).
 pub fn code_for_step(secret: &[u8], step: i64) -> Result<String> {
-    let time = u64::try_from(step * PERIOD).map_err(|_| Error::InvalidInput("time is before 1970".into()))?;
-    generate(Algorithm::SHA1, DIGITS, secret, time)
+    let time = step
+        .checked_mul(PERIOD)
+        .filter(|t| (validate::MIN_UNIX_TIME..=validate::MAX_UNIX_TIME).contains(t))
+        .ok_or_else(|| {
+            Error::InvalidInput(format!(
+                "step {step} is outside 0 to {} (1970 to 9999)",
+                validate::MAX_UNIX_TIME / PERIOD
+            ))
+        })?;
+    generate(Algorithm::SHA1, DIGITS, secret, time as u64)
 }
 
 /// Which accepted step (t-1, t, t+1 around `now`) a code belongs to, if any. Every candidate
@@ -78,8 +101,10 @@ pub fn code_for_step(secret: &[u8], step: i64) -> Result<String> {
 pub(crate) fn matching_step(secret: &[u8], code: &str, now: UnixTime) -> Result<Option<i64>> {
     let t = step_at(now);
     let mut found = None;
+    // `step_at` divides by 30, so neither neighbour can overflow; steps past the accepted
+    // range are skipped like steps before 1970.
     for step in [t - 1, t, t + 1] {
-        if step < 0 {
+        if !(0..=validate::MAX_UNIX_TIME / PERIOD).contains(&step) {
             continue;
         }
         let expected = Zeroizing::new(code_for_step(secret, step)?);
@@ -147,6 +172,32 @@ mod tests {
             "otpauth://totp/Acme%20Corp:a%2Bb%40x.example?secret=JBSWY3DPEHPK3PXP\
              &issuer=Acme%20Corp&algorithm=SHA1&digits=6&period=30"
         );
+    }
+
+    #[test]
+    fn short_secrets_are_invalid_input_not_internal() {
+        // Valid base32 of 0, 1 and 10 bytes: all under the 128-bit minimum.
+        for text in ["", "AA", "GEZDGNBVGY3TQOJQ"] {
+            let secret = decode_base32(text).unwrap();
+            let err = code_for_step(&secret, 1).unwrap_err();
+            assert_eq!(err.code(), "invalid_input", "{text:?}");
+        }
+        assert_eq!(code_for_step(&[7; MIN_SECRET_BYTES], 1).unwrap().len(), 6);
+        assert_eq!(generate(Algorithm::SHA1, 9, SHA1_SECRET, 0).unwrap_err().code(), "invalid_input");
+    }
+
+    #[test]
+    fn steps_outside_the_clock_range_are_invalid_input_not_a_panic() {
+        let last = validate::MAX_UNIX_TIME / PERIOD;
+        assert!(code_for_step(SHA1_SECRET, last).is_ok());
+        for step in [-1, last + 1, i64::MAX / PERIOD + 1, i64::MAX, i64::MIN] {
+            assert_eq!(code_for_step(SHA1_SECRET, step).unwrap_err().code(), "invalid_input", "{step}");
+        }
+        // A clock at the far end still matches its own step and never overflows.
+        let now = validate::MAX_UNIX_TIME;
+        let code = code_for_step(SHA1_SECRET, step_at(now)).unwrap();
+        assert_eq!(matching_step(SHA1_SECRET, &code, now).unwrap(), Some(step_at(now)));
+        assert_eq!(matching_step(SHA1_SECRET, "000000", i64::MAX).unwrap(), None);
     }
 
     #[test]

@@ -5,9 +5,9 @@ use uuid::Uuid;
 
 use crate::error::{Error, Result, invalid};
 
-/// Longest email (contract section 2).
+/// Longest email (docs/concepts.md).
 pub const MAX_EMAIL_BYTES: usize = 254;
-/// Longest reset or directory reason, in characters (contract section 4).
+/// Longest reset or directory reason, in characters (docs/reset.md).
 pub const MAX_REASON_CHARS: usize = 1000;
 /// Longest org name or issuer, in characters.
 pub const MAX_NAME_CHARS: usize = 200;
@@ -17,6 +17,15 @@ pub const MAX_WINDOW_SECONDS: u64 = 365 * 24 * 3600;
 pub const MAX_BULK_TARGETS: usize = 10_000;
 /// Most events one `audit_events` page returns.
 pub const MAX_AUDIT_PAGE: u32 = 10_000;
+/// Earliest clock value accepted (manual clocks, `set_time`, TOTP times): the Unix epoch.
+pub const MIN_UNIX_TIME: i64 = 0;
+/// Latest clock value accepted: 9999-12-31T23:59:59Z. Every time the product computes from a
+/// clock value (a TOTP step, a deadline up to [`MAX_WINDOW_SECONDS`] later, a throttle or
+/// rate-limit wait) then stays far inside `i64`.
+pub const MAX_UNIX_TIME: i64 = 253_402_300_799;
+/// Highest audit sequence number: events are numbered from 1 in a signed 64-bit column, so
+/// an `after_seq` above this names no position in any trail.
+pub const MAX_AUDIT_SEQ: u64 = i64::MAX as u64;
 
 /// A short, printable excerpt of untrusted input for error messages.
 pub(crate) fn excerpt(s: &str) -> String {
@@ -37,8 +46,8 @@ fn no_nul(what: &str, s: &str) -> Result<()> {
 /// Parses an id in any case; returns it as a lowercase hyphenated string.
 pub fn id(what: &str, s: &str) -> Result<String> {
     no_nul(what, s)?;
-    // `Uuid::parse_str` also accepts braced, URN and simple forms: the contract only speaks of
-    // the hyphenated form, so insist on its length first.
+    // `Uuid::parse_str` also accepts braced, URN and simple forms: only the hyphenated form is
+    // documented, so insist on its length first.
     match Uuid::try_parse(s) {
         Ok(u) if s.len() == 36 => Ok(u.hyphenated().to_string()),
         _ => Err(invalid(format!("{what} is not a UUID: {:?}", excerpt(s)))),
@@ -130,7 +139,35 @@ pub fn window(seconds: u64) -> Result<u64> {
     Ok(seconds)
 }
 
-/// Checks a code's characters before any comparison. A NUL byte is `invalid_input` (section 9);
+/// Checks a clock value: [`MIN_UNIX_TIME`] to [`MAX_UNIX_TIME`] (1970 to the end of 9999).
+pub fn unix_time(what: &str, t: i64) -> Result<i64> {
+    if !(MIN_UNIX_TIME..=MAX_UNIX_TIME).contains(&t) {
+        return Err(invalid(format!(
+            "{what} must be {MIN_UNIX_TIME} to {MAX_UNIX_TIME} (Unix seconds), got {t}"
+        )));
+    }
+    Ok(t)
+}
+
+/// Checks an audit position: 0 (from the start) to [`MAX_AUDIT_SEQ`].
+pub fn after_seq(seq: u64) -> Result<u64> {
+    if seq > MAX_AUDIT_SEQ {
+        return Err(invalid(format!("after_seq must be 0 to {MAX_AUDIT_SEQ}, got {seq}")));
+    }
+    Ok(seq)
+}
+
+/// The end of a window of `seconds` that opens at `now`. Clock values and windows are bounded,
+/// so this cannot overflow for anything the checks above let through; a value that slipped
+/// past them (a policy edited in the file) is refused rather than wrapped.
+pub fn deadline(now: i64, seconds: u64) -> Result<i64> {
+    i64::try_from(seconds)
+        .ok()
+        .and_then(|s| now.checked_add(s))
+        .ok_or_else(|| invalid(format!("a window of {seconds} s from {now} is past the end of time")))
+}
+
+/// Checks a code's characters before any comparison. A NUL byte is `invalid_input` (docs/errors.md);
 /// anything else that is not a well-formed code is simply a wrong code.
 pub fn code_text(what: &str, s: &str) -> Result<()> {
     no_nul(what, s)
@@ -190,5 +227,18 @@ mod tests {
         assert!(window(0).is_err() && window(MAX_WINDOW_SECONDS + 1).is_err());
         assert!(key(&[0; 32]).is_ok());
         assert_eq!(key(&[0; 31]).unwrap_err().code(), "invalid_input");
+    }
+
+    #[test]
+    fn clock_values_sequence_numbers_and_deadlines_are_bounded() {
+        assert!(unix_time("t", 0).is_ok() && unix_time("t", MAX_UNIX_TIME).is_ok());
+        for bad in [-1, MAX_UNIX_TIME + 1, i64::MAX, i64::MIN] {
+            assert_eq!(unix_time("t", bad).unwrap_err().code(), "invalid_input", "{bad}");
+        }
+        assert_eq!(after_seq(MAX_AUDIT_SEQ).unwrap(), MAX_AUDIT_SEQ);
+        assert_eq!(after_seq(MAX_AUDIT_SEQ + 1).unwrap_err().code(), "invalid_input");
+        assert_eq!(deadline(MAX_UNIX_TIME, MAX_WINDOW_SECONDS).unwrap(), MAX_UNIX_TIME + 31_536_000);
+        assert_eq!(deadline(i64::MAX - 10, 11).unwrap_err().code(), "invalid_input");
+        assert_eq!(deadline(0, u64::MAX).unwrap_err().code(), "invalid_input");
     }
 }

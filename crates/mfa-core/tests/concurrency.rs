@@ -1,4 +1,4 @@
-//! Section 8: one handle shared by 8 threads doing 200 mixed operations each. No `storage`
+//! docs/storage.md: one handle shared by 8 threads doing 200 mixed operations each. No `storage`
 //! error, a gapless and valid chain, and every reset counted once.
 
 mod common;

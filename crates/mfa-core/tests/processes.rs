@@ -1,4 +1,4 @@
-//! Section 8: four OS processes writing one file. The test binary runs itself as the
+//! docs/storage.md: four OS processes writing one file. The test binary runs itself as the
 //! children (`--child`), so no other program is needed.
 
 use std::process::{Command, Stdio};

@@ -1,4 +1,4 @@
-//! Sections 3 and 4: states and every rule of `reset_mfa`, in their order of precedence.
+//! docs/concepts.md, docs/reset.md: states and every rule of `reset_mfa`, in their order of precedence.
 
 mod common;
 

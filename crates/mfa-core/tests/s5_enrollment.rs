@@ -1,4 +1,4 @@
-//! Section 5: enrollment, verification, replay, throttling and recovery codes.
+//! docs/enrollment.md: enrollment, verification, replay, throttling and recovery codes.
 
 mod common;
 

@@ -1,4 +1,4 @@
-//! Section 6, in bulk: `create_users` checks and audits each entry as `create_user` does, in one
+//! docs/directory.md, in bulk: `create_users` checks and audits each entry as `create_user` does, in one
 //! transaction, and a refused entry leaves the others created.
 
 mod common;

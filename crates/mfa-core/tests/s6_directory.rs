@@ -1,4 +1,4 @@
-//! Section 6: bootstrap calls and role/status changes under the actor rules.
+//! docs/directory.md: bootstrap calls and role/status changes under the actor rules.
 
 mod common;
 

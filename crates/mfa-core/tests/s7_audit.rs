@@ -1,4 +1,4 @@
-//! Section 7: the audit trail's content, paging, checkpoints, and the absence of secrets.
+//! docs/audit.md: the audit trail's content, paging, checkpoints, and the absence of secrets.
 
 mod common;
 

@@ -1,4 +1,4 @@
-//! Section 7: a handle given an audit origin records it in the detail of every event it
+//! docs/audit.md: a handle given an audit origin records it in the detail of every event it
 //! appends, under the MAC, and changes nothing else.
 
 mod common;

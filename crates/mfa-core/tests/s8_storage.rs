@@ -1,4 +1,4 @@
-//! Section 8: keys, files, schema versions and the clock. Refused files stay byte-for-byte
+//! docs/storage.md: keys, files, schema versions and the clock. Refused files stay byte-for-byte
 //! unchanged.
 
 mod common;

@@ -1,4 +1,4 @@
-//! Section 7: tampering with the file through plain SQL is found, at the first bad seq.
+//! docs/audit.md: tampering with the file through plain SQL is found, at the first bad seq.
 
 mod common;
 

@@ -1,4 +1,4 @@
-//! The audit trail: reading, checkpoints and verification (contract section 8).
+//! The audit trail: reading, checkpoints and verification (docs/audit.md).
 
 use std::ffi::c_char;
 
@@ -75,8 +75,8 @@ unsafe fn query_in(query: *const mfa_audit_query) -> Result<AuditQuery, Error> {
 }
 
 /// Audit events in seq order; `query` may be NULL for the defaults. Free the list with
-/// `mfa_audit_event_list_free`. Errors: `MFA_ERR_INVALID_INPUT` (limit out of range, bad
-/// filter), `MFA_ERR_STORAGE`.
+/// `mfa_audit_event_list_free`. Errors: `MFA_ERR_INVALID_INPUT` (limit out of range,
+/// `after_seq` above 2^63 - 1, bad filter), `MFA_ERR_STORAGE`.
 ///
 /// # Safety
 /// Pointers are NULL or valid; strings are NUL-terminated.

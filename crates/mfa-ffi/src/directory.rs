@@ -1,4 +1,4 @@
-//! Orgs and users (contract section 6).
+//! Orgs and users (docs/directory.md).
 
 use std::ffi::c_char;
 
@@ -11,7 +11,7 @@ use crate::panic::guard;
 use crate::strings::{arg, opt_arg, out, out_opt};
 use crate::types::{RoleArg, mfa_org, mfa_policy, mfa_user, org_from, policy_in, user_from};
 
-/// Fills `policy` with the contract's defaults. NULL does nothing.
+/// Fills `policy` with the documented defaults. NULL does nothing.
 ///
 /// # Safety
 /// `policy` is NULL or valid for writes.

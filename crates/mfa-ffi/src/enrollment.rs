@@ -1,4 +1,4 @@
-//! Enrollment, verification and recovery codes (contract section 5).
+//! Enrollment, verification and recovery codes (docs/enrollment.md).
 
 use std::ffi::c_char;
 
@@ -169,7 +169,8 @@ pub unsafe extern "C" fn mfa_get_mfa_status(
 
 /// The six-digit code an authenticator app shows at `unix_time` for a base32 secret: for
 /// tests and for hosts that enroll service accounts. `out_code` receives 6 digits and a NUL
-/// (7 bytes). Errors: `MFA_ERR_INVALID_INPUT`.
+/// (7 bytes). Errors: `MFA_ERR_INVALID_INPUT` (a NULL, non-UTF-8 or non-base32 secret, a
+/// secret under 128 bits, `unix_time` outside 0 to 253402300799).
 ///
 /// # Safety
 /// `secret_base32` is NULL or NUL-terminated; `out_code` is NULL or 7 writable bytes.
@@ -181,8 +182,12 @@ pub unsafe extern "C" fn mfa_totp_code(
 ) -> mfa_status {
     guard(|| {
         let secret = totp::decode_base32(unsafe { arg(secret_base32, "secret_base32") }?)?;
-        if unix_time < 0 {
-            return Err(Error::InvalidInput("unix_time is before 1970".into()));
+        if !(mfa::MIN_UNIX_TIME..=mfa::MAX_UNIX_TIME).contains(&unix_time) {
+            return Err(Error::InvalidInput(format!(
+                "unix_time must be {} to {}, got {unix_time}",
+                mfa::MIN_UNIX_TIME,
+                mfa::MAX_UNIX_TIME
+            )));
         }
         let slot = unsafe { out(out_code.cast::<[c_char; 7]>(), "out_code") }?;
         copy_into(slot, &totp::code_for_step(&secret, totp::step_at(unix_time))?)

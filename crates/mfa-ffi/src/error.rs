@@ -5,7 +5,7 @@ use std::ffi::{CString, c_char};
 
 use mfa::Error;
 
-/// The result of every fallible function: `MFA_OK` (0) or one `MFA_ERR_<CODE>` per contract
+/// The result of every fallible function: `MFA_OK` (0) or one `MFA_ERR_<CODE>` per error
 /// error code. Values are stable: they are never renumbered, and a retired value stays
 /// reserved.
 #[repr(C)]
@@ -60,7 +60,7 @@ impl mfa_status {
         }
     }
 
-    /// The contract code as static NUL-terminated text.
+    /// The error code as static NUL-terminated text.
     fn text(self) -> &'static [u8] {
         match self {
             MFA_OK => b"ok\0",
@@ -121,7 +121,7 @@ pub(crate) fn clear_last_error() {
     LAST_ERROR.with(|e| *e.borrow_mut() = None);
 }
 
-/// The contract code of a status (`"forbidden"`, ...), or `"unknown"` for a value that is not
+/// The error code of a status (`"forbidden"`, ...), or `"unknown"` for a value that is not
 /// an `mfa_status`. Static text: never free it.
 #[unsafe(no_mangle)]
 pub extern "C" fn mfa_status_str(status: i32) -> *const c_char {

@@ -39,7 +39,7 @@ pub struct mfa_open_options {
     pub struct_size: u32,
     /// Use a manual clock starting at `start_time` (tests); move it with `mfa_set_time`.
     pub manual_clock: bool,
-    /// Unix seconds; read only when `manual_clock` is true.
+    /// Unix seconds, 0 to 253402300799; read only when `manual_clock` is true.
     pub start_time: i64,
     /// otpauth issuer for every org, or NULL for each org's name. Borrowed for the call.
     pub issuer: *const c_char,
@@ -227,7 +227,7 @@ pub unsafe extern "C" fn mfa_core_close(core: *mut mfa_core) {
 }
 
 /// Moves a manual clock to `unix_seconds`. `MFA_ERR_INVALID_INPUT` on a handle opened with
-/// the system clock.
+/// the system clock, or for a time outside 0 to 253402300799 (1970 to the end of 9999).
 ///
 /// # Safety
 /// `core` is NULL or a live handle.

@@ -3,7 +3,7 @@
 //! Every entry point is a thin wrapper: it checks its pointers and strings, calls the core,
 //! and copies the result into plain C structs. Conventions, for every function:
 //!
-//! - It returns an `mfa_status`: `MFA_OK` or the contract's error code. The detail message is
+//! - It returns an `mfa_status`: `MFA_OK` or the documented error code. The detail message is
 //!   in `mfa_last_error_message()`, per thread.
 //! - NULL where a value is required, or a string that is not UTF-8, gives
 //!   `MFA_ERR_INVALID_INPUT`. A panic inside gives `MFA_ERR_INTERNAL`; none crosses the

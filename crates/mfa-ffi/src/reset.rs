@@ -1,4 +1,4 @@
-//! `reset_mfa` and its bulk form (contract section 4).
+//! `reset_mfa` and its bulk form (docs/reset.md).
 
 use std::ffi::c_char;
 
@@ -89,7 +89,7 @@ unsafe fn options_in(options: *const mfa_reset_options) -> Result<ResetOptions, 
 /// `credential_epoch` increments (end the user's sessions when it changes). `options` may be
 /// NULL for the defaults; `out_receipt` may be NULL.
 ///
-/// Errors, in the contract's order: `MFA_ERR_INVALID_INPUT` (NULL, non-UTF-8, malformed id or
+/// Errors, in the documented order: `MFA_ERR_INVALID_INPUT` (NULL, non-UTF-8, malformed id or
 /// option), `MFA_ERR_UNAUTHENTICATED` (actor missing or disabled), `MFA_ERR_NOT_FOUND`
 /// (target missing or in another org), `MFA_ERR_FORBIDDEN` (self-reset without a valid
 /// `proof`, a role that may not, a missing or wrong `actor_proof` under step-up),
@@ -120,8 +120,11 @@ pub unsafe extern "C" fn mfa_reset_mfa(
 /// Resets each of `targets` (`targets_len` user ids) with the same options, each in its own
 /// transaction, and writes one outcome per target, in order, to `*out_list` (free it with
 /// `mfa_bulk_outcome_list_free`). The call itself fails only on bad arguments (NULL, a
-/// non-UTF-8 id, more than 10,000 targets, checked before `targets` is read:
-/// `MFA_ERR_INVALID_INPUT`, nothing is reset); each target's own error is in its outcome. `targets` may be NULL when `targets_len` is 0.
+/// non-UTF-8 id, more than 10,000 targets, checked before `targets` is read, a bad option:
+/// `MFA_ERR_INVALID_INPUT`) or, under `require_step_up`, on an `actor_proof` that is missing or
+/// wrong (`MFA_ERR_FORBIDDEN`, or `MFA_ERR_RATE_LIMITED` while the actor is throttled), checked
+/// once for the whole run; then nothing is reset. Each target's own error is in its outcome.
+/// `targets` may be NULL when `targets_len` is 0.
 ///
 /// # Safety
 /// `targets` points to `targets_len` NUL-terminated strings; other pointers are NULL or valid.

@@ -46,7 +46,7 @@ pub enum mfa_account {
     MFA_ACCOUNT_DISABLED = 1,
 }
 
-/// A user's MFA state (contract section 3).
+/// A user's MFA state (docs/concepts.md).
 #[repr(C)]
 #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,9 +76,9 @@ pub enum mfa_outcome {
     MFA_OUTCOME_FAILURE = 2,
 }
 
-/// Org policy; `mfa_policy_init` fills in the defaults. Always call it before filling one in:
-/// it sets `struct_size`, and later versions append fields. The policy inside an `mfa_org`
-/// the library wrote is set up too, and may be passed back as it is.
+/// Org policy; `mfa_policy_init` fills in the documented defaults. Always call it before
+/// filling one in: it sets `struct_size`, and later versions append fields. The policy inside an
+/// `mfa_org` the library wrote is set up too, and may be passed back as it is.
 #[repr(C)]
 #[allow(non_camel_case_types)]
 #[derive(Debug, Clone, Copy)]

@@ -6,7 +6,8 @@ use mfa_core::totp::{code_for_step, decode_base32, step_at};
 /// The code of `secret` (base32) for the step `offset` steps after the one containing `at`.
 pub(crate) fn totp(secret: &str, at: i64, offset: i64) -> Result<String, String> {
     let key = decode_base32(secret).map_err(|e| e.to_string())?;
-    code_for_step(&key, step_at(at) + offset).map_err(|e| e.to_string())
+    let step = step_at(at).checked_add(offset).ok_or_else(|| format!("offset {offset} is out of range"))?;
+    code_for_step(&key, step).map_err(|e| e.to_string())
 }
 
 /// A six-digit code accepted for none of steps t-1, t, t+1: from (code at t + 1) mod 10^6

@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 use crate::driver::{Driver, Failure};
 
 /// Replays scenarios against [`Core`] directly: arguments become the Rust types, results are
-/// the model types serialised (their serde shape is the README's), errors their contract code.
+/// the model types serialised (their serde shape is the README's), errors as their code.
 pub struct CoreDriver {
     core: Core,
 }
@@ -113,7 +113,7 @@ fn reset_options(a: &Args) -> Result<ResetOptions, Failure> {
     })
 }
 
-/// A policy from any subset of its fields; the others keep the contract's defaults.
+/// A policy from any subset of its fields; the others keep the documented defaults.
 fn policy(value: Option<&Value>) -> Result<Policy, Failure> {
     let mut policy = Policy::default();
     let Some(value) = value else { return Ok(policy) };

@@ -26,13 +26,13 @@ pub trait Driver {
     ///   `{"recovery_codes": [CODE, ...]}` (the codes themselves);
     /// - `audit_checkpoint` returns `{"seq", "mac"}`.
     ///
-    /// A refusal by the surface is `Err(Failure)` with its contract code. An argument the
+    /// A refusal by the surface is `Err(Failure)` with its error code. An argument the
     /// driver cannot even convert (a scenario bug, such as a string where a number belongs) is
     /// a `Failure` whose code is [`Failure::HARNESS`], which matches no expectation.
     fn call(&mut self, op: &str, args: &Map<String, Value>) -> Result<Value, Failure>;
 }
 
-/// A refused call: its contract code, `retry_after` for `rate_limited`, and the message for
+/// A refused call: its error code, `retry_after` for `rate_limited`, and the message for
 /// diagnostics (messages never hold secrets, so they may be printed).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {

@@ -21,4 +21,6 @@ mod runner;
 
 pub use crate::core_driver::CoreDriver;
 pub use crate::driver::{Driver, Failure};
-pub use crate::runner::{Failures, KEY, Mismatch, T0, run_dir, run_file, scenario_dir, scenario_files};
+pub use crate::runner::{
+    Failures, KEY, Mismatch, T0, run_dir, run_file, run_text, scenario_dir, scenario_files,
+};

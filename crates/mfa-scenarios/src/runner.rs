@@ -133,16 +133,29 @@ pub fn run_file<D: Driver>(
     file: &Path,
     open: impl FnOnce(&[u8; 32], i64) -> Result<D, Failure>,
 ) -> Result<(), Mismatch> {
+    let text = std::fs::read_to_string(file).map_err(|e| Mismatch {
+        file: file.to_path_buf(),
+        name: String::new(),
+        step: None,
+        message: e.to_string(),
+    })?;
+    run_text(file, &text, open)
+}
+
+/// Replays the scenario `text` as [`run_file`] does; `file` only names it in a [`Mismatch`].
+/// Any text gets an answer, never a panic: this is what the scenario fuzz target drives.
+pub fn run_text<D: Driver>(
+    file: &Path,
+    text: &str,
+    open: impl FnOnce(&[u8; 32], i64) -> Result<D, Failure>,
+) -> Result<(), Mismatch> {
     let fail = |name: &str, step, message: String| Mismatch {
         file: file.to_path_buf(),
         name: name.to_string(),
         step,
         message,
     };
-    let scenario = std::fs::read_to_string(file)
-        .map_err(|e| e.to_string())
-        .and_then(|text| parse(&text))
-        .map_err(|e| fail("", None, e))?;
+    let scenario = parse(text).map_err(|e| fail("", None, e))?;
     let driver = open(&KEY, T0).map_err(|e| fail(&scenario.name, None, format!("cannot open: {e}")))?;
     let mut replay = Replay {
         driver,
@@ -204,12 +217,12 @@ impl<D: Driver> Replay<D> {
         if let Some(n) = step.get("advance") {
             only_keys(step, &["advance"])?;
             let n = n.as_i64().ok_or("\"advance\" must be an integer")?;
-            return self.set_clock(self.now + n);
+            return self.set_clock(self.now.checked_add(n), "advance", n);
         }
         if let Some(n) = step.get("at") {
             only_keys(step, &["at"])?;
             let n = n.as_i64().ok_or("\"at\" must be an integer")?;
-            return self.set_clock(T0 + n);
+            return self.set_clock(T0.checked_add(n), "at", n);
         }
         only_keys(step, &["op", "args", "as", "expect"])?;
         let op =
@@ -238,9 +251,13 @@ impl<D: Driver> Replay<D> {
         Ok(())
     }
 
-    fn set_clock(&mut self, t: i64) -> Result<(), String> {
+    /// Moves the clock to `t` (`None`: the step's arithmetic overflowed). A time the store
+    /// refuses (outside 1970 to 9999) fails the scenario and leaves the clock where it was.
+    fn set_clock(&mut self, t: Option<i64>, key: &str, n: i64) -> Result<(), String> {
+        let t = t.ok_or_else(|| format!("\"{key}\": {n} moves the clock past the range of a 64-bit time"))?;
+        self.driver.set_time(t).map_err(|e| format!("set_time({t}) failed: {e}"))?;
         self.now = t;
-        self.driver.set_time(t).map_err(|e| format!("set_time({t}) failed: {e}"))
+        Ok(())
     }
 
     /// Runs one op and returns its outcome in the README's shape, times relative to T0.
@@ -432,6 +449,41 @@ mod tests {
             "otpauth://totp/A:b%40a.test?issuer=A&digits=6"
         );
         assert_eq!(without_secret("otpauth://totp/A:b?issuer=A&secret=ABC"), "otpauth://totp/A:b?issuer=A");
+    }
+
+    fn replay(text: &str) -> Result<(), Mismatch> {
+        run_text(Path::new("fuzz.json"), text, crate::CoreDriver::open)
+    }
+
+    #[test]
+    fn clock_steps_past_the_range_fail_the_scenario_instead_of_panicking() {
+        let scenario = |steps: &str| format!(r#"{{"name": "x", "covers": ["s3"], "steps": [{steps}]}}"#);
+        for steps in [
+            r#"{"at": 9223372036854775807}"#,
+            r#"{"at": -9223372036854775808}"#,
+            r#"{"advance": 9223372036854775807}, {"advance": 9223372036854775807}"#,
+            r#"{"advance": -9223372036854775807}, {"advance": -9223372036854775807}"#,
+            r#"{"at": 251702300790}"#,
+        ] {
+            let err = replay(&scenario(steps)).unwrap_err();
+            assert!(err.step.is_some(), "{steps}: {err}");
+            assert!(err.message.contains("range") || err.message.contains("invalid_input"), "{steps}: {err}");
+        }
+        // The last accepted second is 251702300789 seconds after T0.
+        assert_eq!(T0 + 251_702_300_789, mfa_core::MAX_UNIX_TIME);
+        assert!(replay(&scenario(r#"{"at": 251702300789}"#)).is_ok());
+    }
+
+    #[test]
+    fn totp_offsets_past_the_range_fail_the_scenario() {
+        let text = r#"{"name": "x", "covers": ["s5"], "steps": [
+            {"op": "create_org", "args": {"name": "A"}, "as": "org"},
+            {"op": "create_user", "args": {"org": "org", "email": "a@a.test", "role": "member"}, "as": "u"},
+            {"op": "begin_enrollment", "args": {"user": "u"}},
+            {"op": "verify", "args": {"user": "u", "code": {"totp": "u", "offset": 9223372036854775807}}}
+        ]}"#;
+        let err = replay(text).unwrap_err();
+        assert_eq!(err.step, Some(3), "{err}");
     }
 
     #[test]

@@ -8,8 +8,9 @@ use mfa_scenarios::{CoreDriver, run_dir, scenario_dir, scenario_files};
 /// Issue 2 asks for at least this many scenarios; fewer means files went missing.
 const MIN_SCENARIOS: usize = 25;
 
-/// What the files must cover between them: sections 2 to 7 (every rule of section 4 and its
-/// order, dry run, bulk reset), the topics of section 5, and each seed's documented behaviour.
+/// What the files must cover between them: topics s2 to s7 (see tests/scenarios/README.md;
+/// every rule of a reset and its order, dry run, bulk reset), the topics of s5, and each
+/// seed's documented behaviour.
 /// A tag `sN.topic` also counts for `sN`.
 const REQUIRED_COVERS: [&str; 26] = [
     "s2.require_step_up",

@@ -23,7 +23,7 @@ export function openMemory(t0 = T0) {
   return Core.open(':memory:', KEY, { manualClock: at(t0) })
 }
 
-/** The contract code (`forbidden`) of an addon error (`MFA_FORBIDDEN`). */
+/** The error code (`forbidden`) of an addon error (`MFA_FORBIDDEN`). */
 export function contractCode(err) {
   if (typeof err?.code !== 'string' || !err.code.startsWith('MFA_')) {
     throw new Error(`not an addon error: ${err?.stack ?? err}`)

@@ -28,7 +28,7 @@ const ID_ARGS = ['org', 'user', 'actor', 'target']
 const CODE_ARGS = ['code', 'proof', 'actor_proof']
 const TIME_KEYS = ['created_at', 'deadline', 'at']
 
-/** A refusal by the addon: its contract code and retry_after. */
+/** A refusal by the addon: its error code and retry_after. */
 class Refusal {
   constructor(err) {
     this.code = contractCode(err)

@@ -1,4 +1,4 @@
-"""The exception tree: ``MfaError`` and one subclass per contract code (section 9).
+"""The exception tree: ``MfaError`` and one subclass per error code (docs/errors.md).
 
 The native module picks the class for each error of the core by an exhaustive match and passes
 the core's RFC 7807 problem details, from which every attribute here is read: the core stays
@@ -13,7 +13,7 @@ from typing import Any, Mapping, Tuple
 class MfaError(Exception):
     """Any refusal or failure of mfa-core.
 
-    ``code`` is the contract's stable code (``"forbidden"``, ...) for programs to branch on,
+    ``code`` is the stable error code (``"forbidden"``, ...) for programs to branch on,
     ``http_status`` the status an HTTP host should answer with, ``message`` the detail.
     """
 

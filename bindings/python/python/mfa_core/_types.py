@@ -25,7 +25,7 @@ Time = Union[int, _dt.datetime]
 
 
 class _StrEnum(str, Enum):
-    """An enum whose members are their contract strings: ``Role.OWNER == "owner"``."""
+    """An enum whose members are their documented strings: ``Role.OWNER == "owner"``."""
 
     def __str__(self) -> str:
         return str(self.value)
@@ -47,7 +47,7 @@ class UserStatus(_StrEnum):
 
 
 class MfaState(_StrEnum):
-    """A user's MFA state (contract section 3). ``LOCKED_OUT`` is derived from the clock."""
+    """A user's MFA state (docs/concepts.md). ``LOCKED_OUT`` is derived from the clock."""
 
     NOT_ENROLLED = "not_enrolled"
     ENROLLMENT_REQUIRED = "enrollment_required"
@@ -72,7 +72,7 @@ class Outcome(_StrEnum):
 
 @dataclasses.dataclass(frozen=True)
 class Policy:
-    """Org policy (contract section 2); the defaults are the contract's. ``enrollment_window``
+    """Org policy (docs/concepts.md); the defaults are the documented ones. ``enrollment_window``
     may be given as seconds or a ``timedelta`` and is read back as a ``timedelta`` (an ``int``
     too large for one is kept as given). The core checks the values when the org is created,
     so a ``Policy`` itself never raises."""

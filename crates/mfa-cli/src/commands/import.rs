@@ -11,8 +11,9 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use mfa_core::{Core, Error, Role, User};
-use serde::Deserialize;
 use serde_json::json;
+
+use mfa_cli::parse::{self, Entry, MAX_IMPORT_BYTES};
 
 use crate::exit::{Failure, Status};
 use crate::input;
@@ -22,19 +23,6 @@ use crate::session;
 
 /// Users per transaction: one commit (one fsync) for each, and a step of the progress bar.
 const CHUNK: usize = 100;
-
-/// Largest import file: 16 MiB, some 100,000 users of the longest kind.
-const MAX_IMPORT_BYTES: u64 = 16 << 20;
-
-/// One user to import, as a line of the file gave it.
-struct Entry {
-    /// 1-based line number in the file.
-    line: u64,
-    /// The email as written (for the report), empty when the line had none.
-    email: String,
-    /// The role, or why the line cannot be imported before the core sees it.
-    role: Result<Role, Error>,
-}
 
 /// What became of one line.
 enum Outcome {
@@ -46,7 +34,7 @@ enum Outcome {
 pub fn run(core: &Core, org: &str, file: &Path, dry_run: bool, out: &mut Out) -> Result<Status, Failure> {
     let org = session::org_id(core, org)?;
     let (name, text) = input::text(file, "file of users", MAX_IMPORT_BYTES)?;
-    let entries = parse(&name, &text)?;
+    let entries = parse::users(&name, &text)?;
     let progress = Progress::new(entries.len());
     let mut tally = Tally::default();
     let mut seen = HashSet::new();
@@ -117,93 +105,6 @@ fn check(core: &Core, org: &str, chunk: &[Entry], seen: &mut HashSet<String>) ->
 
 fn taken(email: &str, org: &str) -> Error {
     Error::Conflict(format!("email {email} is taken in org {org}"))
-}
-
-/// CSV or JSON lines: a first non-blank line that starts with `{` means JSON lines. The byte
-/// order mark spreadsheets put before a UTF-8 CSV file is not part of the header.
-fn parse(name: &str, text: &str) -> Result<Vec<Entry>, Failure> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if text.trim_start().starts_with('{') { Ok(parse_json_lines(text)) } else { parse_csv(name, text) }
-}
-
-/// One JSON-lines entry: exactly these two fields, so that a misspelt one is refused rather
-/// than defaulted.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct JsonEntry {
-    email: String,
-    role: String,
-}
-
-fn parse_json_lines(text: &str) -> Vec<Entry> {
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(at, l)| {
-            let line = at as u64 + 1;
-            match serde_json::from_str::<JsonEntry>(l) {
-                Ok(e) => Entry { line, role: e.role.parse(), email: e.email },
-                Err(err) => Entry {
-                    line,
-                    email: String::new(),
-                    role: Err(Error::InvalidInput(format!(
-                        "not a JSON object with a string \"email\" and \"role\": {err}"
-                    ))),
-                },
-            }
-        })
-        .collect()
-}
-
-/// CSV (RFC 4180 quoting) whose first line is the header `email,role` (either order).
-fn parse_csv(name: &str, text: &str) -> Result<Vec<Entry>, Failure> {
-    let mut reader =
-        csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
-    let bad_header = || {
-        Error::InvalidInput(format!(
-            "{name}: the first line must be the CSV header email,role (or JSON lines: {{\"email\": ..., \"role\": ...}})"
-        ))
-    };
-    let headers = reader.headers().map_err(|_| bad_header())?.clone();
-    let column = |wanted: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(wanted));
-    let (Some(email_at), Some(role_at), 2) = (column("email"), column("role"), headers.len()) else {
-        return Err(bad_header().into());
-    };
-    // Line numbers from byte offsets: the csv reader counts no blank lines, and a record's
-    // offset is where the blank lines before it start.
-    let line_at = |position: Option<&csv::Position>| {
-        let bytes = text.as_bytes();
-        let mut at = position.map_or(0, |p| p.byte() as usize).min(bytes.len());
-        while at < bytes.len() && matches!(bytes[at], b'\n' | b'\r') {
-            at += 1;
-        }
-        bytes[..at].iter().filter(|&&b| b == b'\n').count() as u64 + 1
-    };
-    let mut entries = Vec::new();
-    for record in reader.records() {
-        let entry = match record {
-            Ok(r) => {
-                let line = line_at(r.position());
-                match (r.len(), r.get(email_at), r.get(role_at)) {
-                    (2, Some(email), Some(role)) => {
-                        Entry { line, email: email.to_string(), role: role.parse() }
-                    }
-                    (n, ..) => Entry {
-                        line,
-                        email: r.get(email_at).unwrap_or_default().to_string(),
-                        role: Err(Error::InvalidInput(format!("expected 2 fields (email,role), got {n}"))),
-                    },
-                }
-            }
-            Err(err) => Entry {
-                line: line_at(err.position()),
-                email: String::new(),
-                role: Err(Error::InvalidInput(format!("not a CSV record: {err}"))),
-            },
-        };
-        entries.push(entry);
-    }
-    Ok(entries)
 }
 
 /// One report line on stdout: text, or a JSON object per line (flushed) with `--json`.

@@ -7,6 +7,8 @@ use std::path::Path;
 use mfa_core::{Core, Error, ResetOptions, ResetReceipt};
 use serde_json::json;
 
+use mfa_cli::parse::{self, MAX_TARGETS_BYTES};
+
 use crate::cli::{ResetArgs, ResetManyArgs, ResetOptionArgs};
 use crate::exit::{Failure, Status, usage};
 use crate::input;
@@ -115,19 +117,11 @@ pub fn many(core: &Core, args: &ResetManyArgs, out: &mut Out) -> Result<Status, 
     report(out, &lines, options.dry_run)
 }
 
-/// Largest targets file: 10,000 emails of the longest kind, with room for comments.
-const MAX_TARGETS_BYTES: u64 = 16 << 20;
-
-/// Ids or emails, one a line; blank lines and `#` comments are skipped.
+/// Ids or emails, one a line (`parse::targets` reads the lines).
 fn read_targets(args: &ResetManyArgs) -> Result<Vec<String>, Failure> {
     let file = args.file.as_deref().unwrap_or(Path::new("-"));
     let (_, text) = input::text(file, "list of targets", MAX_TARGETS_BYTES)?;
-    Ok(text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(String::from)
-        .collect())
+    Ok(parse::targets(&text))
 }
 
 /// One line per target on stdout, a summary on stderr (stdout in JSON mode).

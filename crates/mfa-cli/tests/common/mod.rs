@@ -116,7 +116,7 @@ impl Store {
         stderr(&out)
     }
 
-    /// The contract code of a failing command, from its `--json` problem details.
+    /// The error code of a failing command, from its `--json` problem details.
     pub fn code_of(&self, args: &[&str], status: i32) -> String {
         let mut args = args.to_vec();
         args.push("--json");

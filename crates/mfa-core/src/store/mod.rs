@@ -2,7 +2,7 @@
 //! [`Store::read`] and the typed queries of [`Tx`], so another engine could replace SQLite
 //! behind the same boundary.
 //!
-//! Durability and concurrency (contract sections 8 and 11):
+//! Durability and concurrency (docs/storage.md, docs/benchmarks.md):
 //! - WAL with `synchronous=FULL` (or `NORMAL` when the host chooses [`Durability::Normal`]), a
 //!   busy timeout, and `BEGIN IMMEDIATE` for every write, so
 //!   threads and processes sharing a file queue for the write lock instead of failing.
