@@ -25,8 +25,8 @@
  *    field) bumps the SONAME (libmfa_core.so.0 -> .so.1), so an old host never loads a library
  *    it does not fit. Rebuilding against a new header may still need source changes; the
  *    CHANGELOG lists them.
- *  - Option structs (mfa_open_options, mfa_reset_options, mfa_policy, mfa_audit_query) begin
- *    with `uint32_t struct_size` and only ever grow at the end. Always set one up with its
+ *  - Option structs (mfa_open_options, mfa_reset_options, mfa_policy, mfa_policy_changes,
+ *    mfa_audit_query) begin with `uint32_t struct_size` and only ever grow at the end. Always set one up with its
  *    _init function (which sets struct_size to sizeof in the header you compiled with and
  *    fills in the defaults), then change the fields you need. A struct_size of 0 (not set
  *    up) or larger than the library knows (a header newer than the library) is
@@ -322,6 +322,32 @@ typedef struct mfa_user_list {
 } mfa_user_list;
 
 /**
+ * A change to an org's policy for `mfa_update_policy`: only the fields whose `has_` flag is
+ * set change; a value set without its flag (nonzero or true) is `MFA_ERR_INVALID_INPUT`,
+ * never silently ignored. `mfa_policy_changes_init` clears every flag and sets `struct_size`:
+ * always call it first, as later versions append fields.
+ */
+typedef struct mfa_policy_changes {
+  /**
+   * `sizeof(mfa_policy_changes)`, set by `mfa_policy_changes_init`; 0 is refused.
+   */
+  uint32_t struct_size;
+  bool has_mfa_required;
+  bool mfa_required;
+  bool has_enrollment_window;
+  /**
+   * Seconds, 1 to 31536000.
+   */
+  uint64_t enrollment_window;
+  bool has_reset_limit_per_hour;
+  uint32_t reset_limit_per_hour;
+  bool has_max_failed_verifications;
+  uint32_t max_failed_verifications;
+  bool has_require_step_up;
+  bool require_step_up;
+} mfa_policy_changes;
+
+/**
  * A pending enrollment: show it to the user once, then free it with `mfa_enrollment_free`,
  * which also wipes the secret.
  */
@@ -433,6 +459,40 @@ typedef struct mfa_store_info {
    * should warn (the file holds sealed secrets and the audit trail).
    */
   bool readable_by_others;
+  /**
+   * Whether `file_size` is set (false in memory).
+   */
+  bool has_file_size;
+  /**
+   * The store file's size in bytes, without its write-ahead log.
+   */
+  uint64_t file_size;
+  /**
+   * Whether the key check in the file still matches this handle's key.
+   */
+  bool key_check_ok;
+  /**
+   * How many orgs the store holds.
+   */
+  uint64_t orgs;
+  /**
+   * How many users, and how many in each MFA state now (`users_disabled` counts disabled
+   * accounts, also counted under their state).
+   */
+  uint64_t users_total;
+  uint64_t users_not_enrolled;
+  uint64_t users_enrollment_required;
+  uint64_t users_locked_out;
+  uint64_t users_enrolled;
+  uint64_t users_disabled;
+  /**
+   * How many events the audit trail holds.
+   */
+  uint64_t audit_events;
+  /**
+   * The head of the audit chain (seq 0 and a MAC of zeros when empty).
+   */
+  struct mfa_checkpoint audit_head;
 } mfa_store_info;
 
 /**
@@ -541,6 +601,20 @@ enum mfa_status mfa_audit_events(const struct mfa_core *core,
  */
 enum mfa_status mfa_audit_checkpoint(const struct mfa_core *core,
                                      struct mfa_checkpoint *out_checkpoint);
+
+/**
+ * Copies the live store into a new file at `dest` with SQLite's online backup API (readers
+ * and writers keep working meanwhile). The copy is 0600, opens with the same key, and its
+ * audit trail verifies with the head written to `out_checkpoint` (may be NULL). Errors:
+ * `MFA_ERR_INVALID_INPUT` (NULL or bad path, an in-memory store), `MFA_ERR_CONFLICT` (`dest`
+ * exists: it is never replaced), `MFA_ERR_STORAGE`.
+ *
+ * # Safety
+ * Pointers are NULL or valid; strings are NUL-terminated.
+ */
+enum mfa_status mfa_backup(const struct mfa_core *core,
+                           const char *dest,
+                           struct mfa_checkpoint *out_checkpoint);
 
 /**
  * Recomputes the MAC chain; with a `checkpoint` (may be NULL) also checks that the trail
@@ -675,6 +749,61 @@ enum mfa_status mfa_disable_user(const struct mfa_core *core,
 enum mfa_status mfa_enable_user(const struct mfa_core *core,
                                 const char *actor,
                                 const char *target,
+                                struct mfa_user *out_user);
+
+/**
+ * Fills `changes` with no change at all (every `has_` flag false). NULL does nothing.
+ *
+ * # Safety
+ * `changes` is NULL or valid for writes.
+ */
+void mfa_policy_changes_init(struct mfa_policy_changes *changes);
+
+/**
+ * Changes the fields of `org`'s policy that `changes` flags; only an owner of the org may.
+ * `actor_proof` (NULL if none) is the owner's current code under `require_step_up`. A shorter
+ * enrollment window applies to users created or reset afterwards. `out_org` (may be NULL)
+ * receives the org with its new policy. Errors: `MFA_ERR_INVALID_INPUT` (NULL `changes`, not
+ * set up by `mfa_policy_changes_init`, a value without its flag, no field flagged, a bad value), `MFA_ERR_UNAUTHENTICATED`, `MFA_ERR_NOT_FOUND` (the org, or an
+ * org other than the actor's), `MFA_ERR_FORBIDDEN` (not an owner; step-up),
+ * `MFA_ERR_RATE_LIMITED` (step-up code throttled).
+ *
+ * # Safety
+ * Pointers are NULL or valid; strings are NUL-terminated.
+ */
+enum mfa_status mfa_update_policy(const struct mfa_core *core,
+                                  const char *actor,
+                                  const char *org,
+                                  const struct mfa_policy_changes *changes,
+                                  const char *actor_proof,
+                                  struct mfa_org *out_org);
+
+/**
+ * Deletes a user who left, under the rules of `mfa_disable_user`: their secret and recovery
+ * codes are destroyed and the row removed; the audit trail keeps the id, and the email can
+ * be used again. Errors as for `mfa_set_role`.
+ *
+ * # Safety
+ * Pointers are NULL or valid; strings are NUL-terminated.
+ */
+enum mfa_status mfa_delete_user(const struct mfa_core *core,
+                                const char *actor,
+                                const char *target,
+                                const char *actor_proof);
+
+/**
+ * Changes a user's email, under the rules of `mfa_disable_user`; the audit event records the
+ * old and the new email. `out_user` may be NULL. Errors as for `mfa_set_role`, and
+ * `MFA_ERR_CONFLICT` when another user of the org has that email (in any case).
+ *
+ * # Safety
+ * Pointers are NULL or valid; strings are NUL-terminated.
+ */
+enum mfa_status mfa_rename_user(const struct mfa_core *core,
+                                const char *actor,
+                                const char *target,
+                                const char *new_email,
+                                const char *actor_proof,
                                 struct mfa_user *out_user);
 
 /**

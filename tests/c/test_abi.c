@@ -260,6 +260,50 @@ static void a_window_without_has_window_is_refused(void) {
     mfa_core_close(f.core);
 }
 
+typedef struct policy_changes_v1 {
+    uint32_t struct_size;
+    bool has_mfa_required;
+    bool mfa_required;
+    bool has_enrollment_window;
+    uint64_t enrollment_window;
+} policy_changes_v1;
+
+static void policy_changes_follow_the_same_rules(void) {
+    fixture f = fixture_open();
+    mfa_policy_changes c;
+    memset(&c, 0, sizeof c);
+    mfa_policy_changes_init(&c);
+    CHECK(c.struct_size == sizeof c);
+    mfa_org org;
+    /* Not set up by _init. */
+    mfa_policy_changes zero;
+    memset(&zero, 0, sizeof zero);
+    zero.has_enrollment_window = true;
+    zero.enrollment_window = 600;
+    EXPECT(MFA_ERR_INVALID_INPUT, mfa_update_policy(f.core, f.owner.id, f.org.id, &zero, NULL, &org));
+    CONTAINS(mfa_last_error_message(), "mfa_policy_changes_init");
+    /* A value without its flag is refused, not ignored. */
+    c.enrollment_window = 600;
+    EXPECT(MFA_ERR_INVALID_INPUT, mfa_update_policy(f.core, f.owner.id, f.org.id, &c, NULL, &org));
+    CONTAINS(mfa_last_error_message(), "has_enrollment_window");
+    mfa_policy_changes_init(&c);
+    c.has_mfa_required = true;
+    c.require_step_up = true;
+    EXPECT(MFA_ERR_INVALID_INPUT, mfa_update_policy(f.core, f.owner.id, f.org.id, &c, NULL, &org));
+    CONTAINS(mfa_last_error_message(), "has_require_step_up");
+    OK(mfa_get_org(f.core, f.org.id, &org));
+    CHECK(!org.policy.mfa_required && !org.policy.require_step_up && org.policy.enrollment_window == 7 * 86400);
+    /* An older, shorter struct: the fields it lacks do not change. */
+    policy_changes_v1 v1 = {sizeof(policy_changes_v1), false, false, true, 600};
+    CHECK(offsetof(policy_changes_v1, enrollment_window) == offsetof(mfa_policy_changes, enrollment_window));
+    policy_changes_v1 *heap = exact(&v1, sizeof v1);
+    OK(mfa_update_policy(f.core, f.owner.id, f.org.id, (const mfa_policy_changes *)(void *)heap, NULL, &org));
+    CHECK(org.policy.enrollment_window == 600 && org.policy.reset_limit_per_hour == 20);
+    CHECK(!org.policy.mfa_required && !org.policy.require_step_up);
+    free(heap);
+    mfa_core_close(f.core);
+}
+
 static void a_role_outside_the_enum_is_refused(void) {
     fixture f = fixture_open();
     mfa_user u;
@@ -286,6 +330,7 @@ int main(void) {
     RUN(an_older_policy_gets_the_defaults);
     RUN(older_reset_options_and_query_get_the_defaults);
     RUN(a_window_without_has_window_is_refused);
+    RUN(policy_changes_follow_the_same_rules);
     RUN(a_role_outside_the_enum_is_refused);
     return 0;
 }

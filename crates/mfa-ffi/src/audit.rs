@@ -9,7 +9,7 @@ use crate::handle::{core_ref, mfa_core};
 use crate::lists::{event_list, mfa_audit_event_list};
 use crate::panic::guard;
 use crate::sized::{Sized, field_or, struct_size};
-use crate::strings::{opt_arg, out};
+use crate::strings::{arg, opt_arg, out, out_opt};
 use crate::types::{MFA_MAC_LEN, checkpoint_from, mfa_audit_report, mfa_checkpoint, report_from};
 
 /// A page of the audit trail; `mfa_audit_query_init` sets the defaults (from the start, 100
@@ -109,6 +109,29 @@ pub unsafe extern "C" fn mfa_audit_checkpoint(
         let core = unsafe { core_ref(core) }?;
         let slot = unsafe { out(out_checkpoint, "out_checkpoint") }?;
         *slot = checkpoint_from(&core.audit_checkpoint()?)?;
+        Ok(())
+    })
+}
+
+/// Copies the live store into a new file at `dest` with SQLite's online backup API (readers
+/// and writers keep working meanwhile). The copy is 0600, opens with the same key, and its
+/// audit trail verifies with the head written to `out_checkpoint` (may be NULL). Errors:
+/// `MFA_ERR_INVALID_INPUT` (NULL or bad path, an in-memory store), `MFA_ERR_CONFLICT` (`dest`
+/// exists: it is never replaced), `MFA_ERR_STORAGE`.
+///
+/// # Safety
+/// Pointers are NULL or valid; strings are NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mfa_backup(
+    core: *const mfa_core,
+    dest: *const c_char,
+    out_checkpoint: *mut mfa_checkpoint,
+) -> mfa_status {
+    guard(|| {
+        let core = unsafe { core_ref(core) }?;
+        let dest = unsafe { arg(dest, "dest") }?;
+        let head = checkpoint_from(&core.backup(dest)?)?;
+        unsafe { out_opt(out_checkpoint, head) };
         Ok(())
     })
 }

@@ -8,6 +8,7 @@ use crate::error::mfa_status;
 use crate::panic::{guard, quietly};
 use crate::sized::{Sized, field_or, struct_size};
 use crate::strings::{arg, opt_arg, out, owned};
+use crate::types::{checkpoint_from, mfa_checkpoint};
 
 /// An open store. Opaque: created by `mfa_core_open`, freed by `mfa_core_close`. One handle
 /// may be shared by any number of threads at once.
@@ -164,6 +165,26 @@ pub struct mfa_store_info {
     /// Whether users other than the owner may read the store or its write-ahead log: a host
     /// should warn (the file holds sealed secrets and the audit trail).
     pub readable_by_others: bool,
+    /// Whether `file_size` is set (false in memory).
+    pub has_file_size: bool,
+    /// The store file's size in bytes, without its write-ahead log.
+    pub file_size: u64,
+    /// Whether the key check in the file still matches this handle's key.
+    pub key_check_ok: bool,
+    /// How many orgs the store holds.
+    pub orgs: u64,
+    /// How many users, and how many in each MFA state now (`users_disabled` counts disabled
+    /// accounts, also counted under their state).
+    pub users_total: u64,
+    pub users_not_enrolled: u64,
+    pub users_enrollment_required: u64,
+    pub users_locked_out: u64,
+    pub users_enrolled: u64,
+    pub users_disabled: u64,
+    /// How many events the audit trail holds.
+    pub audit_events: u64,
+    /// The head of the audit chain (seq 0 and a MAC of zeros when empty).
+    pub audit_head: mfa_checkpoint,
 }
 
 /// Writes facts about the open store to a new `*out_info`; free it with `mfa_store_info_free`.
@@ -180,6 +201,8 @@ pub unsafe extern "C" fn mfa_core_info(
         let core = unsafe { core_ref(core) }?;
         let slot = unsafe { out(out_info, "out_info") }?;
         let info = core.info()?;
+        // Everything fallible before `path` is allocated, so that no error can leak it.
+        let audit_head = checkpoint_from(&info.audit_head)?;
         let path = match &info.path {
             Some(p) => owned(&p.to_string_lossy())?,
             None => std::ptr::null_mut(),
@@ -190,6 +213,18 @@ pub unsafe extern "C" fn mfa_core_info(
             has_mode: info.mode.is_some(),
             mode: info.mode.unwrap_or(0),
             readable_by_others: info.readable_by_others,
+            has_file_size: info.file_size.is_some(),
+            file_size: info.file_size.unwrap_or(0),
+            key_check_ok: info.key_check_ok,
+            orgs: info.orgs,
+            users_total: info.users.total,
+            users_not_enrolled: info.users.not_enrolled,
+            users_enrollment_required: info.users.enrollment_required,
+            users_locked_out: info.users.locked_out,
+            users_enrolled: info.users.enrolled,
+            users_disabled: info.users.disabled,
+            audit_events: info.audit_events,
+            audit_head,
         }));
         Ok(())
     })
