@@ -17,6 +17,27 @@
  *    write with MFA_ERR_STORAGE until it is closed and the store opened again (reads go on).
  *  - An mfa_core handle may be shared by any number of threads at once.
  *  - Times are Unix seconds.
+ *
+ * ABI stability (libmfa_core.so.0):
+ *  - While the version is 0.x, a minor release may add functions, enum values and struct
+ *    fields as described here without breaking a compiled host; anything else that would
+ *    break one (a removed or renamed function, a changed signature, a reordered or retyped
+ *    field) bumps the SONAME (libmfa_core.so.0 -> .so.1), so an old host never loads a library
+ *    it does not fit. Rebuilding against a new header may still need source changes; the
+ *    CHANGELOG lists them.
+ *  - Option structs (mfa_open_options, mfa_reset_options, mfa_policy, mfa_policy_changes,
+ *    mfa_audit_query) begin with `uint32_t struct_size` and only ever grow at the end. Always set one up with its
+ *    _init function (which sets struct_size to sizeof in the header you compiled with and
+ *    fills in the defaults), then change the fields you need. A struct_size of 0 (not set
+ *    up) or larger than the library knows (a header newer than the library) is
+ *    MFA_ERR_INVALID_INPUT; a smaller one, from a host built against an older header, is
+ *    accepted and the fields it lacks take their defaults. Nothing past struct_size is read.
+ *  - Result structs the host allocates (mfa_org, mfa_user, mfa_receipt, ...) keep their
+ *    layout for the life of a SONAME; new results come in new functions or in structs the
+ *    library allocates and frees itself (like mfa_store_info).
+ *  - mfa_status values and other enum values are never renumbered or reused; new ones are
+ *    added at the end. Enum arguments are checked: a value outside the enum is
+ *    MFA_ERR_INVALID_INPUT.
  */
 
 #ifndef MFA_CORE_H
@@ -162,9 +183,14 @@ typedef struct mfa_core mfa_core;
 
 /**
  * A page of the audit trail; `mfa_audit_query_init` sets the defaults (from the start, 100
- * events, no filter). Strings are borrowed for the call; NULL means no filter.
+ * events, no filter). Always call it first: it sets `struct_size`, and later versions append
+ * fields. Strings are borrowed for the call; NULL means no filter.
  */
 typedef struct mfa_audit_query {
+  /**
+   * `sizeof(mfa_audit_query)`, set by `mfa_audit_query_init`; 0 is refused.
+   */
+  uint32_t struct_size;
   /**
    * Only events with `seq > after_seq`.
    */
@@ -236,9 +262,15 @@ typedef struct mfa_audit_report {
 } mfa_audit_report;
 
 /**
- * Org policy; `mfa_policy_init` fills in the documented defaults.
+ * Org policy; `mfa_policy_init` fills in the documented defaults. Always call it before
+ * filling one in: it sets `struct_size`, and later versions append fields. The policy inside an
+ * `mfa_org` the library wrote is set up too, and may be passed back as it is.
  */
 typedef struct mfa_policy {
+  /**
+   * `sizeof(mfa_policy)`, set by `mfa_policy_init`; 0 is refused.
+   */
+  uint32_t struct_size;
   bool mfa_required;
   /**
    * Seconds, 1 to 31536000.
@@ -295,6 +327,32 @@ typedef struct mfa_user_list {
 } mfa_user_list;
 
 /**
+ * A change to an org's policy for `mfa_update_policy`: only the fields whose `has_` flag is
+ * set change; a value set without its flag (nonzero or true) is `MFA_ERR_INVALID_INPUT`,
+ * never silently ignored. `mfa_policy_changes_init` clears every flag and sets `struct_size`:
+ * always call it first, as later versions append fields.
+ */
+typedef struct mfa_policy_changes {
+  /**
+   * `sizeof(mfa_policy_changes)`, set by `mfa_policy_changes_init`; 0 is refused.
+   */
+  uint32_t struct_size;
+  bool has_mfa_required;
+  bool mfa_required;
+  bool has_enrollment_window;
+  /**
+   * Seconds, 1 to 31536000.
+   */
+  uint64_t enrollment_window;
+  bool has_reset_limit_per_hour;
+  uint32_t reset_limit_per_hour;
+  bool has_max_failed_verifications;
+  uint32_t max_failed_verifications;
+  bool has_require_step_up;
+  bool require_step_up;
+} mfa_policy_changes;
+
+/**
  * A pending enrollment: show it to the user once, then free it with `mfa_enrollment_free`,
  * which also wipes the secret.
  */
@@ -327,9 +385,9 @@ typedef struct mfa_verification {
 } mfa_verification;
 
 /**
- * What `mfa_mfa_status` returns.
+ * What `mfa_get_mfa_status` returns.
  */
-typedef struct mfa_mfa_status_info {
+typedef struct mfa_user_mfa_status {
   char user[MFA_ID_LEN];
   enum mfa_state state;
   /**
@@ -342,13 +400,18 @@ typedef struct mfa_mfa_status_info {
   int64_t deadline;
   uint64_t credential_epoch;
   uint32_t recovery_codes_remaining;
-} mfa_mfa_status_info;
+} mfa_user_mfa_status;
 
 /**
  * Options of `mfa_core_open`; `mfa_open_options_init` sets the defaults (system clock,
- * each org's name as the otpauth issuer, create a missing store, full durability).
+ * each org's name as the otpauth issuer, create a missing store, full durability). Always
+ * call it first: it sets `struct_size`, and later versions append fields.
  */
 typedef struct mfa_open_options {
+  /**
+   * `sizeof(mfa_open_options)`, set by `mfa_open_options_init`; 0 is refused.
+   */
+  uint32_t struct_size;
   /**
    * Use a manual clock starting at `start_time` (tests); move it with `mfa_set_time`.
    */
@@ -401,6 +464,40 @@ typedef struct mfa_store_info {
    * should warn (the file holds sealed secrets and the audit trail).
    */
   bool readable_by_others;
+  /**
+   * Whether `file_size` is set (false in memory).
+   */
+  bool has_file_size;
+  /**
+   * The store file's size in bytes, without its write-ahead log.
+   */
+  uint64_t file_size;
+  /**
+   * Whether the key check in the file still matches this handle's key.
+   */
+  bool key_check_ok;
+  /**
+   * How many orgs the store holds.
+   */
+  uint64_t orgs;
+  /**
+   * How many users, and how many in each MFA state now (`users_disabled` counts disabled
+   * accounts, also counted under their state).
+   */
+  uint64_t users_total;
+  uint64_t users_not_enrolled;
+  uint64_t users_enrollment_required;
+  uint64_t users_locked_out;
+  uint64_t users_enrolled;
+  uint64_t users_disabled;
+  /**
+   * How many events the audit trail holds.
+   */
+  uint64_t audit_events;
+  /**
+   * The head of the audit chain (seq 0 and a MAC of zeros when empty).
+   */
+  struct mfa_checkpoint audit_head;
 } mfa_store_info;
 
 /**
@@ -441,16 +538,22 @@ typedef struct mfa_bulk_outcome_list {
 } mfa_bulk_outcome_list;
 
 /**
- * Options of `mfa_reset_mfa`; `mfa_reset_options_init` sets the defaults (the org's
- * window, no reason, a real reset, no proofs). Strings are borrowed for the call.
+ * Options of `mfa_reset_mfa` and `mfa_reset_mfa_many`; `mfa_reset_options_init` sets the
+ * defaults (the org's window, no reason, a real reset, no proofs). Always call it first: it
+ * sets `struct_size`, and later versions append fields. Strings are borrowed for the call.
  */
 typedef struct mfa_reset_options {
   /**
-   * Whether `window` is set; otherwise the org's `enrollment_window` applies.
+   * `sizeof(mfa_reset_options)`, set by `mfa_reset_options_init`; 0 is refused.
+   */
+  uint32_t struct_size;
+  /**
+   * Whether `window` is set; otherwise the org's `enrollment_window` applies. A nonzero
+   * `window` without `has_window` is `MFA_ERR_INVALID_INPUT`, never silently ignored.
    */
   bool has_window;
   /**
-   * Enrollment window in seconds, 1 to 31536000.
+   * Enrollment window in seconds, 1 to 31536000; read only with `has_window`.
    */
   uint64_t window;
   /**
@@ -505,6 +608,20 @@ enum mfa_status mfa_audit_checkpoint(const struct mfa_core *core,
                                      struct mfa_checkpoint *out_checkpoint);
 
 /**
+ * Copies the live store into a new file at `dest` with SQLite's online backup API (readers
+ * and writers keep working meanwhile). The copy is 0600, opens with the same key, and its
+ * audit trail verifies with the head written to `out_checkpoint` (may be NULL). Errors:
+ * `MFA_ERR_INVALID_INPUT` (NULL or bad path, an in-memory store), `MFA_ERR_CONFLICT` (`dest`
+ * exists: it is never replaced), `MFA_ERR_STORAGE`.
+ *
+ * # Safety
+ * Pointers are NULL or valid; strings are NUL-terminated.
+ */
+enum mfa_status mfa_backup(const struct mfa_core *core,
+                           const char *dest,
+                           struct mfa_checkpoint *out_checkpoint);
+
+/**
  * Recomputes the MAC chain; with a `checkpoint` (may be NULL) also checks that the trail
  * still reaches it. A broken chain is not an error: the call returns `MFA_OK` with
  * `ok == false` and the first bad seq in `*out_report`. Errors: `MFA_ERR_INVALID_INPUT`
@@ -526,7 +643,8 @@ enum mfa_status mfa_verify_audit(const struct mfa_core *core,
 void mfa_policy_init(struct mfa_policy *policy);
 
 /**
- * Creates an org; `policy` NULL means the defaults. Errors: `MFA_ERR_INVALID_INPUT`.
+ * Creates an org; `policy` NULL means the defaults. Errors: `MFA_ERR_INVALID_INPUT` (also a
+ * policy not set up by `mfa_policy_init`).
  *
  * # Safety
  * Pointers are NULL or valid; strings are NUL-terminated.
@@ -553,7 +671,7 @@ enum mfa_status mfa_get_org(const struct mfa_core *core, const char *org, struct
 enum mfa_status mfa_list_orgs(const struct mfa_core *core, struct mfa_org_list *out_list);
 
 /**
- * Creates a user. `role` is an `mfa_role`. Errors: `MFA_ERR_INVALID_INPUT`,
+ * Creates a user. Errors: `MFA_ERR_INVALID_INPUT` (also a `role` outside `mfa_role`),
  * `MFA_ERR_NOT_FOUND` (org), `MFA_ERR_CONFLICT` (email taken in the org, in any case).
  *
  * # Safety
@@ -562,7 +680,7 @@ enum mfa_status mfa_list_orgs(const struct mfa_core *core, struct mfa_org_list *
 enum mfa_status mfa_create_user(const struct mfa_core *core,
                                 const char *org,
                                 const char *email,
-                                int32_t role,
+                                mfa_role role,
                                 struct mfa_user *out_user);
 
 /**
@@ -598,7 +716,7 @@ enum mfa_status mfa_list_users(const struct mfa_core *core,
                                struct mfa_user_list *out_list);
 
 /**
- * Changes a user's role (`role` is an `mfa_role`); `actor_proof` (NULL if none) is the
+ * Changes a user's role (a value outside `mfa_role` is `MFA_ERR_INVALID_INPUT`); `actor_proof` (NULL if none) is the
  * actor's current code under `require_step_up`. `out_user` may be NULL. Errors:
  * `MFA_ERR_INVALID_INPUT`, `MFA_ERR_UNAUTHENTICATED`, `MFA_ERR_NOT_FOUND`,
  * `MFA_ERR_FORBIDDEN`, `MFA_ERR_CONFLICT` (last owner), `MFA_ERR_RATE_LIMITED` (step-up code
@@ -610,7 +728,7 @@ enum mfa_status mfa_list_users(const struct mfa_core *core,
 enum mfa_status mfa_set_role(const struct mfa_core *core,
                              const char *actor,
                              const char *target,
-                             int32_t role,
+                             mfa_role role,
                              const char *actor_proof,
                              struct mfa_user *out_user);
 
@@ -636,6 +754,61 @@ enum mfa_status mfa_disable_user(const struct mfa_core *core,
 enum mfa_status mfa_enable_user(const struct mfa_core *core,
                                 const char *actor,
                                 const char *target,
+                                struct mfa_user *out_user);
+
+/**
+ * Fills `changes` with no change at all (every `has_` flag false). NULL does nothing.
+ *
+ * # Safety
+ * `changes` is NULL or valid for writes.
+ */
+void mfa_policy_changes_init(struct mfa_policy_changes *changes);
+
+/**
+ * Changes the fields of `org`'s policy that `changes` flags; only an owner of the org may.
+ * `actor_proof` (NULL if none) is the owner's current code under `require_step_up`. A shorter
+ * enrollment window applies to users created or reset afterwards. `out_org` (may be NULL)
+ * receives the org with its new policy. Errors: `MFA_ERR_INVALID_INPUT` (NULL `changes`, not
+ * set up by `mfa_policy_changes_init`, a value without its flag, no field flagged, a bad value), `MFA_ERR_UNAUTHENTICATED`, `MFA_ERR_NOT_FOUND` (the org, or an
+ * org other than the actor's), `MFA_ERR_FORBIDDEN` (not an owner; step-up),
+ * `MFA_ERR_RATE_LIMITED` (step-up code throttled).
+ *
+ * # Safety
+ * Pointers are NULL or valid; strings are NUL-terminated.
+ */
+enum mfa_status mfa_update_policy(const struct mfa_core *core,
+                                  const char *actor,
+                                  const char *org,
+                                  const struct mfa_policy_changes *changes,
+                                  const char *actor_proof,
+                                  struct mfa_org *out_org);
+
+/**
+ * Deletes a user who left, under the rules of `mfa_disable_user`: their secret and recovery
+ * codes are destroyed and the row removed; the audit trail keeps the id, and the email can
+ * be used again. Errors as for `mfa_set_role`.
+ *
+ * # Safety
+ * Pointers are NULL or valid; strings are NUL-terminated.
+ */
+enum mfa_status mfa_delete_user(const struct mfa_core *core,
+                                const char *actor,
+                                const char *target,
+                                const char *actor_proof);
+
+/**
+ * Changes a user's email, under the rules of `mfa_disable_user`; the audit event records the
+ * old and the new email. `out_user` may be NULL. Errors as for `mfa_set_role`, and
+ * `MFA_ERR_CONFLICT` when another user of the org has that email (in any case).
+ *
+ * # Safety
+ * Pointers are NULL or valid; strings are NUL-terminated.
+ */
+enum mfa_status mfa_rename_user(const struct mfa_core *core,
+                                const char *actor,
+                                const char *target,
+                                const char *new_email,
+                                const char *actor_proof,
                                 struct mfa_user *out_user);
 
 /**
@@ -711,9 +884,9 @@ enum mfa_status mfa_verify(const struct mfa_core *core,
  * # Safety
  * Pointers are NULL or valid; strings are NUL-terminated.
  */
-enum mfa_status mfa_mfa_status(const struct mfa_core *core,
-                               const char *user,
-                               struct mfa_mfa_status_info *out_status);
+enum mfa_status mfa_get_mfa_status(const struct mfa_core *core,
+                                   const char *user,
+                                   struct mfa_user_mfa_status *out_status);
 
 /**
  * The six-digit code an authenticator app shows at `unix_time` for a base32 secret: for

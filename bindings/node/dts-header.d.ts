@@ -119,7 +119,8 @@ export interface OpenOptions {
   durability?: 'full' | 'normal' | null
 }
 
-/** Org policy at creation; absent fields keep the documented defaults. */
+/** Org policy: at creation absent fields keep the documented defaults; in `updatePolicy`
+ * only the fields given change. */
 export interface PolicyInput {
   mfaRequired?: boolean | null
   /** Seconds (1 s to 365 days; default 7 days). */

@@ -119,7 +119,8 @@ export interface OpenOptions {
   durability?: 'full' | 'normal' | null
 }
 
-/** Org policy at creation; absent fields keep the documented defaults. */
+/** Org policy: at creation absent fields keep the documented defaults; in `updatePolicy`
+ * only the fields given change. */
 export interface PolicyInput {
   mfaRequired?: boolean | null
   /** Seconds (1 s to 365 days; default 7 days). */
@@ -228,6 +229,25 @@ export declare class Core {
   disableUser(actor: string, target: string, options?: StepUpOptions): Promise<User>
   /** Enables a disabled user, under the reset's actor rules. */
   enableUser(actor: string, target: string): Promise<User>
+  /**
+   * Changes the fields of `org`'s policy that `changes` gives (each checked as at
+   * creation); only an owner of the org may, with `actorProof` under `requireStepUp`. A
+   * shorter `enrollmentWindow` applies to users created or reset afterwards. Resolves to
+   * the org with its new policy. `MFA_INVALID_INPUT` (no field given, a bad value),
+   * `MFA_UNAUTHENTICATED`, `MFA_NOT_FOUND` (the org, or another org than the actor's),
+   * `MFA_FORBIDDEN`.
+   */
+  updatePolicy(actor: string, org: string, changes: PolicyInput, options?: StepUpOptions): Promise<Org>
+  /**
+   * Deletes a user who left, under the rules of `disableUser`: their secret and recovery
+   * codes are destroyed, the audit trail keeps the id, the email is free again.
+   */
+  deleteUser(actor: string, target: string, options?: StepUpOptions): Promise<void>
+  /**
+   * Changes a user's email under the rules of `disableUser`; audited with the old and new
+   * email. `MFA_CONFLICT` when the org has that email already (in any case).
+   */
+  renameUser(actor: string, target: string, newEmail: string, options?: StepUpOptions): Promise<User>
   /** A user's MFA state, derived from the clock. */
   mfaStatus(user: string): Promise<MfaStatus>
   /** A new TOTP secret for the user (replacing any pending one), shown this once. */
@@ -247,6 +267,13 @@ export declare class Core {
   resetMfaMany(actor: string, targets: string[], options?: ResetOptions): Promise<ResetOutcome[]>
   /** A page of the audit trail in seq order. */
   auditEvents(query?: AuditQuery): Promise<AuditEvent[]>
+  /**
+   * Copies the live store into a new file at `path` with SQLite's online backup API (other
+   * calls keep working meanwhile); resolves to the audit head of the copy, which opens with
+   * the same key. `MFA_INVALID_INPUT` (an in-memory store), `MFA_CONFLICT` (`path` exists:
+   * it is never replaced), `MFA_STORAGE`.
+   */
+  backup(path: string): Promise<Checkpoint>
   /** The head of the audit chain, to store somewhere the database cannot rewrite. */
   auditCheckpoint(): Promise<Checkpoint>
   /** Walks the whole chain; with a stored checkpoint, also finds a cut tail or an older copy. */
@@ -347,6 +374,16 @@ export interface StoreInfo {
   mode: number | null
   /** Whether users other than the owner can read the store or its write-ahead log. */
   readableByOthers: boolean
+  /** The store file's size in bytes, without its write-ahead log; `null` in memory. */
+  fileSize: number | null
+  /** Whether the key check in the file still matches this handle's key. */
+  keyCheckOk: boolean
+  orgs: number
+  /** Users by MFA state at the handle's current time. */
+  users: UserCounts
+  auditEvents: number
+  /** The head of the audit chain (seq 0 when empty): a checkpoint, not a secret. */
+  auditHead: Checkpoint
 }
 
 export interface User {
@@ -358,6 +395,19 @@ export interface User {
   /** Increments on every MFA reset: end sessions opened under an older epoch. */
   credentialEpoch: number
   createdAt: Date
+}
+
+/**
+ * Users counted by MFA state; `disabled` counts disabled accounts, also counted under their
+ * state.
+ */
+export interface UserCounts {
+  total: number
+  notEnrolled: number
+  enrollmentRequired: number
+  lockedOut: number
+  enrolled: number
+  disabled: number
 }
 
 export interface Verification {

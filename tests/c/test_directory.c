@@ -1,4 +1,5 @@
-/* Orgs and users: create, read, list, roles, disable and enable (docs/directory.md). */
+/* Orgs and users: create, read, list, roles, disable and enable, policy changes, renames and
+ * deletions (docs/directory.md). */
 #include "harness.h"
 
 static void orgs_are_created_read_and_listed(void) {
@@ -128,11 +129,71 @@ static void other_orgs_are_not_found(void) {
     mfa_core_close(f.core);
 }
 
+static void owners_change_the_policy(void) {
+    fixture f = fixture_open();
+    mfa_policy_changes changes;
+    mfa_policy_changes_init(&changes);
+    CHECK(!changes.has_mfa_required && !changes.has_enrollment_window && !changes.has_require_step_up);
+    CHECK(!changes.has_reset_limit_per_hour && !changes.has_max_failed_verifications);
+    mfa_org org;
+    /* Nothing flagged: nothing to change. */
+    EXPECT(MFA_ERR_INVALID_INPUT, mfa_update_policy(f.core, f.owner.id, f.org.id, &changes, NULL, &org));
+    EXPECT(MFA_ERR_INVALID_INPUT, mfa_update_policy(f.core, f.owner.id, f.org.id, NULL, NULL, &org));
+    changes.has_enrollment_window = true;
+    changes.enrollment_window = 0;
+    EXPECT(MFA_ERR_INVALID_INPUT, mfa_update_policy(f.core, f.owner.id, f.org.id, &changes, NULL, &org));
+    changes.enrollment_window = 600;
+    changes.has_max_failed_verifications = true;
+    changes.max_failed_verifications = 3;
+    EXPECT(MFA_ERR_FORBIDDEN, mfa_update_policy(f.core, f.admin.id, f.org.id, &changes, NULL, &org));
+    OK(mfa_update_policy(f.core, f.owner.id, f.org.id, &changes, NULL, &org));
+    CHECK(org.policy.enrollment_window == 600 && org.policy.max_failed_verifications == 3);
+    CHECK(org.policy.reset_limit_per_hour == 20 && !org.policy.mfa_required);
+    OK(mfa_get_org(f.core, f.org.id, &org));
+    CHECK(org.policy.enrollment_window == 600);
+    OK(mfa_update_policy(f.core, f.owner.id, f.org.id, &changes, NULL, NULL));
+    mfa_core_close(f.core);
+}
+
+static void users_are_renamed_and_deleted(void) {
+    fixture f = fixture_open();
+    mfa_user u;
+    OK(mfa_rename_user(f.core, f.admin.id, f.member.id, "Mia@acme.test", NULL, &u));
+    STREQ(u.email, "Mia@acme.test");
+    STREQ(u.id, f.member.id);
+    EXPECT(MFA_ERR_CONFLICT, mfa_rename_user(f.core, f.owner.id, f.member.id, "ADMIN@acme.test", NULL, &u));
+    EXPECT(MFA_ERR_INVALID_INPUT, mfa_rename_user(f.core, f.owner.id, f.member.id, "nope", NULL, &u));
+    EXPECT(MFA_ERR_INVALID_INPUT, mfa_rename_user(f.core, f.owner.id, f.member.id, NULL, NULL, &u));
+    EXPECT(MFA_ERR_FORBIDDEN, mfa_rename_user(f.core, f.admin.id, f.owner.id, "o@acme.test", NULL, NULL));
+
+    EXPECT(MFA_ERR_FORBIDDEN, mfa_delete_user(f.core, f.admin.id, f.owner.id, NULL));
+    EXPECT(MFA_ERR_CONFLICT, mfa_delete_user(f.core, f.owner.id, f.owner.id, NULL));
+    EXPECT(MFA_ERR_INVALID_INPUT, mfa_delete_user(f.core, f.owner.id, NULL, NULL));
+    OK(mfa_delete_user(f.core, f.admin.id, f.member.id, NULL));
+    EXPECT(MFA_ERR_NOT_FOUND, mfa_get_user(f.core, f.member.id, &u));
+    EXPECT(MFA_ERR_NOT_FOUND, mfa_delete_user(f.core, f.admin.id, f.member.id, NULL));
+    /* The email is free again. */
+    OK(mfa_create_user(f.core, f.org.id, "mia@acme.test", MFA_ROLE_MEMBER, &u));
+    /* info counts what is left, by state, and gives the audit head. */
+    mfa_store_info *info = NULL;
+    OK(mfa_core_info(f.core, &info));
+    CHECK(info->orgs == 1 && info->users_total == 3 && info->users_not_enrolled == 3);
+    CHECK(info->users_enrolled == 0 && info->users_locked_out == 0 && info->users_disabled == 0);
+    mfa_checkpoint head;
+    OK(mfa_audit_checkpoint(f.core, &head));
+    CHECK(info->audit_events == head.seq && info->audit_head.seq == head.seq);
+    STREQ(info->audit_head.mac, head.mac);
+    mfa_store_info_free(info);
+    mfa_core_close(f.core);
+}
+
 int main(void) {
     RUN(orgs_are_created_read_and_listed);
     RUN(users_are_created_found_and_listed);
     RUN(roles_follow_the_actor_rules);
     RUN(disabled_users_cannot_act_until_enabled);
     RUN(other_orgs_are_not_found);
+    RUN(owners_change_the_policy);
+    RUN(users_are_renamed_and_deleted);
     return 0;
 }

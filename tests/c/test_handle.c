@@ -114,7 +114,27 @@ static void store_files_info_and_creation(void) {
     CHECK(info->schema_version >= 1);
     STREQ(info->path, path);
     CHECK(info->has_mode && info->mode == 0600 && !info->readable_by_others);
+    CHECK(info->has_file_size && info->file_size > 0 && info->key_check_ok);
     mfa_store_info_free(info);
+    /* A backup: a new 0600 file with the same head; never over an existing file. */
+    char copy[80];
+    snprintf(copy, sizeof copy, "%s/copy.db", dir);
+    mfa_checkpoint head, copied;
+    OK(mfa_audit_checkpoint(core, &head));
+    OK(mfa_backup(core, copy, &copied));
+    CHECK(copied.seq == head.seq);
+    STREQ(copied.mac, head.mac);
+    struct stat copy_stat;
+    CHECK(stat(copy, &copy_stat) == 0 && (copy_stat.st_mode & 0777) == 0600);
+    EXPECT(MFA_ERR_CONFLICT, mfa_backup(core, copy, NULL));
+    EXPECT(MFA_ERR_INVALID_INPUT, mfa_backup(core, NULL, NULL));
+    mfa_core *restored = NULL;
+    OK(mfa_core_open(copy, KEY, 32, NULL, &restored));
+    mfa_audit_report report;
+    OK(mfa_verify_audit(restored, &copied, &report));
+    CHECK(report.ok && report.checked == head.seq);
+    mfa_core_close(restored);
+    CHECK(unlink(copy) == 0);
     mfa_core_close(core);
 
     CHECK(chmod(path, 0644) == 0);
@@ -127,7 +147,10 @@ static void store_files_info_and_creation(void) {
     core = open_at(":memory:", T0);
     OK(mfa_core_info(core, &info));
     CHECK(info->path == NULL && !info->has_mode && !info->readable_by_others);
+    CHECK(!info->has_file_size && info->key_check_ok && info->orgs == 0 && info->users_total == 0);
+    CHECK(info->audit_events == 0 && info->audit_head.seq == 0);
     mfa_store_info_free(info);
+    EXPECT(MFA_ERR_INVALID_INPUT, mfa_backup(core, path, NULL)); /* in memory: nothing to copy */
     EXPECT(MFA_ERR_INVALID_INPUT, mfa_core_info(core, NULL));
     EXPECT(MFA_ERR_INVALID_INPUT, mfa_core_info(NULL, &info));
     mfa_core_close(core);

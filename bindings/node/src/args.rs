@@ -2,7 +2,7 @@
 //! string belongs, an unknown option, a `Date` that is not a date); what the values mean is the
 //! core's to judge. Any mismatch is `invalid_input`, never a napi type error or a crash.
 
-use mfa_core::{AuditQuery, Checkpoint, Error, OpenOptions, Policy, ResetOptions, Role};
+use mfa_core::{AuditQuery, Checkpoint, Error, OpenOptions, Policy, PolicyChanges, ResetOptions, Role};
 use napi::bindgen_prelude::{FromNapiValue, JsObjectValue, JsValue, Object, Uint8Array, Unknown};
 use napi::{JsDate, ValueType};
 use zeroize::Zeroizing;
@@ -155,6 +155,26 @@ pub(crate) fn policy(value: &Unknown) -> Result<Policy> {
     Ok(p)
 }
 
+/// `PolicyInput` for `updatePolicy`: each field given (not `undefined` or `null`) changes.
+pub(crate) fn policy_changes(value: &Unknown) -> Result<PolicyChanges> {
+    let mut c = PolicyChanges::default();
+    let known =
+        ["mfaRequired", "enrollmentWindow", "resetLimitPerHour", "maxFailedVerifications", "requireStepUp"];
+    options("changes", value, &known, |key, v| {
+        match key {
+            "mfaRequired" => c.mfa_required = Some(boolean(key, v)?),
+            "enrollmentWindow" => c.enrollment_window = Some(whole(key, v, u64::MAX)?),
+            "resetLimitPerHour" => c.reset_limit_per_hour = Some(whole(key, v, u32::MAX.into())? as u32),
+            "maxFailedVerifications" => {
+                c.max_failed_verifications = Some(whole(key, v, u32::MAX.into())? as u32)
+            }
+            _ => c.require_step_up = Some(boolean(key, v)?),
+        }
+        Ok(())
+    })?;
+    Ok(c)
+}
+
 /// `{ windowSeconds?, reason?, dryRun?, proof?, actorProof? }`.
 pub(crate) fn reset_options(value: &Unknown) -> Result<ResetOptions> {
     let mut o = ResetOptions::default();
@@ -172,7 +192,7 @@ pub(crate) fn reset_options(value: &Unknown) -> Result<ResetOptions> {
     Ok(o)
 }
 
-/// `{ actorProof? }`, the step-up code of `setRole` and `disableUser`.
+/// `{ actorProof? }`, the step-up code of the directory changes.
 pub(crate) fn actor_proof(value: &Unknown) -> Result<Option<String>> {
     let mut proof = None;
     options("options", value, &["actorProof"], |key, v| {

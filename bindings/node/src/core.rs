@@ -239,6 +239,76 @@ impl Core {
         })
     }
 
+    /// Changes the fields of `org`'s policy that `changes` gives (each checked as at
+    /// creation); only an owner of the org may, with `actorProof` under `requireStepUp`. A
+    /// shorter `enrollmentWindow` applies to users created or reset afterwards. Resolves to
+    /// the org with its new policy. `MFA_INVALID_INPUT` (no field given, a bad value),
+    /// `MFA_UNAUTHENTICATED`, `MFA_NOT_FOUND` (the org, or another org than the actor's),
+    /// `MFA_FORBIDDEN`.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "actor: string, org: string, changes: PolicyInput, options?: StepUpOptions",
+        ts_return_type = "Promise<Org>"
+    )]
+    pub fn update_policy(
+        &self,
+        env: Env,
+        actor: Unknown,
+        org: Unknown,
+        changes: Unknown,
+        options: Unknown,
+    ) -> napi::Result<Call<Org>> {
+        let args = args::string("actor", &actor).and_then(|a| {
+            Ok((a, args::string("org", &org)?, args::policy_changes(&changes)?, args::actor_proof(&options)?))
+        });
+        self.run(&env, args, |core, (actor, org, changes, proof)| {
+            core.update_policy(&actor, &org, &changes, proof.as_deref()).map(Org::from)
+        })
+    }
+
+    /// Deletes a user who left, under the rules of `disableUser`: their secret and recovery
+    /// codes are destroyed, the audit trail keeps the id, the email is free again.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "actor: string, target: string, options?: StepUpOptions",
+        ts_return_type = "Promise<void>"
+    )]
+    pub fn delete_user(
+        &self,
+        env: Env,
+        actor: Unknown,
+        target: Unknown,
+        options: Unknown,
+    ) -> napi::Result<Call<()>> {
+        let args = actors(&actor, &target).and_then(|(a, t)| Ok((a, t, args::actor_proof(&options)?)));
+        self.run(&env, args, |core, (actor, target, proof)| {
+            core.delete_user(&actor, &target, proof.as_deref())
+        })
+    }
+
+    /// Changes a user's email under the rules of `disableUser`; audited with the old and new
+    /// email. `MFA_CONFLICT` when the org has that email already (in any case).
+    #[napi(
+        catch_unwind,
+        ts_args_type = "actor: string, target: string, newEmail: string, options?: StepUpOptions",
+        ts_return_type = "Promise<User>"
+    )]
+    pub fn rename_user(
+        &self,
+        env: Env,
+        actor: Unknown,
+        target: Unknown,
+        new_email: Unknown,
+        options: Unknown,
+    ) -> napi::Result<Call<User>> {
+        let args = actors(&actor, &target).and_then(|(a, t)| {
+            Ok((a, t, args::string("newEmail", &new_email)?, args::actor_proof(&options)?))
+        });
+        self.run(&env, args, |core, (actor, target, email, proof)| {
+            core.rename_user(&actor, &target, &email, proof.as_deref()).map(User::from)
+        })
+    }
+
     /// A user's MFA state, derived from the clock.
     #[napi(catch_unwind, ts_args_type = "user: string", ts_return_type = "Promise<MfaStatus>")]
     pub fn mfa_status(&self, env: Env, user: Unknown) -> napi::Result<Call<MfaStatus>> {
@@ -343,6 +413,15 @@ impl Core {
         self.run(&env, args::audit_query(&query), |core, query| {
             Ok(core.audit_events(&query)?.into_iter().map(AuditEvent::from).collect())
         })
+    }
+
+    /// Copies the live store into a new file at `path` with SQLite's online backup API (other
+    /// calls keep working meanwhile); resolves to the audit head of the copy, which opens with
+    /// the same key. `MFA_INVALID_INPUT` (an in-memory store), `MFA_CONFLICT` (`path` exists:
+    /// it is never replaced), `MFA_STORAGE`.
+    #[napi(catch_unwind, ts_args_type = "path: string", ts_return_type = "Promise<Checkpoint>")]
+    pub fn backup(&self, env: Env, path: Unknown) -> napi::Result<Call<Checkpoint>> {
+        self.run(&env, args::string("path", &path), |core, path| core.backup(&path).map(Checkpoint::from))
     }
 
     /// The head of the audit chain, to store somewhere the database cannot rewrite.

@@ -296,6 +296,41 @@ pub struct StoreInfo {
     pub mode: Option<u32>,
     /// Whether users other than the owner can read the store or its write-ahead log.
     pub readable_by_others: bool,
+    /// The store file's size in bytes, without its write-ahead log; `null` in memory.
+    pub file_size: Option<f64>,
+    /// Whether the key check in the file still matches this handle's key.
+    pub key_check_ok: bool,
+    pub orgs: f64,
+    /// Users by MFA state at the handle's current time.
+    pub users: UserCounts,
+    pub audit_events: f64,
+    /// The head of the audit chain (seq 0 when empty): a checkpoint, not a secret.
+    pub audit_head: Checkpoint,
+}
+
+/// Users counted by MFA state; `disabled` counts disabled accounts, also counted under their
+/// state.
+#[napi(object, object_from_js = false)]
+pub struct UserCounts {
+    pub total: f64,
+    pub not_enrolled: f64,
+    pub enrollment_required: f64,
+    pub locked_out: f64,
+    pub enrolled: f64,
+    pub disabled: f64,
+}
+
+impl From<core::UserCounts> for UserCounts {
+    fn from(u: core::UserCounts) -> Self {
+        UserCounts {
+            total: number(u.total),
+            not_enrolled: number(u.not_enrolled),
+            enrollment_required: number(u.enrollment_required),
+            locked_out: number(u.locked_out),
+            enrolled: number(u.enrolled),
+            disabled: number(u.disabled),
+        }
+    }
 }
 
 impl From<core::StoreInfo> for StoreInfo {
@@ -305,6 +340,12 @@ impl From<core::StoreInfo> for StoreInfo {
             path: i.path.map(|p| p.to_string_lossy().into_owned()),
             mode: i.mode,
             readable_by_others: i.readable_by_others,
+            file_size: i.file_size.map(number),
+            key_check_ok: i.key_check_ok,
+            orgs: number(i.orgs),
+            users: i.users.into(),
+            audit_events: number(i.audit_events),
+            audit_head: i.audit_head.into(),
         }
     }
 }

@@ -41,6 +41,9 @@ describe('close', async () => {
       setRole: () => core.setRole(owner.id, bob.id, 'admin'),
       disableUser: () => core.disableUser(owner.id, bob.id),
       enableUser: () => core.enableUser(owner.id, bob.id),
+      updatePolicy: () => core.updatePolicy(owner.id, org.id, { mfaRequired: true }),
+      deleteUser: () => core.deleteUser(owner.id, bob.id),
+      renameUser: () => core.renameUser(owner.id, bob.id, 'robert@acme.test'),
       mfaStatus: () => core.mfaStatus(bob.id),
       beginEnrollment: () => core.beginEnrollment(bob.id),
       confirmEnrollment: () => core.confirmEnrollment(bob.id, '123456'),
@@ -52,6 +55,7 @@ describe('close', async () => {
       auditCheckpoint: () => core.auditCheckpoint(),
       verifyAudit: () => core.verifyAudit(),
       info: () => core.info(),
+      backup: () => core.backup('/nonexistent/copy.db'),
     }
     // Every Promise-returning method of the class is in the list above.
     const methods = Object.getOwnPropertyNames(Core.prototype).filter(

@@ -265,6 +265,75 @@ impl Core {
         values::user(py, &user)
     }
 
+    /// Changes the given fields of `org`'s policy (each checked as at creation); only an
+    /// owner of the org may, with `actor_proof` under `require_step_up`. A shorter
+    /// `enrollment_window` applies to users created or reset afterwards. Returns the org with
+    /// its new policy. Raises `InvalidInput` (no field given, a bad value), `Unauthenticated`,
+    /// `NotFound` (the org, or another org than the actor's), `Forbidden`.
+    #[pyo3(signature = (
+        actor, org, *, mfa_required = None, enrollment_window = None, reset_limit_per_hour = None,
+        max_failed_verifications = None, require_step_up = None, actor_proof = None
+    ))]
+    #[allow(clippy::too_many_arguments)] // Python keyword arguments, one per policy field
+    fn update_policy<'py>(
+        &self,
+        py: Python<'py>,
+        actor: &Bound<'py, PyAny>,
+        org: &Bound<'py, PyAny>,
+        mfa_required: Option<&Bound<'py, PyAny>>,
+        enrollment_window: Option<&Bound<'py, PyAny>>,
+        reset_limit_per_hour: Option<&Bound<'py, PyAny>>,
+        max_failed_verifications: Option<&Bound<'py, PyAny>>,
+        require_step_up: Option<&Bound<'py, PyAny>>,
+        actor_proof: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (actor, org) = (inputs::id("actor", actor)?, inputs::id("org", org)?);
+        let changes = inputs::policy_changes(
+            mfa_required,
+            enrollment_window,
+            reset_limit_per_hour,
+            max_failed_verifications,
+            require_step_up,
+        )?;
+        let proof = inputs::opt_text("actor_proof", actor_proof)?;
+        let org = detached(py, self.core()?, |c| c.update_policy(&actor, &org, &changes, proof.as_deref()))?;
+        values::org(py, &org)
+    }
+
+    /// Deletes `target` (a user who left) under the rules of `disable_user`: their secret and
+    /// recovery codes are destroyed; the audit trail keeps the id; the email is free again.
+    /// Raises as `set_role`.
+    #[pyo3(signature = (actor, target, *, actor_proof = None))]
+    fn delete_user<'py>(
+        &self,
+        py: Python<'py>,
+        actor: &Bound<'py, PyAny>,
+        target: &Bound<'py, PyAny>,
+        actor_proof: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<()> {
+        let (actor, target) = (inputs::id("actor", actor)?, inputs::id("target", target)?);
+        let proof = inputs::opt_text("actor_proof", actor_proof)?;
+        detached(py, self.core()?, |c| c.delete_user(&actor, &target, proof.as_deref()))
+    }
+
+    /// Changes `target`'s email under the rules of `disable_user`; audited with the old and
+    /// new email. Raises as `set_role`, and `Conflict` when the org has that email already.
+    #[pyo3(signature = (actor, target, new_email, *, actor_proof = None))]
+    fn rename_user<'py>(
+        &self,
+        py: Python<'py>,
+        actor: &Bound<'py, PyAny>,
+        target: &Bound<'py, PyAny>,
+        new_email: &Bound<'py, PyAny>,
+        actor_proof: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (actor, target) = (inputs::id("actor", actor)?, inputs::id("target", target)?);
+        let email = inputs::text("new_email", new_email)?;
+        let proof = inputs::opt_text("actor_proof", actor_proof)?;
+        let user = detached(py, self.core()?, |c| c.rename_user(&actor, &target, &email, proof.as_deref()))?;
+        values::user(py, &user)
+    }
+
     // ---- enrollment and verification ----
 
     /// Starts (or restarts) enrollment: a new secret to show the user once, as `secret` or
@@ -414,6 +483,16 @@ impl Core {
         };
         let events = detached(py, self.core()?, |c| c.audit_events(&query))?;
         values::list(py, &events, values::event)
+    }
+
+    /// Copies the live store into a new file at `path` with SQLite's online backup API (other
+    /// calls keep working meanwhile); returns the audit head of the copy, which opens with the
+    /// same key. Raises `InvalidInput` (an in-memory store), `Conflict` (`path` exists: it is
+    /// never replaced), `Storage`.
+    fn backup<'py>(&self, py: Python<'py>, path: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let path = inputs::path(path)?;
+        let head = detached(py, self.core()?, |c| c.backup(&path))?;
+        values::checkpoint(py, &head)
     }
 
     /// The head of the audit chain, to keep where the database cannot rewrite it.

@@ -8,7 +8,7 @@
 
 use std::path::PathBuf;
 
-use mfa_core::{Checkpoint, Policy, Role, UnixTime};
+use mfa_core::{Checkpoint, Policy, PolicyChanges, Role, UnixTime};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -109,7 +109,7 @@ pub(crate) fn count(what: &str, obj: &Bound<'_, PyAny>, max: u64) -> PyResult<u6
 }
 
 /// [`count`] for a `u32` field.
-fn count32(what: &str, obj: &Bound<'_, PyAny>) -> PyResult<u32> {
+pub(crate) fn count32(what: &str, obj: &Bound<'_, PyAny>) -> PyResult<u32> {
     count(what, obj, u32::MAX.into()).map(|n| n as u32)
 }
 
@@ -212,6 +212,27 @@ pub(crate) fn policy(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Policy> {
             &obj.getattr("max_failed_verifications")?,
         )?,
         require_step_up: flag("policy.require_step_up", &obj.getattr("require_step_up")?)?,
+    })
+}
+
+/// The keyword arguments of `update_policy`: each one given (not `None`) changes that field.
+pub(crate) fn policy_changes(
+    mfa_required: Option<&Bound<'_, PyAny>>,
+    enrollment_window: Option<&Bound<'_, PyAny>>,
+    reset_limit_per_hour: Option<&Bound<'_, PyAny>>,
+    max_failed_verifications: Option<&Bound<'_, PyAny>>,
+    require_step_up: Option<&Bound<'_, PyAny>>,
+) -> PyResult<PolicyChanges> {
+    Ok(PolicyChanges {
+        mfa_required: given(mfa_required).map(|v| flag("mfa_required", v)).transpose()?,
+        enrollment_window: given(enrollment_window).map(|v| seconds("enrollment_window", v)).transpose()?,
+        reset_limit_per_hour: given(reset_limit_per_hour)
+            .map(|v| count32("reset_limit_per_hour", v))
+            .transpose()?,
+        max_failed_verifications: given(max_failed_verifications)
+            .map(|v| count32("max_failed_verifications", v))
+            .transpose()?,
+        require_step_up: given(require_step_up).map(|v| flag("require_step_up", v)).transpose()?,
     })
 }
 

@@ -9,7 +9,7 @@
 
 use mfa_core::{
     AuditEvent, AuditReport, Checkpoint, Enrollment, Error, MfaStatus, Org, Policy, RecoveryCodes,
-    ResetReceipt, StoreInfo, UnixTime, User, Verification,
+    ResetReceipt, StoreInfo, UnixTime, User, UserCounts, Verification,
 };
 use pyo3::IntoPyObjectExt;
 use pyo3::intern;
@@ -58,6 +58,7 @@ static AUDIT_EVENT: Class = Class::new("AuditEvent");
 static CHECKPOINT: Class = Class::new("Checkpoint");
 static AUDIT_REPORT: Class = Class::new("AuditReport");
 static STORE_INFO: Class = Class::new("StoreInfo");
+static USER_COUNTS: Class = Class::new("UserCounts");
 
 /// A dataclass instance being filled in: the second half of how `pickle` rebuilds one, each
 /// field straight into the instance's `__dict__`. Every field must be set, as `__init__`
@@ -288,6 +289,24 @@ pub(crate) fn store_info<'py>(py: Python<'py>, i: &StoreInfo) -> PyResult<Bound<
         .set("path", i.path.as_ref().map(|p| p.to_string_lossy().into_owned()))?
         .set("mode", i.mode)?
         .set("readable_by_others", i.readable_by_others)?
+        .set("file_size", i.file_size)?
+        .set("key_check_ok", i.key_check_ok)?
+        .set("orgs", i.orgs)?
+        .set("users", user_counts(py, &i.users)?)?
+        .set("audit_events", i.audit_events)?
+        .set("audit_head", checkpoint(py, &i.audit_head)?)?
+        .done())
+}
+
+fn user_counts<'py>(py: Python<'py>, u: &UserCounts) -> PyResult<Bound<'py, PyAny>> {
+    Ok(USER_COUNTS
+        .fields(py)?
+        .set("total", u.total)?
+        .set("not_enrolled", u.not_enrolled)?
+        .set("enrollment_required", u.enrollment_required)?
+        .set("locked_out", u.locked_out)?
+        .set("enrolled", u.enrolled)?
+        .set("disabled", u.disabled)?
         .done())
 }
 

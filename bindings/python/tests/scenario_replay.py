@@ -26,9 +26,9 @@ SCENARIO_DIR = Path(__file__).resolve().parents[3] / "tests" / "scenarios"
 
 OPS = (
     "create_org", "create_user", "get_user", "list_users", "set_role", "disable_user",
-    "enable_user", "begin_enrollment", "confirm_enrollment", "enroll", "verify",
+    "enable_user", "update_policy", "delete_user", "rename_user", "begin_enrollment", "confirm_enrollment", "enroll", "verify",
     "regenerate_recovery_codes", "mfa_status", "reset_mfa", "reset_mfa_many", "audit_events",
-    "audit_checkpoint", "verify_audit",
+    "audit_checkpoint", "verify_audit", "info", "backup",
 )  # fmt: skip
 ID_ARGS = ("org", "user", "actor", "target")
 CODE_ARGS = ("code", "proof", "actor_proof")
@@ -234,18 +234,23 @@ POLICY_FIELDS = {
 }
 
 
-def policy(value: Any) -> mfa_core.Policy:
-    """A policy from any subset of its fields; the others keep the documented defaults."""
+def policy_fields(name: str, value: Any) -> dict[str, Any]:
+    """The given fields of a policy object, type-checked."""
     if value is None:
-        return mfa_core.Policy()
+        return {}
     if not isinstance(value, dict):
-        raise Harness('"policy" must be an object')
+        raise Harness(f"{name!r} must be an object")
     for key, v in value.items():
         if key not in POLICY_FIELDS:
             raise Harness(f"unknown policy field {key!r}")
         if v is None or not POLICY_FIELDS[key](v):
             raise Harness(f"policy field {key!r} has the wrong type: {json.dumps(v)}")
-    return mfa_core.Policy(**value)
+    return dict(value)
+
+
+def policy(value: Any) -> mfa_core.Policy:
+    """A policy from any subset of its fields; the others keep the documented defaults."""
+    return mfa_core.Policy(**policy_fields("policy", value))
 
 
 class PythonDriver:
@@ -291,6 +296,26 @@ class PythonDriver:
             )
         if op == "enable_user":
             return to_json(c.enable_user(a.str("actor"), a.str("target")))
+        if op == "update_policy":
+            changes = policy_fields("changes", a.get("changes"))
+            return to_json(
+                c.update_policy(
+                    a.str("actor"), a.str("org"), **changes, actor_proof=a.opt_str("actor_proof")
+                )
+            )
+        if op == "info":
+            return to_json(c.info())
+        if op == "backup":
+            return to_json(c.backup(a.str("path")))
+        if op == "delete_user":
+            c.delete_user(a.str("actor"), a.str("target"), actor_proof=a.opt_str("actor_proof"))
+            return None
+        if op == "rename_user":
+            return to_json(
+                c.rename_user(
+                    a.str("actor"), a.str("target"), a.str("email"), actor_proof=a.opt_str("actor_proof")
+                )
+            )
         if op == "begin_enrollment":
             e = c.begin_enrollment(a.str("user"))
             return {"secret": e.secret, "uri": e.uri}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -188,3 +189,84 @@ def test_values_are_immutable(core: mfa_core.Core, org: mfa_core.Org) -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         org.policy.mfa_required = True  # type: ignore[misc]
     assert hash(user) == hash(core.get_user(user.id))
+
+
+def test_update_policy_changes_only_the_given_fields(core: mfa_core.Core, org: mfa_core.Org) -> None:
+    olga = core.create_user(org.id, "olga@acme.test", "owner")
+    ann = core.create_user(org.id, "ann@acme.test", "admin")
+    with pytest.raises(mfa_core.Forbidden):
+        core.update_policy(ann.id, org.id, reset_limit_per_hour=3)
+    with pytest.raises(mfa_core.InvalidInput, match="no policy field"):
+        core.update_policy(olga.id, org.id)
+    with pytest.raises(mfa_core.InvalidInput):
+        core.update_policy(olga.id, org.id, enrollment_window=dt.timedelta(days=366))
+    with pytest.raises(TypeError, match="^mfa_required must be bool, not int$"):
+        core.update_policy(olga.id, org.id, mfa_required=1)  # type: ignore[arg-type]
+    updated = core.update_policy(olga.id, org.id, enrollment_window=dt.timedelta(hours=1), mfa_required=True)
+    assert updated.policy == dataclasses.replace(org.policy, enrollment_window=3600, mfa_required=True)
+    assert core.get_org(org.id) == updated
+    (event,) = core.audit_events(action="org.policy")[1:]
+    assert event.detail == {
+        "from": {"mfa_required": False, "enrollment_window": 604800},
+        "to": {"mfa_required": True, "enrollment_window": 3600},
+    }
+
+
+def test_rename_and_delete_users(core: mfa_core.Core, org: mfa_core.Org) -> None:
+    olga = core.create_user(org.id, "olga@acme.test", "owner")
+    ann = core.create_user(org.id, "ann@acme.test", "admin")
+    bob = core.create_user(org.id, "bob@acme.test", "member")
+    renamed = core.rename_user(ann.id, bob.id, "Robert@acme.test")
+    assert (renamed.id, renamed.email) == (bob.id, "Robert@acme.test")
+    with pytest.raises(mfa_core.Conflict):
+        core.rename_user(ann.id, bob.id, "OLGA@acme.test")
+    with pytest.raises(mfa_core.Forbidden):
+        core.rename_user(ann.id, olga.id, "boss@acme.test")
+    enroll(core, bob.id)
+    with pytest.raises(mfa_core.Forbidden):
+        core.delete_user(ann.id, olga.id)
+    with pytest.raises(mfa_core.Conflict, match="last active owner"):
+        core.delete_user(olga.id, olga.id)
+    core.delete_user(ann.id, bob.id)
+    with pytest.raises(mfa_core.NotFound):
+        core.get_user(bob.id)
+    assert core.create_user(org.id, "robert@acme.test", "member").id != bob.id
+    assert [e.detail for e in core.audit_events(action="user.rename")][0] == {
+        "from": "bob@acme.test",
+        "to": "Robert@acme.test",
+    }
+    assert core.audit_events(action="user.delete", target=bob.id)[-1].outcome == "success"
+    assert core.verify_audit().ok
+
+
+def test_info_counts_users_by_state_and_gives_the_head(core: mfa_core.Core, org: mfa_core.Org) -> None:
+    olga = core.create_user(org.id, "olga@acme.test", "owner")
+    bob = core.create_user(org.id, "bob@acme.test", "member")
+    enroll(core, bob.id)
+    info = core.info()
+    assert info.users == mfa_core.UserCounts(
+        total=2, not_enrolled=1, enrollment_required=0, locked_out=0, enrolled=1, disabled=0
+    )
+    assert (info.orgs, info.key_check_ok, info.file_size, info.path) == (1, True, None, None)
+    assert info.audit_head == core.audit_checkpoint()
+    assert info.audit_events == info.audit_head.seq
+    assert core.verify_audit(info.audit_head).ok
+    core.disable_user(olga.id, bob.id)
+    assert core.info().users.disabled == 1
+
+
+def test_backup_copies_a_live_store(tmp_path: Path) -> None:
+    with mfa_core.Core.open(tmp_path / "store.db", bytes(range(32)), manual_clock=T0) as core:
+        org = core.create_org("Acme")
+        core.create_user(org.id, "olga@acme.test", "owner")
+        head = core.backup(tmp_path / "copy.db")
+        assert head == core.audit_checkpoint()
+        with pytest.raises(mfa_core.Conflict):
+            core.backup(str(tmp_path / "copy.db"))
+    assert (tmp_path / "copy.db").stat().st_mode & 0o777 == 0o600
+    with mfa_core.Core.open(tmp_path / "copy.db", bytes(range(32)), create_if_missing=False) as copy:
+        assert copy.audit_checkpoint() == head
+        assert copy.verify_audit(head).ok
+        assert [u.email for u in copy.list_users(org.id)] == ["olga@acme.test"]
+    with mfa_core.Core.open(":memory:", bytes(range(32))) as memory, pytest.raises(mfa_core.InvalidInput):
+        memory.backup(tmp_path / "memory.db")

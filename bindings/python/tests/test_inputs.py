@@ -74,6 +74,13 @@ SIGNATURES: dict[str, dict[str, tuple[str, bool]]] = {
                  "actor_proof": ("code", True)},
     "disable_user": {"actor": ("id", False), "target": ("id", False), "actor_proof": ("code", True)},
     "enable_user": {"actor": ("id", False), "target": ("id", False)},
+    "update_policy": {"actor": ("id", False), "org": ("id", False), "mfa_required": ("bool", True),
+                      "enrollment_window": ("seconds", True), "reset_limit_per_hour": ("count", True),
+                      "max_failed_verifications": ("count", True), "require_step_up": ("bool", True),
+                      "actor_proof": ("code", True)},
+    "delete_user": {"actor": ("id", False), "target": ("id", False), "actor_proof": ("code", True)},
+    "rename_user": {"actor": ("id", False), "target": ("id", False), "new_email": ("email", False),
+                    "actor_proof": ("code", True)},
     "begin_enrollment": {"user": ("id", False)},
     "confirm_enrollment": {"user": ("id", False), "code": ("code", False)},
     "regenerate_recovery_codes": {"user": ("id", False), "proof": ("code", False)},
@@ -88,6 +95,7 @@ SIGNATURES: dict[str, dict[str, tuple[str, bool]]] = {
     "audit_events": {"after_seq": ("count", True), "limit": ("limit", True), "actor": ("id", True),
                      "target": ("id", True), "action": ("action", True)},
     "verify_audit": {"checkpoint": ("checkpoint", True)},
+    "backup": {"path": ("path", False)},
 }  # fmt: skip
 
 #: Operations without arguments, which there is nothing to check for.
@@ -115,6 +123,13 @@ def valid(core: mfa_core.Core) -> dict[str, tuple[Callable[..., Any], dict[str, 
         "set_role": (core.set_role, {"actor": olga, "target": bob, "role": "admin", "actor_proof": None}),
         "disable_user": (core.disable_user, {"actor": olga, "target": bob, "actor_proof": None}),
         "enable_user": (core.enable_user, {"actor": olga, "target": bob}),
+        "update_policy": (core.update_policy, {"actor": olga, "org": org.id, "mfa_required": True,
+                                               "enrollment_window": 3600, "reset_limit_per_hour": 3,
+                                               "max_failed_verifications": 4, "require_step_up": False,
+                                               "actor_proof": None}),
+        "delete_user": (core.delete_user, {"actor": olga, "target": bob, "actor_proof": None}),
+        "rename_user": (core.rename_user, {"actor": olga, "target": bob, "new_email": "robert@acme.test",
+                                           "actor_proof": None}),
         "begin_enrollment": (core.begin_enrollment, {"user": olga}),
         "confirm_enrollment": (core.confirm_enrollment, {"user": olga, "code": "123456"}),
         "regenerate_recovery_codes": (core.regenerate_recovery_codes, {"user": bob, "proof": "123456"}),
@@ -128,6 +143,7 @@ def valid(core: mfa_core.Core) -> dict[str, tuple[Callable[..., Any], dict[str, 
         "audit_events": (core.audit_events, {"after_seq": 0, "limit": 10, "actor": olga, "target": bob,
                                              "action": "mfa.reset"}),
         "verify_audit": (core.verify_audit, {"checkpoint": cp}),
+        "backup": (core.backup, {"path": "copy.db"}),
     }  # fmt: skip
 
 

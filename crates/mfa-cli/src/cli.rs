@@ -81,6 +81,16 @@ pub enum Command {
         #[arg(long)]
         generate_key: bool,
     },
+    /// Replace the store at --db with a backup, after checking it: it must open with the key
+    /// and its audit trail must verify. Stop every program using the store first.
+    Restore {
+        /// The backup (a file written by `backup`).
+        #[arg(value_name = "SRC")]
+        src: PathBuf,
+        /// Replace an existing store (otherwise refused).
+        #[arg(long)]
+        force: bool,
+    },
     /// Run the whole story on a throwaway store with a random key: no set-up needed.
     Demo,
     /// Print a shell completion script, e.g. `source <(mfa-admin completions bash)`.
@@ -102,10 +112,10 @@ pub enum Command {
 /// The commands that work on an existing store, opened with the key.
 #[derive(Debug, Subcommand)]
 pub enum StoreCommand {
-    /// Create and list orgs (tenants).
+    /// Create and list orgs (tenants), and change their policy.
     #[command(subcommand)]
     Org(OrgCommand),
-    /// Add, list, show, re-role, disable and enable users.
+    /// Add, list, show, re-role, disable, enable, rename and delete users.
     #[command(subcommand)]
     User(UserCommand),
     /// Start TOTP enrollment: prints the otpauth URI, the secret and a QR code for the user's
@@ -144,6 +154,16 @@ pub enum StoreCommand {
     /// Read, export and verify the tamper-evident audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Copy the live store into a new file (0600) while it keeps working; prints the copy's
+    /// audit head. Never replaces a file.
+    Backup {
+        /// The new file.
+        #[arg(value_name = "DEST")]
+        dest: PathBuf,
+    },
+    /// What the store holds: schema version, file size and permissions, key check, counts of
+    /// orgs, users by MFA state and audit events, and the audit head. Nothing secret.
+    Info,
 }
 
 #[derive(Debug, Subcommand)]
@@ -171,6 +191,34 @@ pub enum OrgCommand {
     },
     /// List every org.
     List,
+    /// Change some of an org's policy (owners only): the options given change, the others
+    /// stay. A shorter window applies to users created or reset afterwards.
+    Policy {
+        /// The org: its id or its name.
+        org: String,
+        /// The owner making the change (id, or email in the org); recorded in the audit trail.
+        #[arg(long, value_name = "USER")]
+        actor: String,
+        /// New users must enroll within the enrollment window.
+        #[arg(long, value_name = "BOOL", action = clap::ArgAction::Set)]
+        mfa_required: Option<bool>,
+        /// Time a new or reset user has to enroll: 90s, 15m, 12h, 7d.
+        #[arg(long, value_name = "DURATION", value_parser = window::parse)]
+        enrollment_window: Option<u64>,
+        /// Successful resets one actor may make in any hour.
+        #[arg(long, value_name = "N")]
+        reset_limit_per_hour: Option<u32>,
+        /// Consecutive failed verifications before throttling.
+        #[arg(long, value_name = "N")]
+        max_failed_verifications: Option<u32>,
+        /// An enrolled actor must pass their own current code to reset, re-role, disable,
+        /// rename or delete anyone, or to change the policy.
+        #[arg(long, value_name = "BOOL", action = clap::ArgAction::Set)]
+        require_step_up: Option<bool>,
+        /// The actor's own current code, when the org requires step-up (`-`: read stdin).
+        #[arg(long, value_name = "CODE")]
+        actor_proof: Option<Code>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -231,6 +279,26 @@ pub enum UserCommand {
     Enable {
         #[command(flatten)]
         change: ChangeArgs,
+    },
+    /// Change a user's email (unique in the org, in any case).
+    Rename {
+        #[command(flatten)]
+        change: ChangeArgs,
+        /// The new email.
+        #[arg(value_name = "NEW_EMAIL")]
+        email: String,
+        /// The actor's own current code, when the org requires step-up (`-`: read stdin).
+        #[arg(long, value_name = "CODE")]
+        actor_proof: Option<Code>,
+    },
+    /// Delete a user who left: their secret and recovery codes are destroyed, the audit trail
+    /// keeps their id, and the email can be used again (the last owner stays).
+    Delete {
+        #[command(flatten)]
+        change: ChangeArgs,
+        /// The actor's own current code, when the org requires step-up (`-`: read stdin).
+        #[arg(long, value_name = "CODE")]
+        actor_proof: Option<Code>,
     },
 }
 

@@ -171,3 +171,62 @@ fn step_up_orgs_need_the_actors_code_to_disable() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).contains("disabled"));
 }
+
+#[test]
+fn org_policy_changes_the_options_given_for_owners_only() {
+    let store = Store::new();
+    let acme = org(&store, "Acme", &["--mfa-required"]);
+    let admin_tries = ["org", "policy", "Acme", "--actor", &acme.admin, "--reset-limit-per-hour", "3"];
+    assert_eq!(store.code_of(&admin_tries, 12), "forbidden");
+    assert_eq!(store.code_of(&["org", "policy", "Acme", "--actor", &acme.owner], 10), "invalid_input");
+    let zero = ["org", "policy", "Acme", "--actor", &acme.owner, "--max-failed-verifications", "0"];
+    assert_eq!(store.code_of(&zero, 10), "invalid_input");
+    store.fails(&["org", "policy", "Acme", "--actor", &acme.owner, "--mfa-required", "maybe"], 2);
+    let changed = store.json(&[
+        "org",
+        "policy",
+        "Acme",
+        "--actor",
+        "owner@acme.example",
+        "--enrollment-window",
+        "1h",
+        "--mfa-required",
+        "false",
+    ]);
+    assert_eq!(changed["id"], acme.id.as_str());
+    assert_eq!(changed["policy"]["enrollment_window"], 3600);
+    assert_eq!(changed["policy"]["mfa_required"], false);
+    assert_eq!(changed["policy"]["max_failed_verifications"], 5);
+    let text = store.ok(&["org", "policy", &acme.id, "--actor", &acme.owner, "--require-step-up", "true"]);
+    assert!(text.contains("require_step_up=true") && text.contains("enrollment_window=3600s"), "{text}");
+    let events = store.json_lines(&["audit", "tail", "--action", "org.policy"]);
+    let events = events.as_array().unwrap();
+    assert_eq!(events.len(), 3);
+    assert_eq!(events[1]["detail"]["from"]["enrollment_window"], 7 * 86_400);
+    assert_eq!(events[1]["detail"]["to"]["enrollment_window"], 3600);
+}
+
+#[test]
+fn users_are_renamed_and_deleted_under_the_actor_rules() {
+    let store = Store::new();
+    let acme = org(&store, "Acme", &[]);
+    let renamed = store.json(&["user", "rename", "--actor", &acme.admin, &acme.member, "Mia@acme.example"]);
+    assert_eq!(
+        (renamed["id"].as_str(), renamed["email"].as_str()),
+        (Some(&*acme.member), Some("Mia@acme.example"))
+    );
+    let taken = ["user", "rename", "--actor", &acme.admin, &acme.member, "ADMIN@acme.example"];
+    assert_eq!(store.code_of(&taken, 15), "conflict");
+    let boss = ["user", "rename", "--actor", &acme.admin, &acme.owner, "boss@acme.example"];
+    assert_eq!(store.code_of(&boss, 12), "forbidden");
+
+    assert_eq!(store.code_of(&["user", "delete", "--actor", &acme.admin, &acme.owner], 12), "forbidden");
+    assert_eq!(store.code_of(&["user", "delete", "--actor", &acme.owner, &acme.owner], 15), "conflict");
+    let text = store.ok(&["user", "delete", "--actor", &acme.admin, "mia@acme.example"]);
+    assert_eq!(text.trim(), format!("deleted: {}", acme.member));
+    assert_eq!(store.code_of(&["user", "show", &acme.member], 13), "not_found");
+    store.json(&["user", "add", "--org", "Acme", "mia@acme.example"]);
+    let deleted = store.json(&["user", "delete", "--actor", &acme.owner, &acme.admin]);
+    assert_eq!(deleted["deleted"], acme.admin.as_str());
+    assert_eq!(store.json(&["audit", "verify"])["report"]["ok"], true);
+}

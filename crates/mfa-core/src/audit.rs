@@ -12,7 +12,7 @@ use crate::model::{AuditReport, Checkpoint, Outcome, UnixTime};
 use crate::store::{AuditRow, Tx};
 
 /// Every action the trail records.
-pub const ACTIONS: [&str; 11] = [
+pub const ACTIONS: [&str; 14] = [
     "org.create",
     "user.create",
     "user.role",
@@ -26,6 +26,11 @@ pub const ACTIONS: [&str; 11] = [
     // rather than hidden under another action.
     "mfa.recovery_codes.regenerate",
     "mfa.reset",
+    // Changes to a store that lives for years: an org's policy, and users who leave or
+    // change their email.
+    "org.policy",
+    "user.delete",
+    "user.rename",
 ];
 
 /// The MAC that precedes event 1.

@@ -196,10 +196,29 @@ impl Core {
 
     // ---- reads ----
 
-    /// Facts about the open store: schema version, path, and whether other users can read
-    /// the file (a host should warn then). Errors: `storage` if the file cannot be examined.
+    /// Facts about the open store: schema version, path, file size, whether other users can
+    /// read the file (a host should warn then), whether the key check still matches, how many
+    /// orgs, users (by MFA state now) and audit events it holds, and the audit head. Nothing
+    /// secret. Errors: `storage` if the file cannot be examined.
     pub fn info(&self) -> Result<StoreInfo> {
-        self.store.info()
+        self.store.info(&self.keys, self.now())
+    }
+
+    /// Copies the live store into a new file at `dest` with SQLite's online backup API, from
+    /// one consistent snapshot, while readers and writers keep working. The copy is owner-only
+    /// (0600), opens with the same key, and its audit trail verifies with the returned head.
+    /// It is built beside `dest` and linked into place when complete. Errors: `invalid_input`
+    /// (a bad path, an in-memory store), `conflict` (`dest` exists: it is never replaced),
+    /// `storage`.
+    pub fn backup(&self, dest: impl AsRef<Path>) -> Result<Checkpoint> {
+        let dest = dest.as_ref();
+        if dest.as_os_str().is_empty() {
+            return Err(invalid("backup path is empty"));
+        }
+        if dest.to_str().is_some_and(|p| p.contains('\0')) {
+            return Err(invalid("backup path contains a NUL byte"));
+        }
+        self.store.backup(dest)
     }
 
     /// One org. Errors: `invalid_input`, `not_found`.

@@ -4,8 +4,8 @@
 use serde_json::json;
 
 use crate::core::{Core, Ctx};
-use crate::error::{Error, Result, conflict};
-use crate::model::{MfaState, Org, Outcome, Policy, Role, UnixTime, User, UserStatus};
+use crate::error::{Error, Result, conflict, forbidden};
+use crate::model::{MfaState, Org, Outcome, Policy, PolicyChanges, Role, UnixTime, User, UserStatus};
 use crate::policy::{self, state_of};
 use crate::store::{Tx, UserRow};
 use crate::validate;
@@ -111,7 +111,7 @@ impl Core {
                 self.keep_an_owner(tx, t)?;
             }
             tx.set_role(&t.user.id, role)?;
-            Ok(json!({ "from": t.user.role, "to": role }))
+            Ok((json!({ "from": t.user.role, "to": role }), self.user_row(tx, &t.user.id)?.user))
         })
     }
 
@@ -124,7 +124,7 @@ impl Core {
                 self.keep_an_owner(tx, t)?;
             }
             tx.set_status(&t.user.id, UserStatus::Disabled)?;
-            Ok(json!({ "from": t.user.status }))
+            Ok((json!({ "from": t.user.status }), self.user_row(tx, &t.user.id)?.user))
         })
     }
 
@@ -134,20 +134,120 @@ impl Core {
         let (actor, target) = (validate::id("actor", actor)?, validate::id("target", target)?);
         self.directory_change("user.enable", &actor, &target, None, |tx, _, t| {
             tx.set_status(&t.user.id, UserStatus::Active)?;
-            Ok(json!({ "from": t.user.status }))
+            Ok((json!({ "from": t.user.status }), self.user_row(tx, &t.user.id)?.user))
         })
     }
 
-    /// The shared shape of role and status changes: the actor rules, step-up for re-role and
-    /// disable, the change itself, and one audit event either way.
-    fn directory_change(
+    /// Deletes a user who left, under the rules of [`Core::disable_user`] (an admin cannot
+    /// delete an owner; the last active owner cannot go). Their TOTP secret (pending or
+    /// confirmed) and recovery codes are destroyed with the row; the audit trail keeps the id
+    /// and stays verifiable, and the email is free for a new user. Errors as for
+    /// [`Core::set_role`].
+    pub fn delete_user(&self, actor: &str, target: &str, actor_proof: Option<&str>) -> Result<()> {
+        let (actor, target) = (validate::id("actor", actor)?, validate::id("target", target)?);
+        self.directory_change("user.delete", &actor, &target, actor_proof, |tx, _, t| {
+            if t.user.role == Role::Owner {
+                self.keep_an_owner(tx, t)?;
+            }
+            tx.delete_user(&t.user.id)?;
+            let detail =
+                json!({ "role": t.user.role, "status": t.user.status, "mfa": state_of(t, self.now()) });
+            Ok((detail, ()))
+        })
+    }
+
+    /// Changes a user's email (checked as at creation), under the rules of
+    /// [`Core::disable_user`]. The audit event records the old and the new email. Errors as
+    /// for [`Core::set_role`]; `conflict` when another user of the org has that email, in any
+    /// case.
+    pub fn rename_user(
+        &self,
+        actor: &str,
+        target: &str,
+        new_email: &str,
+        actor_proof: Option<&str>,
+    ) -> Result<User> {
+        let (actor, target) = (validate::id("actor", actor)?, validate::id("target", target)?);
+        let email = validate::email(new_email)?;
+        let key = validate::email_key(&email);
+        self.directory_change("user.rename", &actor, &target, actor_proof, |tx, _, t| {
+            if tx.user_by_email(&t.user.org, &key)?.is_some_and(|other| other.user.id != t.user.id) {
+                return Err(conflict(format!("email {email} is taken in org {}", t.user.org)));
+            }
+            tx.set_email(&t.user.id, &email, &key)?;
+            let detail = json!({ "from": t.user.email, "to": email });
+            Ok((detail, self.user_row(tx, &t.user.id)?.user))
+        })
+    }
+
+    /// Changes some fields of an org's policy. Only an owner of the org may (admins get
+    /// `forbidden`); under `require_step_up` an enrolled owner passes their current code as
+    /// `actor_proof`, also to turn step-up off. Each given field is checked as at creation. A
+    /// shorter `enrollment_window` applies to users created or reset afterwards: deadlines
+    /// already set stay. The `org.policy` event records the old and new value of each given
+    /// field. Errors: `invalid_input` (no field given, a bad value), `unauthenticated`,
+    /// `not_found` (no such org, or another org than the actor's), `forbidden`.
+    pub fn update_policy(
+        &self,
+        actor: &str,
+        org: &str,
+        changes: &PolicyChanges,
+        actor_proof: Option<&str>,
+    ) -> Result<Org> {
+        let (actor, org_id) = (validate::id("actor", actor)?, validate::id("org", org)?);
+        if changes.is_empty() {
+            return Err(Error::InvalidInput("no policy field to change was given".into()));
+        }
+        // The defaults are valid, so this checks exactly the fields given.
+        policy::check_policy(&changes.apply(Policy::default()))?;
+        if let Some(p) = actor_proof {
+            validate::code_text("actor_proof", p)?;
+        }
+        self.store.write(|tx| {
+            let now = self.now();
+            let mut ctx = Ctx { actor: Some(&actor), ..Ctx::new("org.policy") };
+            let result = (|| {
+                let Some(a) = tx.user(&actor)? else {
+                    return Err(Error::Unauthenticated(format!("no actor {actor}")));
+                };
+                ctx.org = Some(a.user.org.clone());
+                if a.user.status == UserStatus::Disabled {
+                    return Err(Error::Unauthenticated(format!("actor {actor} is disabled")));
+                }
+                if a.user.org != org_id {
+                    return Err(Error::NotFound(format!("no org {org_id} for this actor")));
+                }
+                let org = self.org_of(tx, &org_id)?;
+                if a.user.role != Role::Owner {
+                    return Err(forbidden("only an owner may change the org's policy"));
+                }
+                self.step_up(tx, now, &a, &org.policy, actor_proof, true)?;
+                let policy = changes.apply(org.policy);
+                tx.set_policy(&org.id, &policy)?;
+                self.append(
+                    tx,
+                    now,
+                    &ctx,
+                    Outcome::Success,
+                    None,
+                    policy_detail(changes, &org.policy, &policy)?,
+                )?;
+                Ok(Org { policy, ..org })
+            })();
+            self.audit_refusal(tx, now, &ctx, result)
+        })
+    }
+
+    /// The shared shape of changes to a user: the actor rules, step-up for everything but
+    /// enable, the change itself, and one audit event either way.
+    fn directory_change<T>(
         &self,
         action: &'static str,
         actor: &str,
         target: &str,
         actor_proof: Option<&str>,
-        change: impl FnOnce(&Tx, &UserRow, &UserRow) -> Result<serde_json::Value>,
-    ) -> Result<User> {
+        change: impl FnOnce(&Tx, &UserRow, &UserRow) -> Result<(serde_json::Value, T)>,
+    ) -> Result<T> {
         // Rule 1 for the proof too: malformed input is refused even where step-up would not
         // read it (no step-up policy, or an actor not enrolled).
         if let Some(p) = actor_proof {
@@ -162,9 +262,9 @@ impl Core {
                 if action != "user.enable" {
                     self.step_up(tx, now, &a, &org.policy, actor_proof, true)?;
                 }
-                let detail = change(tx, &a, &t)?;
+                let (detail, done) = change(tx, &a, &t)?;
                 self.append(tx, now, &ctx, Outcome::Success, None, detail)?;
-                Ok(self.user_row(tx, target)?.user)
+                Ok(done)
             })();
             self.audit_refusal(tx, now, &ctx, result)
         })
@@ -226,4 +326,18 @@ impl Core {
             .map(drop)
             .map_err(|e| crate::enrollment::proof_refusal("actor_proof", e))
     }
+}
+
+/// `{"from": {...}, "to": {...}}` with the fields a policy change names, before and after.
+fn policy_detail(changes: &PolicyChanges, old: &Policy, new: &Policy) -> Result<serde_json::Value> {
+    fn encode(v: impl serde::Serialize) -> Result<serde_json::Value> {
+        serde_json::to_value(v).map_err(|e| Error::Internal(format!("cannot encode a policy: {e}")))
+    }
+    let given = encode(changes)?;
+    let (old, new) = (encode(old)?, encode(new)?);
+    let pick = |all: &serde_json::Value| {
+        let fields = given.as_object().into_iter().flat_map(|g| g.keys());
+        fields.map(|k| (k.clone(), all[k].clone())).collect::<serde_json::Map<_, _>>()
+    };
+    Ok(json!({ "from": pick(&old), "to": pick(&new) }))
 }

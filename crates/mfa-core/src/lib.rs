@@ -45,8 +45,8 @@ pub use crate::enrollment::RECOVERY_CODE_COUNT;
 pub use crate::error::{Error, Result};
 pub use crate::model::{
     AuditEvent, AuditOrigin, AuditQuery, AuditReport, Checkpoint, Durability, Enrollment, MfaState,
-    MfaStatus, OpenOptions, Org, Outcome, Policy, RecoveryCodes, ResetOptions, ResetReceipt, Role, StoreInfo,
-    UnixTime, User, UserStatus, Verification, VerifyMethod,
+    MfaStatus, OpenOptions, Org, Outcome, Policy, PolicyChanges, RecoveryCodes, ResetOptions, ResetReceipt,
+    Role, StoreInfo, UnixTime, User, UserCounts, UserStatus, Verification, VerifyMethod,
 };
 pub use crate::store::CURRENT_VERSION as SCHEMA_VERSION;
 pub use crate::validate::{

@@ -137,6 +137,43 @@ impl Default for Policy {
     }
 }
 
+/// A change to an org's policy: only the fields given (`Some`) change, each checked as at
+/// creation. A shorter `enrollment_window` applies to users created or reset afterwards; the
+/// deadlines already set stay as they are.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct PolicyChanges {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mfa_required: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enrollment_window: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reset_limit_per_hour: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_failed_verifications: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub require_step_up: Option<bool>,
+}
+
+impl PolicyChanges {
+    /// Whether no field is given.
+    pub fn is_empty(&self) -> bool {
+        *self == PolicyChanges::default()
+    }
+
+    /// `policy` with the given fields replaced.
+    pub fn apply(&self, policy: Policy) -> Policy {
+        Policy {
+            mfa_required: self.mfa_required.unwrap_or(policy.mfa_required),
+            enrollment_window: self.enrollment_window.unwrap_or(policy.enrollment_window),
+            reset_limit_per_hour: self.reset_limit_per_hour.unwrap_or(policy.reset_limit_per_hour),
+            max_failed_verifications: self
+                .max_failed_verifications
+                .unwrap_or(policy.max_failed_verifications),
+            require_step_up: self.require_step_up.unwrap_or(policy.require_step_up),
+        }
+    }
+}
+
 /// A tenant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Org {
@@ -443,4 +480,30 @@ pub struct StoreInfo {
     /// (any group or other read bit). The store holds sealed secrets and the audit trail: a
     /// host should warn, and `chmod 600` the files.
     pub readable_by_others: bool,
+    /// The size of the store file in bytes, without its write-ahead log; `None` in memory.
+    pub file_size: Option<u64>,
+    /// Whether the key check stored in the file matches this handle's key, read again now
+    /// (it did at open; `false` means the file was replaced under the handle).
+    pub key_check_ok: bool,
+    /// How many orgs the store holds.
+    pub orgs: u64,
+    /// How many users, by MFA state at the handle's current time.
+    pub users: UserCounts,
+    /// How many events the audit trail holds.
+    pub audit_events: u64,
+    /// The head of the audit chain (seq 0 and a MAC of zeros when the trail is empty); a
+    /// checkpoint to keep elsewhere, not a secret.
+    pub audit_head: Checkpoint,
+}
+
+/// Users counted by MFA state (see [`MfaState`]); `disabled` counts disabled accounts, which
+/// are also counted under their MFA state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct UserCounts {
+    pub total: u64,
+    pub not_enrolled: u64,
+    pub enrollment_required: u64,
+    pub locked_out: u64,
+    pub enrolled: u64,
+    pub disabled: u64,
 }

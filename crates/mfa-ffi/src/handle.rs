@@ -6,7 +6,9 @@ use mfa::{Core, Durability, Error, OpenOptions};
 
 use crate::error::mfa_status;
 use crate::panic::{guard, quietly};
+use crate::sized::{Sized, field_or, struct_size};
 use crate::strings::{arg, opt_arg, out, owned};
+use crate::types::{checkpoint_from, mfa_checkpoint};
 
 /// An open store. Opaque: created by `mfa_core_open`, freed by `mfa_core_close`. One handle
 /// may be shared by any number of threads at once.
@@ -29,10 +31,13 @@ pub enum mfa_durability {
 }
 
 /// Options of `mfa_core_open`; `mfa_open_options_init` sets the defaults (system clock,
-/// each org's name as the otpauth issuer, create a missing store, full durability).
+/// each org's name as the otpauth issuer, create a missing store, full durability). Always
+/// call it first: it sets `struct_size`, and later versions append fields.
 #[repr(C)]
 #[allow(non_camel_case_types)]
 pub struct mfa_open_options {
+    /// `sizeof(mfa_open_options)`, set by `mfa_open_options_init`; 0 is refused.
+    pub struct_size: u32,
     /// Use a manual clock starting at `start_time` (tests); move it with `mfa_set_time`.
     pub manual_clock: bool,
     /// Unix seconds, 0 to 253402300799; read only when `manual_clock` is true.
@@ -56,6 +61,7 @@ pub unsafe extern "C" fn mfa_open_options_init(options: *mut mfa_open_options) {
     // SAFETY: the caller promises `options` is NULL or valid for writes.
     if let Some(o) = unsafe { options.as_mut() } {
         *o = mfa_open_options {
+            struct_size: struct_size::<mfa_open_options>(),
             manual_clock: false,
             start_time: 0,
             issuer: std::ptr::null(),
@@ -72,6 +78,34 @@ pub unsafe extern "C" fn mfa_open_options_init(options: *mut mfa_open_options) {
 pub(crate) unsafe fn core_ref<'a>(core: *const mfa_core) -> Result<&'a Core, Error> {
     // SAFETY: the caller promises a live handle or NULL.
     unsafe { core.as_ref() }.map(|h| &h.core).ok_or_else(|| Error::InvalidInput("core is NULL".into()))
+}
+
+/// The core's options from C's; NULL means the defaults.
+///
+/// # Safety
+/// `options` is NULL or a struct of at least its `struct_size` bytes.
+unsafe fn open_options_in(options: *const mfa_open_options) -> Result<OpenOptions, Error> {
+    let defaults = OpenOptions::default();
+    if options.is_null() {
+        return Ok(defaults);
+    }
+    type T = mfa_open_options;
+    // SAFETY: the caller promises a valid struct.
+    let o = unsafe { Sized::new(options, "mfa_open_options") }?;
+    let manual_clock = field_or!(o, T, manual_clock, false);
+    let start_time = field_or!(o, T, start_time, 0);
+    let issuer = field_or!(o, T, issuer, std::ptr::null());
+    let durability = field_or!(o, T, durability, mfa_durability::MFA_DURABILITY_FULL as i32);
+    Ok(OpenOptions {
+        manual_clock: manual_clock.then_some(start_time),
+        issuer: unsafe { opt_arg(issuer, "issuer") }?.map(str::to_string),
+        create_if_missing: field_or!(o, T, create_if_missing, defaults.create_if_missing),
+        durability: match durability {
+            0 => Durability::Full,
+            1 => Durability::Normal,
+            other => return Err(Error::InvalidInput(format!("durability {other} is not an mfa_durability"))),
+        },
+    })
 }
 
 /// Opens the store at `path` (UTF-8; `":memory:"` for a private in-memory store) with the
@@ -104,20 +138,8 @@ pub unsafe extern "C" fn mfa_core_open(
         }
         // SAFETY: the caller promises `key_len` readable bytes at `key`.
         let key = unsafe { std::slice::from_raw_parts(key, key_len) };
-        let mut opts = OpenOptions::default();
         // SAFETY: the caller promises `options` is NULL or valid.
-        if let Some(o) = unsafe { options.as_ref() } {
-            opts.manual_clock = o.manual_clock.then_some(o.start_time);
-            opts.issuer = unsafe { opt_arg(o.issuer, "issuer") }?.map(str::to_string);
-            opts.create_if_missing = o.create_if_missing;
-            opts.durability = match o.durability {
-                0 => Durability::Full,
-                1 => Durability::Normal,
-                other => {
-                    return Err(Error::InvalidInput(format!("durability {other} is not an mfa_durability")));
-                }
-            };
-        }
+        let opts = unsafe { open_options_in(options) }?;
         let slot = unsafe { out(out_core, "out_core") }?;
         let core = Core::open(path, key, opts)?;
         *slot = Box::into_raw(Box::new(mfa_core { core }));
@@ -143,6 +165,26 @@ pub struct mfa_store_info {
     /// Whether users other than the owner may read the store or its write-ahead log: a host
     /// should warn (the file holds sealed secrets and the audit trail).
     pub readable_by_others: bool,
+    /// Whether `file_size` is set (false in memory).
+    pub has_file_size: bool,
+    /// The store file's size in bytes, without its write-ahead log.
+    pub file_size: u64,
+    /// Whether the key check in the file still matches this handle's key.
+    pub key_check_ok: bool,
+    /// How many orgs the store holds.
+    pub orgs: u64,
+    /// How many users, and how many in each MFA state now (`users_disabled` counts disabled
+    /// accounts, also counted under their state).
+    pub users_total: u64,
+    pub users_not_enrolled: u64,
+    pub users_enrollment_required: u64,
+    pub users_locked_out: u64,
+    pub users_enrolled: u64,
+    pub users_disabled: u64,
+    /// How many events the audit trail holds.
+    pub audit_events: u64,
+    /// The head of the audit chain (seq 0 and a MAC of zeros when empty).
+    pub audit_head: mfa_checkpoint,
 }
 
 /// Writes facts about the open store to a new `*out_info`; free it with `mfa_store_info_free`.
@@ -159,6 +201,8 @@ pub unsafe extern "C" fn mfa_core_info(
         let core = unsafe { core_ref(core) }?;
         let slot = unsafe { out(out_info, "out_info") }?;
         let info = core.info()?;
+        // Everything fallible before `path` is allocated, so that no error can leak it.
+        let audit_head = checkpoint_from(&info.audit_head)?;
         let path = match &info.path {
             Some(p) => owned(&p.to_string_lossy())?,
             None => std::ptr::null_mut(),
@@ -169,6 +213,18 @@ pub unsafe extern "C" fn mfa_core_info(
             has_mode: info.mode.is_some(),
             mode: info.mode.unwrap_or(0),
             readable_by_others: info.readable_by_others,
+            has_file_size: info.file_size.is_some(),
+            file_size: info.file_size.unwrap_or(0),
+            key_check_ok: info.key_check_ok,
+            orgs: info.orgs,
+            users_total: info.users.total,
+            users_not_enrolled: info.users.not_enrolled,
+            users_enrollment_required: info.users.enrollment_required,
+            users_locked_out: info.users.locked_out,
+            users_enrolled: info.users.enrolled,
+            users_disabled: info.users.disabled,
+            audit_events: info.audit_events,
+            audit_head,
         }));
         Ok(())
     })

@@ -24,6 +24,7 @@ mod key;
 mod lists;
 mod panic;
 mod reset;
+mod sized;
 mod strings;
 mod types;
 

@@ -179,12 +179,12 @@ impl Args<'_> {
 
     /// A role name as the integer a C host passes; an unknown name becomes a value outside the
     /// enum, which the library must refuse.
-    fn role(&self, key: &str) -> Result<i32, Failure> {
+    fn role(&self, key: &str) -> Result<RoleArg, Failure> {
         match self.get(key).and_then(Value::as_str) {
-            Some("member") => Ok(mfa_role::MFA_ROLE_MEMBER as i32),
-            Some("admin") => Ok(mfa_role::MFA_ROLE_ADMIN as i32),
-            Some("owner") => Ok(mfa_role::MFA_ROLE_OWNER as i32),
-            Some(_) => Ok(-1),
+            Some("member") => Ok(mfa_role::MFA_ROLE_MEMBER.into()),
+            Some("admin") => Ok(mfa_role::MFA_ROLE_ADMIN.into()),
+            Some("owner") => Ok(mfa_role::MFA_ROLE_OWNER.into()),
+            Some(_) => Ok(RoleArg(-1)),
             None => Err(Failure::harness(format!("missing argument {key:?}"))),
         }
     }
@@ -211,6 +211,36 @@ impl Args<'_> {
             }
         }
         Ok(p)
+    }
+
+    /// `changes` of `update_policy`: each field given sets its `has_` flag.
+    fn policy_changes(&self) -> Result<mfa_policy_changes, Failure> {
+        let mut c = MaybeUninit::uninit();
+        unsafe { mfa_policy_changes_init(c.as_mut_ptr()) };
+        let mut c = unsafe { c.assume_init() };
+        let Some(fields) = self.get("changes") else { return Ok(c) };
+        let fields = fields.as_object().ok_or_else(|| Failure::harness("\"changes\" must be an object"))?;
+        for (key, v) in fields {
+            let bad = || Failure::harness(format!("policy field {key:?} has a bad value {v}"));
+            let small = || v.as_u64().and_then(|n| n.try_into().ok()).ok_or_else(bad);
+            match key.as_str() {
+                "mfa_required" => (c.has_mfa_required, c.mfa_required) = (true, v.as_bool().ok_or_else(bad)?),
+                "enrollment_window" => {
+                    (c.has_enrollment_window, c.enrollment_window) = (true, v.as_u64().ok_or_else(bad)?)
+                }
+                "reset_limit_per_hour" => {
+                    (c.has_reset_limit_per_hour, c.reset_limit_per_hour) = (true, small()?)
+                }
+                "max_failed_verifications" => {
+                    (c.has_max_failed_verifications, c.max_failed_verifications) = (true, small()?)
+                }
+                "require_step_up" => {
+                    (c.has_require_step_up, c.require_step_up) = (true, v.as_bool().ok_or_else(bad)?)
+                }
+                other => return Err(Failure::harness(format!("unknown policy field {other:?}"))),
+            }
+        }
+        Ok(c)
     }
 
     fn reset_options(&mut self) -> Result<mfa_reset_options, Failure> {
@@ -275,6 +305,52 @@ impl Driver for CDriver {
                 let (actor, target) = (a.str("actor")?, a.str("target")?);
                 fill(|out| unsafe { mfa_enable_user(core, actor, target, out) }).map(|u| user_json(&u))
             }
+            "backup" => {
+                let path = a.str("path")?;
+                fill(|out| unsafe { mfa_backup(core, path, out) })
+                    .map(|c| json!({ "seq": c.seq, "mac": buf(&c.mac) }))
+            }
+            "info" => {
+                let info = fill(|out| unsafe { mfa_core_info(core, out) })?;
+                let i = unsafe { &*info };
+                let value = json!({
+                    "schema_version": i.schema_version,
+                    "path": opt_text(i.path),
+                    "mode": if i.has_mode { Value::from(i.mode) } else { Value::Null },
+                    "readable_by_others": i.readable_by_others,
+                    "file_size": if i.has_file_size { Value::from(i.file_size) } else { Value::Null },
+                    "key_check_ok": i.key_check_ok,
+                    "orgs": i.orgs,
+                    "users": {
+                        "total": i.users_total,
+                        "not_enrolled": i.users_not_enrolled,
+                        "enrollment_required": i.users_enrollment_required,
+                        "locked_out": i.users_locked_out,
+                        "enrolled": i.users_enrolled,
+                        "disabled": i.users_disabled,
+                    },
+                    "audit_events": i.audit_events,
+                    "audit_head": { "seq": i.audit_head.seq, "mac": buf(&i.audit_head.mac) },
+                });
+                unsafe { mfa_store_info_free(info) };
+                Ok(value)
+            }
+            "update_policy" => {
+                let (actor, org, proof) = (a.str("actor")?, a.str("org")?, a.opt_str("actor_proof")?);
+                let changes = a.policy_changes()?;
+                fill(|out| unsafe { mfa_update_policy(core, actor, org, &changes, proof, out) })
+                    .map(|o| org_json(&o))
+            }
+            "delete_user" => {
+                let (actor, target, proof) = (a.str("actor")?, a.str("target")?, a.opt_str("actor_proof")?);
+                check(unsafe { mfa_delete_user(core, actor, target, proof) }).map(|()| Value::Null)
+            }
+            "rename_user" => {
+                let (actor, target, proof) = (a.str("actor")?, a.str("target")?, a.opt_str("actor_proof")?);
+                let email = a.str("email")?;
+                fill(|out| unsafe { mfa_rename_user(core, actor, target, email, proof, out) })
+                    .map(|u| user_json(&u))
+            }
             "begin_enrollment" => {
                 let user = a.str("user")?;
                 let mut e = fill(|out| unsafe { mfa_begin_enrollment(core, user, out) })?;
@@ -307,7 +383,7 @@ impl Driver for CDriver {
             }
             "mfa_status" => {
                 let user = a.str("user")?;
-                let s = fill(|out| unsafe { mfa_mfa_status(core, user, out) })?;
+                let s = fill(|out| unsafe { mfa_get_mfa_status(core, user, out) })?;
                 Ok(json!({
                     "user": buf(&s.user),
                     "state": state_name(s.state),

@@ -2,7 +2,7 @@
 
 use std::str::FromStr;
 
-use mfa_core::{AuditQuery, Core, Error, OpenOptions, Policy, ResetOptions, Role};
+use mfa_core::{AuditQuery, Core, Error, OpenOptions, Policy, PolicyChanges, ResetOptions, Role};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
@@ -45,6 +45,21 @@ impl Driver for CoreDriver {
                 to_json(core.disable_user(a.str("actor")?, a.str("target")?, a.opt_str("actor_proof")?))
             }
             "enable_user" => to_json(core.enable_user(a.str("actor")?, a.str("target")?)),
+            "update_policy" => to_json(core.update_policy(
+                a.str("actor")?,
+                a.str("org")?,
+                &policy_changes("changes", a.get("changes"))?,
+                a.opt_str("actor_proof")?,
+            )),
+            "delete_user" => {
+                to_json(core.delete_user(a.str("actor")?, a.str("target")?, a.opt_str("actor_proof")?))
+            }
+            "rename_user" => to_json(core.rename_user(
+                a.str("actor")?,
+                a.str("target")?,
+                a.str("email")?,
+                a.opt_str("actor_proof")?,
+            )),
             "begin_enrollment" => core
                 .begin_enrollment(a.str("user")?)
                 .map(|e| json!({ "secret": e.secret, "uri": e.uri }))
@@ -74,6 +89,8 @@ impl Driver for CoreDriver {
             })),
             "audit_checkpoint" => to_json(core.audit_checkpoint()),
             "verify_audit" => to_json(core.verify_audit(None)),
+            "info" => to_json(core.info()),
+            "backup" => to_json(core.backup(a.str("path")?)),
             _ => Err(Failure::harness(format!("CoreDriver has no op {op:?}"))),
         }
     }
@@ -115,23 +132,28 @@ fn reset_options(a: &Args) -> Result<ResetOptions, Failure> {
 
 /// A policy from any subset of its fields; the others keep the documented defaults.
 fn policy(value: Option<&Value>) -> Result<Policy, Failure> {
-    let mut policy = Policy::default();
-    let Some(value) = value else { return Ok(policy) };
-    let fields = value.as_object().ok_or_else(|| Failure::harness("\"policy\" must be an object"))?;
+    Ok(policy_changes("policy", value)?.apply(Policy::default()))
+}
+
+/// The fields of a policy object that are given, for `create_org` and `update_policy`.
+fn policy_changes(name: &str, value: Option<&Value>) -> Result<PolicyChanges, Failure> {
+    let mut changes = PolicyChanges::default();
+    let Some(value) = value else { return Ok(changes) };
+    let fields = value.as_object().ok_or_else(|| Failure::harness(format!("{name:?} must be an object")))?;
     let p = Args(fields);
     for key in fields.keys() {
         match key.as_str() {
-            "mfa_required" => policy.mfa_required = p.bool("mfa_required")?,
-            "enrollment_window" => policy.enrollment_window = p.u64("enrollment_window")?,
-            "reset_limit_per_hour" => policy.reset_limit_per_hour = p.u32("reset_limit_per_hour")?,
+            "mfa_required" => changes.mfa_required = Some(p.bool("mfa_required")?),
+            "enrollment_window" => changes.enrollment_window = Some(p.u64("enrollment_window")?),
+            "reset_limit_per_hour" => changes.reset_limit_per_hour = Some(p.u32("reset_limit_per_hour")?),
             "max_failed_verifications" => {
-                policy.max_failed_verifications = p.u32("max_failed_verifications")?
+                changes.max_failed_verifications = Some(p.u32("max_failed_verifications")?)
             }
-            "require_step_up" => policy.require_step_up = p.bool("require_step_up")?,
+            "require_step_up" => changes.require_step_up = Some(p.bool("require_step_up")?),
             other => return Err(Failure::harness(format!("unknown policy field {other:?}"))),
         }
     }
-    Ok(policy)
+    Ok(changes)
 }
 
 /// Typed access to a step's arguments; a missing or mistyped one is a harness failure.

@@ -26,7 +26,7 @@ pub const KEY: [u8; 32] = {
 };
 
 /// The operations a step may name; all but `enroll` go to the driver as they are.
-const OPS: [&str; 18] = [
+const OPS: [&str; 23] = [
     "create_org",
     "create_user",
     "get_user",
@@ -34,6 +34,9 @@ const OPS: [&str; 18] = [
     "set_role",
     "disable_user",
     "enable_user",
+    "update_policy",
+    "delete_user",
+    "rename_user",
     "begin_enrollment",
     "confirm_enrollment",
     "enroll",
@@ -45,6 +48,8 @@ const OPS: [&str; 18] = [
     "audit_events",
     "audit_checkpoint",
     "verify_audit",
+    "info",
+    "backup",
 ];
 
 /// Arguments that hold one id, written as a NAME or `{"raw": ...}`.

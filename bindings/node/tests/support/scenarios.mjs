@@ -21,8 +21,9 @@ export function scenarioFiles(dir = SCENARIO_DIR) {
 
 const OPS = [
   'create_org', 'create_user', 'get_user', 'list_users', 'set_role', 'disable_user', 'enable_user',
-  'begin_enrollment', 'confirm_enrollment', 'enroll', 'verify', 'regenerate_recovery_codes',
-  'mfa_status', 'reset_mfa', 'reset_mfa_many', 'audit_events', 'audit_checkpoint', 'verify_audit',
+  'update_policy', 'delete_user', 'rename_user', 'begin_enrollment', 'confirm_enrollment', 'enroll', 'verify', 'regenerate_recovery_codes',
+  'mfa_status', 'reset_mfa', 'reset_mfa_many', 'audit_events', 'audit_checkpoint', 'verify_audit', 'info',
+  'backup',
 ]
 const ID_ARGS = ['org', 'user', 'actor', 'target']
 const CODE_ARGS = ['code', 'proof', 'actor_proof']
@@ -105,9 +106,9 @@ const POLICY_FIELDS = {
   require_step_up: ['requireStepUp', 'true or false', (v) => typeof v === 'boolean'],
 }
 
-function policy(value) {
+function policy(value, name = 'policy') {
   if (value === undefined) return undefined
-  if (!isObject(value)) throw new HarnessError('"policy" must be an object')
+  if (!isObject(value)) throw new HarnessError(`"${name}" must be an object`)
   const out = {}
   for (const [key, v] of Object.entries(value)) {
     const field = POLICY_FIELDS[key]
@@ -147,6 +148,16 @@ async function callAddon(core, op, args) {
     set_role: () => core.setRole(a.str('actor'), a.str('target'), a.str('role'), { actorProof: a.optStr('actor_proof') }),
     disable_user: () => core.disableUser(a.str('actor'), a.str('target'), { actorProof: a.optStr('actor_proof') }),
     enable_user: () => core.enableUser(a.str('actor'), a.str('target')),
+    update_policy: () =>
+      core.updatePolicy(a.str('actor'), a.str('org'), policy(a.get('changes'), 'changes'), {
+        actorProof: a.optStr('actor_proof'),
+      }),
+    delete_user: async () => {
+      await core.deleteUser(a.str('actor'), a.str('target'), { actorProof: a.optStr('actor_proof') })
+      return null
+    },
+    rename_user: () =>
+      core.renameUser(a.str('actor'), a.str('target'), a.str('email'), { actorProof: a.optStr('actor_proof') }),
     begin_enrollment: async () => {
       const { secret, uri } = await core.beginEnrollment(a.str('user'))
       return { secret, uri }
@@ -172,6 +183,8 @@ async function callAddon(core, op, args) {
       }),
     audit_checkpoint: () => core.auditCheckpoint(),
     verify_audit: () => core.verifyAudit(),
+    info: () => core.info(),
+    backup: () => core.backup(a.str('path')),
   }
   const call = calls[op]
   if (!call) throw new HarnessError(`the Node driver has no op ${JSON.stringify(op)}`)

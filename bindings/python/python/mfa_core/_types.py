@@ -287,6 +287,19 @@ class Durability(_StrEnum):
 
 
 @dataclasses.dataclass(frozen=True)
+class UserCounts:
+    """Users counted by MFA state (``StoreInfo.users``); ``disabled`` counts disabled accounts,
+    which are also counted under their state."""
+
+    total: int
+    not_enrolled: int
+    enrollment_required: int
+    locked_out: int
+    enrolled: int
+    disabled: int
+
+
+@dataclasses.dataclass(frozen=True)
 class StoreInfo:
     """What ``Core.info`` reports about the open store. Later versions may add fields."""
 
@@ -298,3 +311,13 @@ class StoreInfo:
     #: Whether users other than the owner can read the store or its write-ahead log: warn, and
     #: ``chmod 600`` it.
     readable_by_others: bool
+    #: The store file's size in bytes, without its write-ahead log; ``None`` in memory.
+    file_size: Optional[int]
+    #: Whether the key check in the file still matches this handle's key.
+    key_check_ok: bool
+    orgs: int
+    #: Users by MFA state at the handle's current time.
+    users: UserCounts
+    audit_events: int
+    #: The head of the audit chain (seq 0 when empty): a checkpoint, not a secret.
+    audit_head: Checkpoint

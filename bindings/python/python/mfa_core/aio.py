@@ -169,6 +169,10 @@ class Core:
         # Closed: the handle checks the arguments and raises InvalidInput without any I/O.
         return call(*args, **kwargs)
 
+    async def backup(self, path: Union[str, os.PathLike[str]]) -> Checkpoint:
+        """See ``mfa_core.Core.backup``."""
+        return await self._run(self._core.backup, path)
+
     async def info(self) -> StoreInfo:
         """See ``mfa_core.Core.info``."""
         return await self._run(self._core.info)
@@ -226,6 +230,41 @@ class Core:
     async def enable_user(self, actor: Id, target: Id) -> User:
         """See ``mfa_core.Core.enable_user``."""
         return await self._run(self._core.enable_user, actor, target)
+
+    async def update_policy(
+        self,
+        actor: Id,
+        org: Id,
+        *,
+        mfa_required: Optional[bool] = None,
+        enrollment_window: Optional[Seconds] = None,
+        reset_limit_per_hour: Optional[int] = None,
+        max_failed_verifications: Optional[int] = None,
+        require_step_up: Optional[bool] = None,
+        actor_proof: Optional[str] = None,
+    ) -> Org:
+        """See ``mfa_core.Core.update_policy``."""
+        return await self._run(
+            self._core.update_policy,
+            actor,
+            org,
+            mfa_required=mfa_required,
+            enrollment_window=enrollment_window,
+            reset_limit_per_hour=reset_limit_per_hour,
+            max_failed_verifications=max_failed_verifications,
+            require_step_up=require_step_up,
+            actor_proof=actor_proof,
+        )
+
+    async def delete_user(self, actor: Id, target: Id, *, actor_proof: Optional[str] = None) -> None:
+        """See ``mfa_core.Core.delete_user``."""
+        await self._run(self._core.delete_user, actor, target, actor_proof=actor_proof)
+
+    async def rename_user(
+        self, actor: Id, target: Id, new_email: str, *, actor_proof: Optional[str] = None
+    ) -> User:
+        """See ``mfa_core.Core.rename_user``."""
+        return await self._run(self._core.rename_user, actor, target, new_email, actor_proof=actor_proof)
 
     # ---- enrollment and verification ----
 

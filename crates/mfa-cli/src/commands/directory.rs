@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use mfa_core::{Core, Policy, User};
+use mfa_core::{Core, Policy, PolicyChanges, User};
 use serde_json::json;
 
 use crate::cli::{ChangeArgs, OrgCommand, UserCommand};
@@ -34,6 +34,34 @@ pub fn org(core: &Core, command: &OrgCommand, out: &mut Out) -> Result<Status, F
                 out.json(&org)?;
             } else {
                 writeln!(out, "created org {} \"{}\"", org.id, output::clean(&org.name))?;
+                writeln!(out, "{}", policy_line(&org.policy))?;
+            }
+        }
+        OrgCommand::Policy {
+            org,
+            actor,
+            mfa_required,
+            enrollment_window,
+            reset_limit_per_hour,
+            max_failed_verifications,
+            require_step_up,
+            actor_proof,
+        } => {
+            let org = session::org_id(core, org)?;
+            let actor = session::user_id(core, actor, None, Some(&org))?;
+            let changes = PolicyChanges {
+                mfa_required: *mfa_required,
+                enrollment_window: *enrollment_window,
+                reset_limit_per_hour: *reset_limit_per_hour,
+                max_failed_verifications: *max_failed_verifications,
+                require_step_up: *require_step_up,
+            };
+            let proof = actor_proof.as_deref().map(session::code).transpose()?;
+            let org = core.update_policy(&actor, &org, &changes, proof.as_ref().map(|p| p.as_str()))?;
+            if out.json {
+                out.json(&org)?;
+            } else {
+                writeln!(out, "policy of org {} \"{}\" changed", org.id, output::clean(&org.name))?;
                 writeln!(out, "{}", policy_line(&org.policy))?;
             }
         }
@@ -113,6 +141,22 @@ pub fn user(core: &Core, command: &UserCommand, out: &mut Out) -> Result<Status,
             let (actor, target) = change_parties(core, change)?;
             let user = core.enable_user(&actor, &target)?;
             print_user(out, "enabled", &user)?;
+        }
+        UserCommand::Rename { change, email, actor_proof } => {
+            let (actor, target) = change_parties(core, change)?;
+            let proof = actor_proof.as_deref().map(session::code).transpose()?;
+            let user = core.rename_user(&actor, &target, email, proof.as_ref().map(|p| p.as_str()))?;
+            print_user(out, "renamed", &user)?;
+        }
+        UserCommand::Delete { change, actor_proof } => {
+            let (actor, target) = change_parties(core, change)?;
+            let proof = actor_proof.as_deref().map(session::code).transpose()?;
+            core.delete_user(&actor, &target, proof.as_ref().map(|p| p.as_str()))?;
+            if out.json {
+                out.json(&json!({ "deleted": target }))?;
+            } else {
+                writeln!(out, "deleted: {target}")?;
+            }
         }
     }
     Ok(Status::Ok)

@@ -1,10 +1,12 @@
 //! One module per group of subcommands; `run` dispatches.
 
 mod audit;
+mod backup;
 mod demo;
 mod directory;
 mod generate;
 mod import;
+mod info;
 mod init;
 mod mfa;
 mod reset;
@@ -17,6 +19,7 @@ use crate::session;
 pub fn run(cli: &Cli, out: &mut Out) -> Result<Status, Failure> {
     match &cli.command {
         Command::Init { generate_key } => init::run(cli, *generate_key, out),
+        Command::Restore { src, force } => backup::restore(cli, src, *force, out),
         Command::Demo if cli.json => Err(usage("demo tells a story in text: it has no --json output")),
         Command::Demo => demo::run(out),
         Command::Completions { .. } | Command::Man { .. } if cli.json => {
@@ -36,6 +39,8 @@ pub fn run(cli: &Cli, out: &mut Out) -> Result<Status, Failure> {
                 StoreCommand::Reset(args) => reset::one(&core, args, out),
                 StoreCommand::ResetMany(args) => reset::many(&core, args, out),
                 StoreCommand::Audit(c) => audit::run(&core, c, out),
+                StoreCommand::Info => info::run(&core, out),
+                StoreCommand::Backup { dest } => backup::backup(&core, dest, out),
             }
         }
     }

@@ -45,6 +45,22 @@ pub(crate) fn exists(path: &Path) -> Result<bool> {
 /// existing file is never replaced (if another process created one meanwhile, that one is
 /// kept), and the file is 0600 whatever the process umask.
 pub(crate) fn create(path: &Path, init: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+    place(path, init).map(drop)
+}
+
+/// As [`create`], for a copy that must not replace anything: `conflict` when a file appeared
+/// at `path` meanwhile (the new file is then removed).
+pub(crate) fn create_new(path: &Path, init: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+    if place(path, init)? {
+        Ok(())
+    } else {
+        Err(crate::error::conflict(format!("{} exists: it is left as it is", path.display())))
+    }
+}
+
+/// Builds the file beside `path` and links it into place; false when `path` already existed
+/// (and was kept).
+fn place(path: &Path, init: impl FnOnce(&Path) -> Result<()>) -> Result<bool> {
     let failed = |what: &str, e: io::Error| Error::Storage(format!("cannot {what} {}: {e}", path.display()));
     let temp = temp_beside(path)?;
     let mut options = fs::OpenOptions::new();
@@ -59,8 +75,8 @@ pub(crate) fn create(path: &Path, init: impl FnOnce(&Path) -> Result<()>) -> Res
             init(&temp)
         })
         .and_then(|()| match fs::hard_link(&temp, path) {
-            Ok(()) => sync_dir(path).map_err(|e| failed("sync the folder of", e)),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
+            Ok(()) => sync_dir(path).map(|()| true).map_err(|e| failed("sync the folder of", e)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(false),
             Err(e) => Err(failed("create", e)),
         });
     for suffix in ["", "-journal", "-wal", "-shm"] {

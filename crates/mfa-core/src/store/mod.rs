@@ -15,6 +15,7 @@
 //! - A commit whose flush fails leaves its outcome unknown: the handle then refuses every
 //!   further write until the store is reopened (see [`Store::write`]).
 
+mod backup;
 mod file;
 mod integrity;
 mod queries;
@@ -35,7 +36,7 @@ pub use schema::CURRENT_VERSION;
 
 use crate::crypto::{Keys, RowKey};
 use crate::error::{Error, Result};
-use crate::model::{Durability, OpenOptions, StoreInfo};
+use crate::model::{Durability, OpenOptions, StoreInfo, UnixTime};
 
 /// How long a writer waits for another process's write lock before `storage`.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -283,16 +284,44 @@ impl Store {
         })
     }
 
-    /// The schema version and, for a file, its permissions.
-    pub(crate) fn info(&self) -> Result<StoreInfo> {
-        let schema_version =
-            self.read(|tx| Ok(tx.conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))?))?;
+    /// The schema version, the counts and the audit head (one snapshot, users' states at
+    /// `now`), whether the stored key check still matches `keys`, and for a file its size and
+    /// permissions.
+    pub(crate) fn info(&self, keys: &Keys, now: UnixTime) -> Result<StoreInfo> {
         let path = self.readers.as_ref().map(|pool| pool.path.clone());
         let (mode, readable_by_others) = match &path {
             Some(path) => file::permissions(path)?,
             None => (None, false),
         };
-        Ok(StoreInfo { schema_version, path, mode, readable_by_others })
+        let file_size = path
+            .as_ref()
+            .map(|p| std::fs::metadata(p).map(|m| m.len()))
+            .transpose()
+            .map_err(|e| Error::Storage(format!("cannot read the store file's size: {e}")))?;
+        self.read(|tx| {
+            let schema_version = tx.conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))?;
+            let key_check_ok = match check_key(tx.conn, keys) {
+                Ok(()) => true,
+                Err(Error::InvalidInput(_)) => false,
+                Err(e) => return Err(e),
+            };
+            let (orgs, users) = tx.counts(now)?;
+            // Seqs are gapless from 1 (`verify_audit` checks it), so the head's seq is the
+            // count, without a walk over the trail.
+            let audit_head = crate::audit::checkpoint(tx)?;
+            Ok(StoreInfo {
+                schema_version,
+                path,
+                mode,
+                readable_by_others,
+                file_size,
+                key_check_ok,
+                orgs,
+                users,
+                audit_events: audit_head.seq,
+                audit_head,
+            })
+        })
     }
 
     /// Runs `f` as one all-or-nothing write and returns once its effects are durable.

@@ -8,7 +8,9 @@ use rusqlite::{OptionalExtension, Row, params};
 
 use super::{Tx, integrity};
 use crate::error::{Error, Result};
-use crate::model::{AuditEvent, AuditQuery, Org, Outcome, Policy, Role, UnixTime, User, UserStatus};
+use crate::model::{
+    AuditEvent, AuditQuery, Org, Outcome, Policy, Role, UnixTime, User, UserCounts, UserStatus,
+};
 
 /// A user with the MFA columns the core needs (never returned to callers as is).
 #[derive(Debug, Clone)]
@@ -205,6 +207,29 @@ impl Tx<'_> {
         Ok(Some(org))
     }
 
+    /// Replaces an org's policy (the deadlines already set on its users stay).
+    pub(crate) fn set_policy(&self, id: &str, p: &Policy) -> Result<()> {
+        // Read (and checked) again, so that the new MAC covers exactly the stored row.
+        let mut org = self.org(id)?.ok_or_else(|| Error::NotFound(format!("no org {id}")))?;
+        org.policy = *p;
+        let mac = self.key.mac(&integrity::org(&org));
+        self.conn
+            .prepare_cached(
+                "UPDATE orgs SET mfa_required = ?2, enrollment_window = ?3, reset_limit_per_hour = ?4, \
+                 max_failed_verifications = ?5, require_step_up = ?6, row_mac = ?7 WHERE id = ?1",
+            )?
+            .execute(params![
+                id,
+                p.mfa_required,
+                p.enrollment_window,
+                p.reset_limit_per_hour,
+                p.max_failed_verifications,
+                p.require_step_up,
+                &mac[..]
+            ])?;
+        Ok(())
+    }
+
     pub(crate) fn list_orgs(&self) -> Result<Vec<String>> {
         let mut stmt = self.conn.prepare_cached("SELECT id FROM orgs ORDER BY id")?;
         let ids = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
@@ -358,6 +383,32 @@ impl Tx<'_> {
 
     pub(crate) fn set_status(&self, id: &str, status: UserStatus) -> Result<()> {
         self.update_user(id, |row| row.user.status = status).map(drop)
+    }
+
+    /// A new email and lookup key, under a new MAC (the email is covered: two rows cannot trade
+    /// emails behind the core's back).
+    pub(crate) fn set_email(&self, id: &str, email: &str, email_key: &str) -> Result<()> {
+        let mut row = self.user(id)?.ok_or_else(|| Error::NotFound(format!("no user {id}")))?;
+        row.user.email = email.to_string();
+        row.email_key = email_key.to_string();
+        let mac = self.key.mac(&integrity::user(&row));
+        self.conn
+            .prepare_cached("UPDATE users SET email = ?2, email_key = ?3, row_mac = ?4 WHERE id = ?1")?
+            .execute(params![id, email, email_key, &mac[..]])?;
+        Ok(())
+    }
+
+    /// Removes a user with everything that belongs to them: the row (and so its sealed
+    /// secret, pending or confirmed), its recovery codes and its rate-limit log. The audit
+    /// trail keeps the id.
+    pub(crate) fn delete_user(&self, id: &str) -> Result<()> {
+        self.conn.prepare_cached("DELETE FROM recovery_codes WHERE user_id = ?1")?.execute([id])?;
+        self.conn.prepare_cached("DELETE FROM reset_log WHERE actor = ?1")?.execute([id])?;
+        let gone = self.conn.prepare_cached("DELETE FROM users WHERE id = ?1")?.execute([id])?;
+        if gone != 1 {
+            return Err(Error::Internal(format!("user {id} vanished during its deletion")));
+        }
+        Ok(())
     }
 
     // ---- MFA state ----
@@ -543,6 +594,34 @@ impl Tx<'_> {
             .query_row(params![actor, nth], |r| r.get(0))
             .optional()?;
         Ok(at)
+    }
+
+    // ---- counts ----
+
+    /// Orgs, and users by MFA state at `now` (as `policy::state_of` derives it).
+    pub(crate) fn counts(&self, now: UnixTime) -> Result<(u64, UserCounts)> {
+        let orgs = self.conn.prepare_cached("SELECT count(*) FROM orgs")?.query_row([], |r| r.get(0))?;
+        let users = self
+            .conn
+            .prepare_cached(
+                "SELECT count(*), \
+                 coalesce(sum(totp_confirmed = 0 AND deadline IS NULL), 0), \
+                 coalesce(sum(totp_confirmed = 0 AND deadline > ?1), 0), \
+                 coalesce(sum(totp_confirmed = 0 AND deadline <= ?1), 0), \
+                 coalesce(sum(totp_confirmed <> 0), 0), \
+                 coalesce(sum(status = 'disabled'), 0) FROM users",
+            )?
+            .query_row([now], |r| {
+                Ok(UserCounts {
+                    total: r.get(0)?,
+                    not_enrolled: r.get(1)?,
+                    enrollment_required: r.get(2)?,
+                    locked_out: r.get(3)?,
+                    enrolled: r.get(4)?,
+                    disabled: r.get(5)?,
+                })
+            })?;
+        Ok((orgs, users))
     }
 
     // ---- audit ----
