@@ -17,6 +17,27 @@
  *    write with MFA_ERR_STORAGE until it is closed and the store opened again (reads go on).
  *  - An mfa_core handle may be shared by any number of threads at once.
  *  - Times are Unix seconds.
+ *
+ * ABI stability (libmfa_core.so.0):
+ *  - While the version is 0.x, a minor release may add functions, enum values and struct
+ *    fields as described here without breaking a compiled host; anything else that would
+ *    break one (a removed or renamed function, a changed signature, a reordered or retyped
+ *    field) bumps the SONAME (libmfa_core.so.0 -> .so.1), so an old host never loads a library
+ *    it does not fit. Rebuilding against a new header may still need source changes; the
+ *    CHANGELOG lists them.
+ *  - Option structs (mfa_open_options, mfa_reset_options, mfa_policy, mfa_policy_changes,
+ *    mfa_audit_query) begin with `uint32_t struct_size` and only ever grow at the end. Always set one up with its
+ *    _init function (which sets struct_size to sizeof in the header you compiled with and
+ *    fills in the defaults), then change the fields you need. A struct_size of 0 (not set
+ *    up) or larger than the library knows (a header newer than the library) is
+ *    MFA_ERR_INVALID_INPUT; a smaller one, from a host built against an older header, is
+ *    accepted and the fields it lacks take their defaults. Nothing past struct_size is read.
+ *  - Result structs the host allocates (mfa_org, mfa_user, mfa_receipt, ...) keep their
+ *    layout for the life of a SONAME; new results come in new functions or in structs the
+ *    library allocates and frees itself (like mfa_store_info).
+ *  - mfa_status values and other enum values are never renumbered or reused; new ones are
+ *    added at the end. Enum arguments are checked: a value outside the enum is
+ *    MFA_ERR_INVALID_INPUT.
  */
 
 #ifndef MFA_CORE_H
@@ -34,6 +55,11 @@
 /** The same as one number, MAJOR * 1000000 + MINOR * 1000 + PATCH, for `#if` checks. */
 #define MFA_VERSION_NUMBER 1000
 
+
+/**
+ * Length of the master key in bytes, as `mfa_core_open` requires and `mfa_key_load_file` writes.
+ */
+#define MFA_KEY_LEN 32
 
 /**
  * 36 characters of a UUID and a NUL.
@@ -157,9 +183,14 @@ typedef struct mfa_core mfa_core;
 
 /**
  * A page of the audit trail; `mfa_audit_query_init` sets the defaults (from the start, 100
- * events, no filter). Strings are borrowed for the call; NULL means no filter.
+ * events, no filter). Always call it first: it sets `struct_size`, and later versions append
+ * fields. Strings are borrowed for the call; NULL means no filter.
  */
 typedef struct mfa_audit_query {
+  /**
+   * `sizeof(mfa_audit_query)`, set by `mfa_audit_query_init`; 0 is refused.
+   */
+  uint32_t struct_size;
   /**
    * Only events with `seq > after_seq`.
    */
@@ -231,9 +262,15 @@ typedef struct mfa_audit_report {
 } mfa_audit_report;
 
 /**
- * Org policy; `mfa_policy_init` fills in the documented defaults.
+ * Org policy; `mfa_policy_init` fills in the documented defaults. Always call it before
+ * filling one in: it sets `struct_size`, and later versions append fields. The policy inside an
+ * `mfa_org` the library wrote is set up too, and may be passed back as it is.
  */
 typedef struct mfa_policy {
+  /**
+   * `sizeof(mfa_policy)`, set by `mfa_policy_init`; 0 is refused.
+   */
+  uint32_t struct_size;
   bool mfa_required;
   /**
    * Seconds, 1 to 31536000.
@@ -291,9 +328,15 @@ typedef struct mfa_user_list {
 
 /**
  * A change to an org's policy for `mfa_update_policy`: only the fields whose `has_` flag is
- * set change. `mfa_policy_changes_init` clears every flag.
+ * set change; a value set without its flag (nonzero or true) is `MFA_ERR_INVALID_INPUT`,
+ * never silently ignored. `mfa_policy_changes_init` clears every flag and sets `struct_size`:
+ * always call it first, as later versions append fields.
  */
 typedef struct mfa_policy_changes {
+  /**
+   * `sizeof(mfa_policy_changes)`, set by `mfa_policy_changes_init`; 0 is refused.
+   */
+  uint32_t struct_size;
   bool has_mfa_required;
   bool mfa_required;
   bool has_enrollment_window;
@@ -342,9 +385,9 @@ typedef struct mfa_verification {
 } mfa_verification;
 
 /**
- * What `mfa_mfa_status` returns.
+ * What `mfa_get_mfa_status` returns.
  */
-typedef struct mfa_mfa_status_info {
+typedef struct mfa_user_mfa_status {
   char user[MFA_ID_LEN];
   enum mfa_state state;
   /**
@@ -357,13 +400,18 @@ typedef struct mfa_mfa_status_info {
   int64_t deadline;
   uint64_t credential_epoch;
   uint32_t recovery_codes_remaining;
-} mfa_mfa_status_info;
+} mfa_user_mfa_status;
 
 /**
  * Options of `mfa_core_open`; `mfa_open_options_init` sets the defaults (system clock,
- * each org's name as the otpauth issuer, create a missing store, full durability).
+ * each org's name as the otpauth issuer, create a missing store, full durability). Always
+ * call it first: it sets `struct_size`, and later versions append fields.
  */
 typedef struct mfa_open_options {
+  /**
+   * `sizeof(mfa_open_options)`, set by `mfa_open_options_init`; 0 is refused.
+   */
+  uint32_t struct_size;
   /**
    * Use a manual clock starting at `start_time` (tests); move it with `mfa_set_time`.
    */
@@ -490,16 +538,22 @@ typedef struct mfa_bulk_outcome_list {
 } mfa_bulk_outcome_list;
 
 /**
- * Options of `mfa_reset_mfa`; `mfa_reset_options_init` sets the defaults (the org's
- * window, no reason, a real reset, no proofs). Strings are borrowed for the call.
+ * Options of `mfa_reset_mfa` and `mfa_reset_mfa_many`; `mfa_reset_options_init` sets the
+ * defaults (the org's window, no reason, a real reset, no proofs). Always call it first: it
+ * sets `struct_size`, and later versions append fields. Strings are borrowed for the call.
  */
 typedef struct mfa_reset_options {
   /**
-   * Whether `window` is set; otherwise the org's `enrollment_window` applies.
+   * `sizeof(mfa_reset_options)`, set by `mfa_reset_options_init`; 0 is refused.
+   */
+  uint32_t struct_size;
+  /**
+   * Whether `window` is set; otherwise the org's `enrollment_window` applies. A nonzero
+   * `window` without `has_window` is `MFA_ERR_INVALID_INPUT`, never silently ignored.
    */
   bool has_window;
   /**
-   * Enrollment window in seconds, 1 to 31536000.
+   * Enrollment window in seconds, 1 to 31536000; read only with `has_window`.
    */
   uint64_t window;
   /**
@@ -608,7 +662,8 @@ enum mfa_status mfa_verify_audit(const struct mfa_core *core,
 void mfa_policy_init(struct mfa_policy *policy);
 
 /**
- * Creates an org; `policy` NULL means the defaults. Errors: `MFA_ERR_INVALID_INPUT`.
+ * Creates an org; `policy` NULL means the defaults. Errors: `MFA_ERR_INVALID_INPUT` (also a
+ * policy not set up by `mfa_policy_init`).
  *
  * # Safety
  * Pointers are NULL or valid; strings are NUL-terminated.
@@ -635,7 +690,7 @@ enum mfa_status mfa_get_org(const struct mfa_core *core, const char *org, struct
 enum mfa_status mfa_list_orgs(const struct mfa_core *core, struct mfa_org_list *out_list);
 
 /**
- * Creates a user. `role` is an `mfa_role`. Errors: `MFA_ERR_INVALID_INPUT`,
+ * Creates a user. Errors: `MFA_ERR_INVALID_INPUT` (also a `role` outside `mfa_role`),
  * `MFA_ERR_NOT_FOUND` (org), `MFA_ERR_CONFLICT` (email taken in the org, in any case).
  *
  * # Safety
@@ -644,7 +699,7 @@ enum mfa_status mfa_list_orgs(const struct mfa_core *core, struct mfa_org_list *
 enum mfa_status mfa_create_user(const struct mfa_core *core,
                                 const char *org,
                                 const char *email,
-                                int32_t role,
+                                mfa_role role,
                                 struct mfa_user *out_user);
 
 /**
@@ -680,7 +735,7 @@ enum mfa_status mfa_list_users(const struct mfa_core *core,
                                struct mfa_user_list *out_list);
 
 /**
- * Changes a user's role (`role` is an `mfa_role`); `actor_proof` (NULL if none) is the
+ * Changes a user's role (a value outside `mfa_role` is `MFA_ERR_INVALID_INPUT`); `actor_proof` (NULL if none) is the
  * actor's current code under `require_step_up`. `out_user` may be NULL. Errors:
  * `MFA_ERR_INVALID_INPUT`, `MFA_ERR_UNAUTHENTICATED`, `MFA_ERR_NOT_FOUND`,
  * `MFA_ERR_FORBIDDEN`, `MFA_ERR_CONFLICT` (last owner), `MFA_ERR_RATE_LIMITED` (step-up code
@@ -692,7 +747,7 @@ enum mfa_status mfa_list_users(const struct mfa_core *core,
 enum mfa_status mfa_set_role(const struct mfa_core *core,
                              const char *actor,
                              const char *target,
-                             int32_t role,
+                             mfa_role role,
                              const char *actor_proof,
                              struct mfa_user *out_user);
 
@@ -732,8 +787,8 @@ void mfa_policy_changes_init(struct mfa_policy_changes *changes);
  * Changes the fields of `org`'s policy that `changes` flags; only an owner of the org may.
  * `actor_proof` (NULL if none) is the owner's current code under `require_step_up`. A shorter
  * enrollment window applies to users created or reset afterwards. `out_org` (may be NULL)
- * receives the org with its new policy. Errors: `MFA_ERR_INVALID_INPUT` (NULL `changes`, no
- * field flagged, a bad value), `MFA_ERR_UNAUTHENTICATED`, `MFA_ERR_NOT_FOUND` (the org, or an
+ * receives the org with its new policy. Errors: `MFA_ERR_INVALID_INPUT` (NULL `changes`, not
+ * set up by `mfa_policy_changes_init`, a value without its flag, no field flagged, a bad value), `MFA_ERR_UNAUTHENTICATED`, `MFA_ERR_NOT_FOUND` (the org, or an
  * org other than the actor's), `MFA_ERR_FORBIDDEN` (not an owner; step-up),
  * `MFA_ERR_RATE_LIMITED` (step-up code throttled).
  *
@@ -848,9 +903,9 @@ enum mfa_status mfa_verify(const struct mfa_core *core,
  * # Safety
  * Pointers are NULL or valid; strings are NUL-terminated.
  */
-enum mfa_status mfa_mfa_status(const struct mfa_core *core,
-                               const char *user,
-                               struct mfa_mfa_status_info *out_status);
+enum mfa_status mfa_get_mfa_status(const struct mfa_core *core,
+                                   const char *user,
+                                   struct mfa_user_mfa_status *out_status);
 
 /**
  * The six-digit code an authenticator app shows at `unix_time` for a base32 secret: for
@@ -973,6 +1028,22 @@ enum mfa_status mfa_now(const struct mfa_core *core, int64_t *out_now);
  * The library version, e.g. `"0.1.0"` (the same as `MFA_CORE_VERSION`). Static text.
  */
 const char *mfa_version(void);
+
+/**
+ * Reads the key file at `path` (UTF-8) into the caller's 32-byte buffer `out_key`, ready for
+ * `mfa_core_open`. A key file holds the 32 key bytes, or 64 hex digits with optional
+ * whitespace around them (what `mfa-admin init --generate-key` writes); at most a few hundred
+ * bytes are read. On Unix a file that group or other users may read is refused, as ssh
+ * refuses such a private key. Wipe the buffer when done with it.
+ *
+ * Errors: `MFA_ERR_INVALID_INPUT` (NULL argument, unreadable file, wrong format, file readable
+ * by others); the message names the file, never its contents. `out_key` is written only on
+ * success.
+ *
+ * # Safety
+ * `path` is a NUL-terminated string; `out_key` is valid for 32 bytes of writes.
+ */
+enum mfa_status mfa_key_load_file(const char *path, uint8_t *out_key);
 
 /**
  * Frees an org list's items and empties it. NULL does nothing; calling it twice is safe.

@@ -15,6 +15,9 @@ if ((${#need[@]})); then
 fi
 
 prefix="$(./scripts/c-dist.sh target/c-dist debug | tail -n 1)"
+# tests/c/test_key.c and the example open a store made by `mfa-admin init`.
+cargo build -q -p mfa-cli
+export MFA_ADMIN="$PWD/target/debug/mfa-admin"
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
 out=target/c-tests
 mkdir -p "$out"
@@ -57,4 +60,11 @@ for kind in shared static; do
     "$out/host-$kind" "$out/host-$kind.db" >"$out/host-$kind.out"
     ./examples/c/check-output.sh "$out/host-$kind.out"
 done
+echo "--- examples/c on a store and key file made by mfa-admin (MFA_CORE_DB, MFA_CORE_KEY_FILE)"
+rm -rf "$out/admin" && mkdir -p "$out/admin"
+export MFA_CORE_DB="$out/admin/mfa.db" MFA_CORE_KEY_FILE="$out/admin/mfa.key"
+(unset MFA_CORE_KEY; "$MFA_ADMIN" init --generate-key >/dev/null)
+"$out/host-shared" >"$out/host-admin.out"
+./examples/c/check-output.sh "$out/host-admin.out"
+grep -q "store $MFA_CORE_DB\$" "$out/host-admin.out"
 echo "C suite passed"

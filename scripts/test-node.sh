@@ -24,6 +24,9 @@ echo "node $(node --version), npm $(npm --version)"
 
 # The addon's Rust unit tests (the error-code mapping, `internal` included).
 cargo test --locked -p mfa-core-node
+# tests/key.test.mjs opens a store made by `mfa-admin init`.
+cargo build -q -p mfa-cli
+export MFA_ADMIN="$PWD/target/debug/mfa-admin"
 
 cd bindings/node
 npm ci --no-audit --no-fund

@@ -117,6 +117,11 @@ diff -u <(echo "$declared") <(echo "$exported") || fail "libmfa_core.so exports 
 global=$(readelf -Ws "$lib/libmfa_core.a" | awk '($5 == "GLOBAL" || $5 == "WEAK") && $7 != "UND" { print $8 }' | sort)
 diff -u <(echo "$declared") <(echo "$global") || fail "libmfa_core.a has other global symbols than the header's"
 
+# The quickstarts load the key with each package's helper from MFA_CORE_KEY_FILE: a hex key file
+# as `mfa-admin init --generate-key` writes it (mode 0600).
+(umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$work/mfa-core.key" && echo >>"$work/mfa-core.key")
+export MFA_CORE_KEY_FILE="$work/mfa-core.key"
+
 step "Python: the wheel in a fresh venv, the README quickstart"
 "${PYTHON:-python3}" -m venv "$work/venv"
 "$work/venv/bin/python" -m pip install -q --disable-pip-version-check --no-index "$wheel"

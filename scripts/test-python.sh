@@ -28,6 +28,10 @@ step "pip install ./bindings/python (maturin; debug profile keeps CI short)"
 # The tests import the installed wheel, never the source folder.
 "$VENV/bin/python" -c 'import mfa_core, sys; assert "site-packages" in mfa_core.__file__, mfa_core.__file__'
 
+step "mfa-admin (tests/test_key.py opens a store made by \`mfa-admin init\`)"
+cargo build -q -p mfa-cli
+export MFA_ADMIN="$PWD/target/debug/mfa-admin"
+
 step "pytest"
 "$VENV/bin/python" -m pytest bindings/python/tests -q
 

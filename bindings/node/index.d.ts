@@ -93,6 +93,15 @@ export declare namespace Core {
   function open(path: string, key: Buffer | Uint8Array, options?: OpenOptions): Promise<Core>
 }
 
+/**
+ * Reads the key file at `path` and returns its 32 key bytes for `Core.open`. A key file holds
+ * the 32 bytes themselves, or 64 hex digits with optional whitespace around them (what
+ * `mfa-admin init --generate-key` writes). Synchronous (a few dozen bytes, read once at startup).
+ * Throws `MFA_INVALID_INPUT` for an unreadable file, a wrong format, or (on Unix) a file other
+ * users can read; the message names the file, never its contents.
+ */
+export declare function loadKey(path: string): Buffer
+
 export interface OpenOptions {
   /** Start a manual clock at this time; only `setTime` moves it (tests). */
   manualClock?: Date | null

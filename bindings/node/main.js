@@ -7,6 +7,7 @@
 //   has no JavaScript frames at all;
 // - `RecoveryCodes`, a frozen array of the codes that `JSON.stringify`, `util.inspect`
 //   (`console.log`) and `String()` show redacted;
+// - `loadKey`, which throws an `MfaError` like the rest;
 // - `Core.prototype[Symbol.asyncDispose]`, so that `await using core = await Core.open(...)`
 //   closes the store at the end of the block.
 //
@@ -17,7 +18,7 @@
 
 const { inspect } = require('node:util')
 
-const { Core, Enrollment, openCore } = require('./index.js')
+const { Core, Enrollment, loadKey: loadKeyNative, openCore } = require('./index.js')
 
 /** Every error of the package: branch on `code`; `problemDetails()` is the HTTP answer. */
 class MfaError extends Error {
@@ -178,6 +179,10 @@ if (typeof Symbol.asyncDispose === 'symbol') {
   })
 }
 
+/** The key file's 32 bytes, for `Core.open`; a refusal throws an `MfaError`. */
+const loadKey = throwing(loadKeyNative)
+Object.defineProperty(loadKey, 'name', { value: 'loadKey' })
+
 // Named one by one, so that `import { Core } from 'mfa-core'` finds them (Node's CommonJS export
 // detection reads this literal).
-module.exports = { Core, Enrollment, MfaError, RecoveryCodes }
+module.exports = { Core, Enrollment, MfaError, RecoveryCodes, loadKey }

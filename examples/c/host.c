@@ -3,7 +3,11 @@
  *
  * Build (after scripts/c-dist.sh; see the README's "Use from C"):
  *   cc host.c $(pkg-config --cflags --libs mfa_core) -o host
- * Usage: ./host [STORE_PATH]   (default: a fresh store in a temporary folder)
+ * Usage: ./host [STORE_PATH]
+ *   The store: STORE_PATH, else $MFA_CORE_DB, else a fresh store in a temporary folder.
+ *   The key: the key file named by $MFA_CORE_KEY_FILE (32 raw bytes or 64 hex digits, as
+ *   `mfa-admin init --generate-key` writes it), else a random key (for a fresh store only).
+ *   These are the variables mfa-admin reads, so both can work on the same store.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,8 +42,8 @@ static int failed(mfa_status status, const char *what) {
     return 1;
 }
 
-/* The host's 32-byte key: from the OS here; a real host keeps it in its secret store. */
-static int random_key(uint8_t key[32]) {
+/* A random 32-byte key from the OS, for a throwaway store. */
+static int random_key(uint8_t key[MFA_KEY_LEN]) {
     FILE *f = fopen("/dev/urandom", "rb");
     if (!f) return 0;
     size_t n = fread(key, 1, 32, f);
@@ -49,15 +53,23 @@ static int random_key(uint8_t key[32]) {
 
 int main(int argc, char **argv) {
     char path[256];
+    const char *db = getenv("MFA_CORE_DB");
     if (argc > 1) {
         snprintf(path, sizeof path, "%s", argv[1]);
+    } else if (db != NULL) {
+        snprintf(path, sizeof path, "%s", db);
     } else {
         char dir[] = "/tmp/mfa-host-XXXXXX";
         if (!mkdtemp(dir)) return 1;
         snprintf(path, sizeof path, "%s/store.db", dir);
     }
-    uint8_t key[32];
-    if (!random_key(key)) return 1;
+    uint8_t key[MFA_KEY_LEN];
+    const char *key_file = getenv("MFA_CORE_KEY_FILE");
+    if (key_file != NULL) {
+        if (failed(mfa_key_load_file(key_file, key), "key file")) return 1;
+    } else if (!random_key(key)) {
+        return 1;
+    }
 
     printf("mfa_core %s, store %s\n", mfa_version(), path);
     mfa_core *core = NULL;

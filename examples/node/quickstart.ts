@@ -2,14 +2,12 @@
 // errors by `code`. Type-checked against the generated declarations by `npm run typecheck`
 // (bindings/node); the `@ts-expect-error` lines show what the types refuse.
 
-import { randomBytes } from 'node:crypto'
+import { Core, loadKey, type MfaError, type ResetReceipt } from 'mfa-core'
 
-import { Core, type MfaError, type ResetReceipt } from 'mfa-core'
+/** The key file from a KMS or secret store (32 raw bytes or 64 hex digits), never from code. */
+const key: Buffer = loadKey(process.env.MFA_CORE_KEY_FILE ?? '/run/secrets/mfa-core.key')
 
-/** In production the key comes from a KMS or secret store, never from code. */
-const key: Buffer = randomBytes(32)
-
-const core: Core = await Core.open('/var/lib/myapp/mfa.db', key)
+const core: Core = await Core.open(process.env.MFA_CORE_DB ?? '/var/lib/myapp/mfa.db', key)
 const org = await core.createOrg('Acme', { mfaRequired: true, resetLimitPerHour: 50 })
 const owner = await core.createUser(org.id, 'olga@acme.example', 'owner')
 const bob = await core.createUser(org.id, 'bob@acme.example', 'member')

@@ -5,7 +5,7 @@
 //
 //   cd examples/node && npm ci               # swagger-ui-dist, for /docs
 //   node examples/node/server.mjs            # a demo store in memory, port 8080
-//   PORT=0 MFA_DB=/tmp/mfa.db MFA_KEY=<64 hex digits> node examples/node/server.mjs
+//   PORT=0 MFA_CORE_DB=/tmp/mfa.db MFA_CORE_KEY_FILE=/tmp/mfa.key node examples/node/server.mjs
 //
 // Bearer tokens stand for a real session layer: each maps to an actor (the demo prints its
 // table at start). Errors are RFC 7807 `application/problem+json` from the core's problem
@@ -20,7 +20,7 @@ import { DOC_ASSETS, docsAsset, docsPage } from './docs.mjs'
 import { openApiDocument, templateParams } from './openapi.mjs'
 
 // In an application: `import { Core } from 'mfa-core'`.
-const { Core } = createRequire(import.meta.url)('../../bindings/node')
+const { Core, loadKey } = createRequire(import.meta.url)('../../bindings/node')
 
 /** Request bodies are a few fields: anything larger is refused before parsing. */
 const MAX_BODY_BYTES = 16 * 1024
@@ -313,15 +313,32 @@ export async function seedDemo(core) {
   return { org, users, tokens }
 }
 
-function keyFromEnv() {
-  const hex = process.env.MFA_KEY
-  if (hex === undefined) return randomBytes(32)
-  if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new Error('MFA_KEY must be 64 hex digits (32 bytes)')
-  return Buffer.from(hex, 'hex')
+/**
+ * Where the store is and its key, from the environment variables `mfa-admin` reads too:
+ * `MFA_CORE_DB` (default `:memory:`, a throwaway store), and the key from `MFA_CORE_KEY_FILE` (a
+ * key file: 32 raw bytes or 64 hex digits, read by the addon's `loadKey`) or `MFA_CORE_KEY` (64
+ * hex digits), not both. Without a key a `:memory:` store gets a random one; a store file needs
+ * its key, or it could not be opened again.
+ */
+export function storeFromEnv(env = process.env) {
+  const path = env.MFA_CORE_DB ?? ':memory:'
+  const { MFA_CORE_KEY_FILE: file, MFA_CORE_KEY: hex } = env
+  if (file !== undefined && hex !== undefined) {
+    throw new Error('both MFA_CORE_KEY_FILE and MFA_CORE_KEY are set: pass one key')
+  }
+  if (file !== undefined) return { path, key: loadKey(file) }
+  if (hex !== undefined) {
+    const digits = /^[\t\n\r ]*([0-9a-fA-F]{64})[\t\n\r ]*$/.exec(hex)
+    if (digits === null) throw new Error('MFA_CORE_KEY must be 64 hex digits (32 bytes)')
+    return { path, key: Buffer.from(digits[1], 'hex') }
+  }
+  if (path !== ':memory:') throw new Error(`no key for ${path}: set MFA_CORE_KEY_FILE or MFA_CORE_KEY`)
+  return { path, key: randomBytes(32) }
 }
 
 async function main() {
-  const core = await Core.open(process.env.MFA_DB ?? ':memory:', keyFromEnv())
+  const { path, key } = storeFromEnv()
+  const core = await Core.open(path, key)
   const { users, tokens } = await seedDemo(core)
   const server = await listen(core, tokens, Number(process.env.PORT ?? 8080))
   const { port } = server.address()

@@ -7,11 +7,14 @@ import { once } from 'node:events'
 import { createServer } from 'node:http'
 import { createRequire } from 'node:module'
 import { readFile } from 'node:fs/promises'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 
 import SwaggerParser from '@apidevtools/swagger-parser'
 
-import { createApp, listen, ROUTES, seedDemo } from './server.mjs'
+import { createApp, listen, ROUTES, seedDemo, storeFromEnv } from './server.mjs'
 import { totp, wrongTotp } from '../../bindings/node/tests/support/totp.mjs'
 
 const { Core } = createRequire(import.meta.url)('../../bindings/node')
@@ -389,5 +392,35 @@ describe('the host itself', () => {
     assert.equal(demo.users.length, 4)
     assert.deepEqual([...demo.tokens.values()].sort(), demo.users.map((u) => u.id).sort())
     for (const token of demo.tokens.keys()) assert.match(token, /^[0-9a-f]{32}$/)
+  })
+})
+
+describe('the store and key from the environment (the names mfa-admin reads)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mfa-example-env-'))
+  const keyFile = (name, contents) => {
+    const path = join(dir, name)
+    writeFileSync(path, contents, { mode: 0o600 })
+    return path
+  }
+
+  test('MFA_CORE_KEY_FILE (raw or hex) and MFA_CORE_KEY give the same key; MFA_CORE_DB the path', () => {
+    const raw = keyFile('raw.key', KEY)
+    const hex = keyFile('hex.key', `${KEY.toString('hex')}\n`)
+    for (const env of [{ MFA_CORE_KEY_FILE: raw }, { MFA_CORE_KEY_FILE: hex }, { MFA_CORE_KEY: KEY.toString('hex') }]) {
+      const store = storeFromEnv({ MFA_CORE_DB: join(dir, 'store.db'), ...env })
+      assert.equal(store.path, join(dir, 'store.db'))
+      assert.deepEqual(store.key, KEY)
+    }
+  })
+
+  test('a random key for :memory: only; one key source at a time; a bad key refused', () => {
+    const memory = storeFromEnv({})
+    assert.equal(memory.path, ':memory:')
+    assert.equal(memory.key.length, 32)
+    assert.throws(() => storeFromEnv({ MFA_CORE_DB: join(dir, 'x.db') }), /no key for .*MFA_CORE_KEY_FILE/)
+    const both = { MFA_CORE_KEY_FILE: keyFile('both.key', KEY), MFA_CORE_KEY: KEY.toString('hex') }
+    assert.throws(() => storeFromEnv(both), /both MFA_CORE_KEY_FILE and MFA_CORE_KEY/)
+    assert.throws(() => storeFromEnv({ MFA_CORE_KEY: 'ab'.repeat(31) }), /64 hex digits/)
+    assert.throws(() => storeFromEnv({ MFA_CORE_KEY_FILE: keyFile('short.key', KEY.subarray(1)) }), (err) => err.code === 'MFA_INVALID_INPUT')
   })
 })

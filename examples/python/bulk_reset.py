@@ -10,8 +10,10 @@ line failed (0 when all succeeded, 2 for a usage or setup error).
 
 The CSV holds one user per line in its first column: an email (looked up in the actor's org)
 or a user id. A first line of ``email``, ``id``, ``user`` or ``user_id`` is a header; blank
-lines and lines starting with ``#`` are skipped. The key is 32 bytes, read from ``--key-file``
-(raw or hex) or from the environment variable ``MFA_CORE_KEY`` (64 hex digits).
+lines and lines starting with ``#`` are skipped. The store and key come from the options or
+from the environment variables ``mfa-admin`` reads: ``--db`` or ``MFA_CORE_DB``; ``--key-file``
+or ``MFA_CORE_KEY_FILE`` (a key file, 32 raw bytes or 64 hex digits, read by
+``mfa_core.load_key``), or else ``MFA_CORE_KEY`` (64 hex digits).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import NoReturn, Optional, Sequence
 
 from tqdm import tqdm
 
@@ -66,21 +68,31 @@ def parse_window(text: str) -> dt.timedelta:
         raise argparse.ArgumentTypeError(f"duration too long: {text!r}") from None
 
 
+def setup_error(message: str) -> NoReturn:
+    """Stops the run before any reset, with exit status 2."""
+    print(f"bulk_reset: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
 def read_key(key_file: Optional[Path]) -> bytes:
-    """The 32-byte master key, from a file (raw or hex) or ``MFA_CORE_KEY`` (hex)."""
+    """The 32-byte master key, from a key file or ``MFA_CORE_KEY`` (hex), not both."""
+    hex_key = os.environ.get("MFA_CORE_KEY")
+    if key_file is not None and hex_key is not None:
+        setup_error("both a key file and MFA_CORE_KEY are given: pass one key")
     if key_file is not None:
-        data = key_file.read_bytes()
-        if len(data) == 32:
-            return data
-        text = data.decode("ascii", errors="replace").strip()
-    else:
-        text = os.environ.get("MFA_CORE_KEY", "")
-        if not text:
-            raise SystemExit("bulk_reset: give --key-file or set MFA_CORE_KEY (64 hex digits)")
+        try:
+            return mfa_core.load_key(key_file)
+        except mfa_core.MfaError as err:
+            setup_error(f"{err.code}: {err}")
+    if not hex_key:
+        setup_error("give --key-file, or set MFA_CORE_KEY_FILE or MFA_CORE_KEY")
     try:
-        return bytes.fromhex(text)
+        key = bytes.fromhex(hex_key.strip(" \t\r\n"))
     except ValueError:
-        raise SystemExit("bulk_reset: the key must be 32 raw bytes or 64 hex digits") from None
+        key = b""
+    if len(key) != 32:
+        setup_error("MFA_CORE_KEY must be 64 hex digits")
+    return key
 
 
 def read_lines(path: str) -> list[Line]:
@@ -164,8 +176,13 @@ def summary(results: Sequence[Result]) -> str:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("csv", help="CSV of user emails or ids, one per line ('-' for stdin)")
-    parser.add_argument("--db", required=True, type=Path, help="the mfa-core SQLite file")
-    parser.add_argument("--key-file", type=Path, help="file holding the 32-byte key (raw or hex)")
+    db, key_file = os.environ.get("MFA_CORE_DB"), os.environ.get("MFA_CORE_KEY_FILE")
+    parser.add_argument(
+        "--db", required=db is None, default=db, type=Path, help="the mfa-core SQLite file (default: $MFA_CORE_DB)"
+    )
+    parser.add_argument(
+        "--key-file", default=key_file, type=Path, help="key file, raw or hex (default: $MFA_CORE_KEY_FILE)"
+    )
     parser.add_argument("--actor", required=True, help="id of the owner or admin doing the resets")
     parser.add_argument("--reason", help="why, stored in every reset's audit event")
     parser.add_argument("--window", type=parse_window, help="time to re-enroll, e.g. 72h (default: the org's)")

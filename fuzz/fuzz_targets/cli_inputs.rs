@@ -14,9 +14,11 @@ fn key_file(bytes: &[u8]) {
         assert_eq!(parsed.as_deref().map(|k| &k[..]), Some(bytes), "32 raw bytes are the key");
         return;
     }
+    // Hex: 64 digits with ASCII whitespace around them, in no more than a key file's bound.
     let hex = std::str::from_utf8(bytes)
         .ok()
-        .map(str::trim)
+        .filter(|_| bytes.len() as u64 <= inputs::MAX_KEY_FILE_BYTES)
+        .map(|t| t.trim_matches(|c: char| c.is_ascii_whitespace()))
         .filter(|t| t.len() == 2 * inputs::KEY_BYTES && t.bytes().all(|b| b.is_ascii_hexdigit()));
     match (hex, parsed) {
         (Some(t), Some(key)) => {
@@ -71,7 +73,7 @@ fuzz_target!(|data: &[u8]| {
         1 => {
             // `MFA_CORE_KEY`: only the hex form.
             if let Ok(text) = std::str::from_utf8(bytes) {
-                let t = text.trim();
+                let t = text.trim_matches(|c: char| c.is_ascii_whitespace());
                 let hex = t.len() == 2 * inputs::KEY_BYTES && t.bytes().all(|b| b.is_ascii_hexdigit());
                 assert_eq!(inputs::key_hex(text).is_some(), hex, "{text:?}");
             }

@@ -19,6 +19,20 @@ use mfa_fuzz::secrets::Secrets;
 
 const MARK: u8 = 0xA5;
 
+/// An option struct's `struct_size`: mostly `sizeof`, sometimes 0 (never set up), larger than
+/// the library knows, only the size field itself (every field defaulted) or half the struct
+/// (which may cut a field). The struct is always whole, so a short size never under-allocates.
+fn struct_size<T>(input: &mut Input) -> u32 {
+    let full = size_of::<T>() as u32;
+    match input.pick(16) {
+        12 => 0,
+        13 => full + 8,
+        14 => 4,
+        15 => full / 2,
+        _ => full,
+    }
+}
+
 /// An out-parameter: NULL (sometimes) or a buffer filled with [`MARK`].
 struct Out<T> {
     slot: Box<MaybeUninit<T>>,
@@ -145,13 +159,14 @@ impl World {
         Arg::new(input, &self.codes)
     }
 
-    fn role(input: &mut Input) -> i32 {
-        [0, 1, 2, -1, 3, i32::MAX][input.pick(6)]
+    fn role(input: &mut Input) -> RoleArg {
+        RoleArg([0, 1, 2, -1, 3, i32::MAX][input.pick(6)])
     }
 
     fn reset_options(&self, input: &mut Input) -> (mfa_reset_options, [Arg; 3]) {
         let args = [self.arg(input, &[]), self.code(input), self.code(input)];
         let options = mfa_reset_options {
+            struct_size: struct_size::<mfa_reset_options>(input),
             has_window: input.bool(),
             window: input.number(&[0, 1, ::mfa_core::MAX_WINDOW_SECONDS, u64::MAX]),
             reason: if input.bool() { args[0].ptr() } else { null() },
@@ -172,6 +187,7 @@ impl World {
                 0 => {
                     let name = self.arg(input, &["Acme".into()]);
                     let policy = mfa_policy {
+                        struct_size: struct_size::<mfa_policy>(input),
                         mfa_required: input.bool(),
                         enrollment_window: input.number(&[0, 1, ::mfa_core::MAX_WINDOW_SECONDS, u64::MAX]),
                         reset_limit_per_hour: input.number(&[0, 1, 2, 1_000_000]) as u32,
@@ -300,8 +316,8 @@ impl World {
                 }
                 14 => {
                     let user = self.id(input);
-                    let mut out = Out::<mfa_mfa_status_info>::new(input);
-                    self.status("mfa_status", mfa_mfa_status(core, user.ptr(), out.ptr()), Some(&out));
+                    let mut out = Out::<mfa_user_mfa_status>::new(input);
+                    self.status("mfa_status", mfa_get_mfa_status(core, user.ptr(), out.ptr()), Some(&out));
                 }
                 15 => {
                     let secret = Arg::new(input, &self.totp_secrets);
@@ -363,6 +379,7 @@ impl World {
                     let mut query = MaybeUninit::<mfa_audit_query>::uninit();
                     mfa_audit_query_init(query.as_mut_ptr());
                     let mut query = query.assume_init();
+                    query.struct_size = struct_size::<mfa_audit_query>(input);
                     query.after_seq = input.number(&[
                         0,
                         1,
@@ -388,7 +405,10 @@ impl World {
                         let list = out.get().unwrap();
                         for i in 0..list.len {
                             let e = &*list.items.add(i);
-                            assert!(query_ptr.is_null() || e.seq > query.after_seq);
+                            // A `struct_size` that ends before `after_seq` leaves it at 0.
+                            let after_seq_read = query.struct_size as usize
+                                >= std::mem::offset_of!(mfa_audit_query, after_seq) + size_of::<u64>();
+                            assert!(query_ptr.is_null() || !after_seq_read || e.seq > query.after_seq);
                             // The detail and code are the library's own text (the reason is the caller's).
                             for p in [e.detail, e.code] {
                                 if !p.is_null() {
@@ -428,6 +448,7 @@ fuzz_target!(|data: &[u8]| {
     let mut input = Input::new(data);
     let issuer = Arg::new(&mut input, &["Acme".into()]);
     let options = mfa_open_options {
+        struct_size: struct_size::<mfa_open_options>(&mut input),
         manual_clock: input.pick(8) != 0,
         start_time: if input.bool() { mfa_fuzz::T0 } else { input.time(mfa_fuzz::T0) },
         issuer: if input.bool() { issuer.ptr() } else { null() },

@@ -3,8 +3,8 @@
 
 static void enrollment_gives_a_secret_a_uri_and_ten_codes(void) {
     fixture f = fixture_open();
-    mfa_mfa_status_info s;
-    OK(mfa_mfa_status(f.core, f.member.id, &s));
+    mfa_user_mfa_status s;
+    OK(mfa_get_mfa_status(f.core, f.member.id, &s));
     CHECK(s.state == MFA_STATE_NOT_ENROLLED && !s.has_deadline);
     STREQ(s.user, f.member.id);
 
@@ -31,13 +31,13 @@ static void enrollment_gives_a_secret_a_uri_and_ten_codes(void) {
     mfa_recovery_codes_clear(&codes);
     CHECK(codes.count == 0 && codes.codes[0][0] == 0);
 
-    OK(mfa_mfa_status(f.core, f.member.id, &s));
+    OK(mfa_get_mfa_status(f.core, f.member.id, &s));
     CHECK(s.state == MFA_STATE_ENROLLED && s.recovery_codes_remaining == 10);
     EXPECT(MFA_ERR_CONFLICT, mfa_begin_enrollment(f.core, f.member.id, &e));
     EXPECT(MFA_ERR_CONFLICT, mfa_confirm_enrollment(f.core, f.admin.id, code, &codes)); /* nothing pending */
     EXPECT(MFA_ERR_INVALID_INPUT, mfa_begin_enrollment(f.core, BAD_UTF8, &e));
     EXPECT(MFA_ERR_INVALID_INPUT, mfa_begin_enrollment(f.core, f.admin.id, NULL));
-    EXPECT(MFA_ERR_NOT_FOUND, mfa_mfa_status(f.core, "00000000-0000-7000-8000-000000000000", &s));
+    EXPECT(MFA_ERR_NOT_FOUND, mfa_get_mfa_status(f.core, "00000000-0000-7000-8000-000000000000", &s));
     mfa_core_close(f.core);
 }
 
@@ -105,11 +105,11 @@ static void disabled_and_locked_out_users(void) {
     policy.mfa_required = true;
     policy.enrollment_window = 60;
     fixture f = fixture_with(":memory:", &policy);
-    mfa_mfa_status_info s;
-    OK(mfa_mfa_status(f.core, f.member.id, &s));
+    mfa_user_mfa_status s;
+    OK(mfa_get_mfa_status(f.core, f.member.id, &s));
     CHECK(s.state == MFA_STATE_ENROLLMENT_REQUIRED && s.has_deadline && s.deadline == T0 + 60);
     advance(f.core, 61);
-    OK(mfa_mfa_status(f.core, f.member.id, &s));
+    OK(mfa_get_mfa_status(f.core, f.member.id, &s));
     CHECK(s.state == MFA_STATE_LOCKED_OUT);
     mfa_enrollment e;
     EXPECT(MFA_ERR_FORBIDDEN, mfa_begin_enrollment(f.core, f.member.id, &e));

@@ -20,13 +20,13 @@ static void a_reset_reopens_enrollment_and_returns_a_receipt(void) {
     CHECK(r.previous_state == MFA_STATE_ENROLLED && r.state == MFA_STATE_ENROLLMENT_REQUIRED);
     CHECK(r.deadline == T0 + 3600 && r.credential_epoch == 1 && !r.dry_run && r.audit_seq > 0);
 
-    mfa_mfa_status_info s;
-    OK(mfa_mfa_status(f.core, f.member.id, &s));
+    mfa_user_mfa_status s;
+    OK(mfa_get_mfa_status(f.core, f.member.id, &s));
     CHECK(s.state == MFA_STATE_ENROLLMENT_REQUIRED && s.deadline == T0 + 3600 && s.credential_epoch == 1);
 
     /* NULL options: the org's window (7 days); NULL receipt is allowed. */
     OK(mfa_reset_mfa(f.core, f.owner.id, f.member.id, NULL, NULL));
-    OK(mfa_mfa_status(f.core, f.member.id, &s));
+    OK(mfa_get_mfa_status(f.core, f.member.id, &s));
     CHECK(s.deadline == T0 + 7 * 86400 && s.credential_epoch == 2);
     mfa_core_close(f.core);
 }
@@ -45,8 +45,8 @@ static void a_dry_run_changes_nothing(void) {
     CHECK(r.dry_run && r.audit_seq == 0 && r.state == MFA_STATE_ENROLLMENT_REQUIRED && r.credential_epoch == 1);
     OK(mfa_audit_checkpoint(f.core, &after));
     CHECK(after.seq == before.seq);
-    mfa_mfa_status_info s;
-    OK(mfa_mfa_status(f.core, f.member.id, &s));
+    mfa_user_mfa_status s;
+    OK(mfa_get_mfa_status(f.core, f.member.id, &s));
     CHECK(s.state == MFA_STATE_ENROLLED && s.credential_epoch == 0);
     mfa_core_close(f.core);
 }

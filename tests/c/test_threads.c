@@ -48,8 +48,8 @@ static void *work(void *arg) {
         OK(mfa_reset_mfa(core, admin.id, member.id, NULL, &r));
         CHECK(r.credential_epoch == 1 && r.audit_seq > 0);
         w->resets++;
-        mfa_mfa_status_info s;
-        OK(mfa_mfa_status(core, member.id, &s));
+        mfa_user_mfa_status s;
+        OK(mfa_get_mfa_status(core, member.id, &s));
         CHECK(s.state == MFA_STATE_ENROLLMENT_REQUIRED);
         mfa_verification v;
         EXPECT(MFA_ERR_MFA_NOT_ENABLED, mfa_verify(core, member.id, "123456", &v));

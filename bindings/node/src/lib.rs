@@ -12,6 +12,7 @@
 mod args;
 mod core;
 mod error;
+mod key;
 mod pool;
 mod promise;
 mod types;

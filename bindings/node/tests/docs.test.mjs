@@ -14,9 +14,14 @@ test('the Node quickstart of README.md runs and prints what it promises', () => 
   const block = doc.split('### Quickstart')[1].match(/```js\n([^]*?)```/)[1]
   const addon = new URL('../main.js', import.meta.url).pathname
   assert.match(block, /from 'mfa-core'/)
-  const script = join(mkdtempSync(join(tmpdir(), 'mfa-doc-')), 'quickstart.mjs')
+  const dir = mkdtempSync(join(tmpdir(), 'mfa-doc-'))
+  const script = join(dir, 'quickstart.mjs')
   writeFileSync(script, block.replace("from 'mfa-core'", `from ${JSON.stringify(addon)}`))
-  const run = spawnSync(process.execPath, [script], { encoding: 'utf8' })
+  // The key file the quickstart loads, in the hex form `mfa-admin init` writes.
+  const keyFile = join(dir, 'mfa-core.key')
+  writeFileSync(keyFile, `${'5a'.repeat(32)}\n`, { mode: 0o600 })
+  const env = { ...process.env, MFA_CORE_KEY_FILE: keyFile }
+  const run = spawnSync(process.execPath, [script], { encoding: 'utf8', env })
   assert.equal(run.status, 0, run.stderr)
   const lines = run.stdout.trim().split('\n')
   assert.equal(lines.length, 4, run.stdout)

@@ -10,6 +10,7 @@ mod errors;
 mod fork;
 mod handle;
 mod inputs;
+mod key;
 mod values;
 
 use pyo3::prelude::*;
@@ -27,5 +28,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("MAX_REASON_CHARS", mfa_core::MAX_REASON_CHARS)?;
     m.add("MAX_WINDOW_SECONDS", mfa_core::MAX_WINDOW_SECONDS)?;
     m.add_function(wrap_pyfunction!(errors::error_for_code, m)?)?;
+    m.add_function(wrap_pyfunction!(key::load_key, m)?)?;
     fork::register(m)
 }

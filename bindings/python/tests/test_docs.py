@@ -37,6 +37,11 @@ def test_readme_block_runs(
     block: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
+    # The key file the quickstart loads, in the hex form `mfa-admin init` writes.
+    key_file = tmp_path / "mfa-core.key"
+    key_file.write_text("5a" * 32 + "\n")
+    key_file.chmod(0o600)
+    monkeypatch.setenv("MFA_CORE_KEY_FILE", str(key_file))
     exec(compile(block, str(SOURCE), "exec"), {"__name__": "readme"})
     out = capsys.readouterr().out
     assert "forbidden 403 urn:mfa-core:error:forbidden" in out

@@ -45,7 +45,8 @@ class Store:
     def __init__(self, tmp_path: Path) -> None:
         self.path = tmp_path / "mfa.db"
         self.key_file = tmp_path / "mfa.key"
-        self.key_file.write_text(KEY.hex())
+        self.key_file.write_text(KEY.hex() + "\n")
+        self.key_file.chmod(0o600)
         with mfa_core.Core.open(self.path, KEY) as core:
             self.org = core.create_org("Acme", mfa_core.Policy(reset_limit_per_hour=100))
             self.owner = core.create_user(self.org.id, "olga@acme.test", "owner")
@@ -128,6 +129,7 @@ def test_bulk_reset_setup_errors(store: Store, tmp_path: Path) -> None:
     assert too_long.returncode == 2 and "invalid_input" in too_long.stderr
     wrong_key = tmp_path / "wrong.key"
     wrong_key.write_bytes(bytes(32))
+    wrong_key.chmod(0o600)
     args = store.args(csv)
     args[args.index("--key-file") + 1] = str(wrong_key)
     refused = run("bulk_reset.py", *args)
@@ -148,9 +150,25 @@ def test_bulk_reset_key_from_the_environment(store: Store) -> None:
     assert store.epochs() == [0, 0, 0, 0]
 
 
+def test_bulk_reset_store_and_key_file_from_the_environment(store: Store) -> None:
+    csv = store.csv("u1@acme.test\n")
+    env = {"MFA_CORE_DB": str(store.path), "MFA_CORE_KEY_FILE": str(store.key_file), "PATH": "/usr/bin:/bin"}
+    done = run("bulk_reset.py", csv, "--actor", store.owner.id, "--dry-run", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "would reset" in done.stdout
+    both = run("bulk_reset.py", csv, "--actor", store.owner.id, env={**env, "MFA_CORE_KEY": KEY.hex()})
+    assert both.returncode == 2 and "pass one key" in both.stderr
+    store.key_file.chmod(0o644)
+    exposed = run("bulk_reset.py", csv, "--actor", store.owner.id, env=env)
+    assert exposed.returncode == 2 and "invalid_input" in exposed.stderr and "chmod 600" in exposed.stderr
+    assert KEY.hex() not in exposed.stderr
+    assert store.epochs() == [0, 0, 0, 0]
+
+
 def test_bulk_reset_under_step_up_spends_the_proof_once(tmp_path: Path) -> None:
     path, key_file = tmp_path / "mfa.db", tmp_path / "mfa.key"
     key_file.write_bytes(KEY)  # raw bytes this time
+    key_file.chmod(0o600)
     with mfa_core.Core.open(path, KEY) as core:
         org = core.create_org("Acme", mfa_core.Policy(require_step_up=True, reset_limit_per_hour=100))
         olga = core.create_user(org.id, "olga@acme.test", "owner")

@@ -2,16 +2,14 @@
 //! the documented size) and answers for any contents, never panicking. Errors never quote a
 //! key.
 
-use data_encoding::HEXLOWER_PERMISSIVE;
 use mfa_core::{Error, Role};
 use serde::Deserialize;
-use zeroize::Zeroizing;
 
 /// Key length the core requires.
-pub const KEY_BYTES: usize = 32;
+pub const KEY_BYTES: usize = mfa_core::key::KEY_LEN;
 
 /// More than any valid key file (64 hex digits with whitespace around them); readers stop here.
-pub const MAX_KEY_FILE_BYTES: u64 = 256;
+pub const MAX_KEY_FILE_BYTES: u64 = mfa_core::key::MAX_KEY_FILE_BYTES;
 
 /// Largest targets file: 10,000 emails of the longest kind, with room for comments.
 pub const MAX_TARGETS_BYTES: u64 = 16 << 20;
@@ -20,21 +18,17 @@ pub const MAX_TARGETS_BYTES: u64 = 16 << 20;
 pub const MAX_IMPORT_BYTES: u64 = 16 << 20;
 
 /// A master key, wiped when dropped.
-pub type Key = Zeroizing<[u8; KEY_BYTES]>;
+pub type Key = mfa_core::key::Key;
 
-/// A key file's contents: 32 raw bytes, or 64 hex digits (any case) with optional surrounding
-/// whitespace. `None` for anything else.
+/// A key file's contents, as every surface reads them (`mfa_core::key::parse`): 32 raw bytes, or
+/// 64 hex digits (any case) with optional surrounding ASCII whitespace. `None` for anything else.
 pub fn key_file(bytes: &[u8]) -> Option<Key> {
-    if let Ok(raw) = <[u8; KEY_BYTES]>::try_from(bytes) {
-        return Some(Zeroizing::new(raw));
-    }
-    std::str::from_utf8(bytes).ok().and_then(key_hex)
+    mfa_core::key::parse(bytes).ok()
 }
 
-/// 64 hex digits (any case) with optional surrounding whitespace, as in `MFA_CORE_KEY`.
+/// 64 hex digits (any case) with optional surrounding ASCII whitespace, as in `MFA_CORE_KEY`.
 pub fn key_hex(text: &str) -> Option<Key> {
-    let decoded = Zeroizing::new(HEXLOWER_PERMISSIVE.decode(text.trim().as_bytes()).ok()?);
-    <[u8; KEY_BYTES]>::try_from(decoded.as_slice()).ok().map(Zeroizing::new)
+    mfa_core::key::parse_hex(text).ok()
 }
 
 /// A targets file: ids or emails, one a line; surrounding blanks are trimmed, and blank lines

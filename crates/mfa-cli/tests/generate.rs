@@ -5,43 +5,6 @@ mod common;
 
 use common::*;
 
-/// Every subcommand path, as `help.rs` lists them (plus the commands added with it).
-const COMMANDS: [&[&str]; 33] = [
-    &["init"],
-    &["completions"],
-    &["man"],
-    &["org"],
-    &["org", "create"],
-    &["org", "list"],
-    &["org", "policy"],
-    &["user"],
-    &["user", "add"],
-    &["user", "list"],
-    &["user", "import"],
-    &["user", "show"],
-    &["user", "role"],
-    &["user", "disable"],
-    &["user", "enable"],
-    &["user", "rename"],
-    &["user", "delete"],
-    &["enroll"],
-    &["confirm"],
-    &["verify"],
-    &["status"],
-    &["reset"],
-    &["reset-many"],
-    &["audit"],
-    &["audit", "tail"],
-    &["audit", "export"],
-    &["audit", "verify"],
-    &["audit", "checkpoint"],
-    &["info"],
-    &["backup"],
-    &["restore"],
-    &["key"],
-    &["key", "rotate"],
-];
-
 fn generated(args: &[&str]) -> String {
     let out = bare().args(args).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));

@@ -4,43 +4,6 @@ mod common;
 
 use common::*;
 
-/// Every subcommand path, each of which must have its own help.
-const COMMANDS: [&[&str]; 33] = [
-    &["init"],
-    &["completions"],
-    &["man"],
-    &["org"],
-    &["org", "create"],
-    &["org", "list"],
-    &["org", "policy"],
-    &["user"],
-    &["user", "add"],
-    &["user", "list"],
-    &["user", "import"],
-    &["user", "show"],
-    &["user", "role"],
-    &["user", "disable"],
-    &["user", "enable"],
-    &["user", "rename"],
-    &["user", "delete"],
-    &["enroll"],
-    &["confirm"],
-    &["verify"],
-    &["status"],
-    &["reset"],
-    &["reset-many"],
-    &["audit"],
-    &["audit", "tail"],
-    &["audit", "export"],
-    &["audit", "verify"],
-    &["audit", "checkpoint"],
-    &["info"],
-    &["backup"],
-    &["restore"],
-    &["key"],
-    &["key", "rotate"],
-];
-
 #[test]
 fn help_lists_the_exit_statuses_of_every_contract_code() {
     let text = help(&[]);

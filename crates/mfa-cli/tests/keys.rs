@@ -224,10 +224,14 @@ fn init_can_generate_the_key_without_printing_it() {
         use std::os::unix::fs::PermissionsExt;
         assert_eq!(std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777, 0o600);
     }
-    // The new key opens the new store.
+    // The new key opens the new store, from the tool and from the library's key-file helper.
     let list =
         bare().arg("--db").arg(&store.db).arg("--key-file").arg(&key_file).args(["org", "list"]).output();
     assert_eq!(list.unwrap().status.code(), Some(0));
+    let loaded = mfa_core::key::from_file(&key_file).unwrap();
+    let options = mfa_core::OpenOptions { create_if_missing: false, ..Default::default() };
+    let core = mfa_core::Core::open(&store.db, loaded.as_slice(), options).unwrap();
+    assert_eq!(core.list_orgs().unwrap(), []);
 
     // An existing key is never overwritten, and --generate-key needs somewhere to write.
     let other = store.dir.path().join("other.db");

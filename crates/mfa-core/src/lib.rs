@@ -31,6 +31,7 @@ mod crypto;
 mod directory;
 mod enrollment;
 mod error;
+pub mod key;
 mod model;
 mod policy;
 mod reset;

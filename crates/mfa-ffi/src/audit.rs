@@ -8,14 +8,18 @@ use crate::error::mfa_status;
 use crate::handle::{core_ref, mfa_core};
 use crate::lists::{event_list, mfa_audit_event_list};
 use crate::panic::guard;
+use crate::sized::{Sized, field_or, struct_size};
 use crate::strings::{arg, opt_arg, out, out_opt};
 use crate::types::{MFA_MAC_LEN, checkpoint_from, mfa_audit_report, mfa_checkpoint, report_from};
 
 /// A page of the audit trail; `mfa_audit_query_init` sets the defaults (from the start, 100
-/// events, no filter). Strings are borrowed for the call; NULL means no filter.
+/// events, no filter). Always call it first: it sets `struct_size`, and later versions append
+/// fields. Strings are borrowed for the call; NULL means no filter.
 #[repr(C)]
 #[allow(non_camel_case_types)]
 pub struct mfa_audit_query {
+    /// `sizeof(mfa_audit_query)`, set by `mfa_audit_query_init`; 0 is refused.
+    pub struct_size: u32,
     /// Only events with `seq > after_seq`.
     pub after_seq: u64,
     /// 1 to 10000.
@@ -26,6 +30,9 @@ pub struct mfa_audit_query {
     pub action: *const c_char,
 }
 
+/// The page size `mfa_audit_query_init` sets.
+const DEFAULT_LIMIT: u32 = 100;
+
 /// Fills `query` with the defaults. NULL does nothing.
 ///
 /// # Safety
@@ -35,13 +42,36 @@ pub unsafe extern "C" fn mfa_audit_query_init(query: *mut mfa_audit_query) {
     // SAFETY: the caller promises NULL or valid for writes.
     if let Some(q) = unsafe { query.as_mut() } {
         *q = mfa_audit_query {
+            struct_size: struct_size::<mfa_audit_query>(),
             after_seq: 0,
-            limit: 100,
+            limit: DEFAULT_LIMIT,
             actor: std::ptr::null(),
             target: std::ptr::null(),
             action: std::ptr::null(),
         };
     }
+}
+
+/// The core's query from C's; NULL means the defaults.
+///
+/// # Safety
+/// `query` is NULL or a struct of at least its `struct_size` bytes, with NULL or
+/// NUL-terminated strings.
+unsafe fn query_in(query: *const mfa_audit_query) -> Result<AuditQuery, Error> {
+    if query.is_null() {
+        return Ok(AuditQuery::default());
+    }
+    type T = mfa_audit_query;
+    // SAFETY: the caller promises a valid struct.
+    let q = unsafe { Sized::new(query, "mfa_audit_query") }?;
+    let text = |p, what| unsafe { opt_arg(p, what) }.map(|s| s.map(str::to_string));
+    Ok(AuditQuery {
+        after_seq: field_or!(q, T, after_seq, 0),
+        limit: Some(field_or!(q, T, limit, DEFAULT_LIMIT)),
+        actor: text(field_or!(q, T, actor, std::ptr::null()), "actor")?,
+        target: text(field_or!(q, T, target, std::ptr::null()), "target")?,
+        action: text(field_or!(q, T, action, std::ptr::null()), "action")?,
+    })
 }
 
 /// Audit events in seq order; `query` may be NULL for the defaults. Free the list with
@@ -59,19 +89,7 @@ pub unsafe extern "C" fn mfa_audit_events(
     guard(|| {
         let core = unsafe { core_ref(core) }?;
         // SAFETY: the caller promises NULL or a valid query.
-        let query = match unsafe { query.as_ref() } {
-            None => AuditQuery::default(),
-            Some(q) => {
-                let text = |p, what| unsafe { opt_arg(p, what) }.map(|s| s.map(str::to_string));
-                AuditQuery {
-                    after_seq: q.after_seq,
-                    limit: Some(q.limit),
-                    actor: text(q.actor, "actor")?,
-                    target: text(q.target, "target")?,
-                    action: text(q.action, "action")?,
-                }
-            }
-        };
+        let query = unsafe { query_in(query) }?;
         let slot = unsafe { out(out_list, "out_list") }?;
         *slot = event_list(&core.audit_events(&query)?)?;
         Ok(())

@@ -8,8 +8,9 @@ use crate::error::mfa_status;
 use crate::handle::{core_ref, mfa_core};
 use crate::lists::{mfa_org_list, mfa_user_list, org_list, user_list};
 use crate::panic::guard;
+use crate::sized::{Sized, field_or, struct_size};
 use crate::strings::{arg, opt_arg, out, out_opt};
-use crate::types::{mfa_org, mfa_policy, mfa_user, org_from, role_from_int, user_from};
+use crate::types::{RoleArg, mfa_org, mfa_policy, mfa_user, org_from, policy_in, user_from};
 
 /// Fills `policy` with the documented defaults. NULL does nothing.
 ///
@@ -23,7 +24,8 @@ pub unsafe extern "C" fn mfa_policy_init(policy: *mut mfa_policy) {
     }
 }
 
-/// Creates an org; `policy` NULL means the defaults. Errors: `MFA_ERR_INVALID_INPUT`.
+/// Creates an org; `policy` NULL means the defaults. Errors: `MFA_ERR_INVALID_INPUT` (also a
+/// policy not set up by `mfa_policy_init`).
 ///
 /// # Safety
 /// Pointers are NULL or valid; strings are NUL-terminated.
@@ -38,7 +40,7 @@ pub unsafe extern "C" fn mfa_create_org(
         let core = unsafe { core_ref(core) }?;
         let name = unsafe { arg(name, "name") }?;
         // SAFETY: the caller promises NULL or a valid policy.
-        let policy = unsafe { policy.as_ref() }.map_or_else(Policy::default, |p| (*p).into());
+        let policy = unsafe { policy_in(policy) }?;
         let slot = unsafe { out(out_org, "out_org") }?;
         *slot = org_from(&core.create_org(name, policy)?)?;
         Ok(())
@@ -78,7 +80,7 @@ pub unsafe extern "C" fn mfa_list_orgs(core: *const mfa_core, out_list: *mut mfa
     })
 }
 
-/// Creates a user. `role` is an `mfa_role`. Errors: `MFA_ERR_INVALID_INPUT`,
+/// Creates a user. Errors: `MFA_ERR_INVALID_INPUT` (also a `role` outside `mfa_role`),
 /// `MFA_ERR_NOT_FOUND` (org), `MFA_ERR_CONFLICT` (email taken in the org, in any case).
 ///
 /// # Safety
@@ -88,13 +90,13 @@ pub unsafe extern "C" fn mfa_create_user(
     core: *const mfa_core,
     org: *const c_char,
     email: *const c_char,
-    role: i32,
+    role: RoleArg,
     out_user: *mut mfa_user,
 ) -> mfa_status {
     guard(|| {
         let core = unsafe { core_ref(core) }?;
         let (org, email) = (unsafe { arg(org, "org") }?, unsafe { arg(email, "email") }?);
-        let role = role_from_int(role)?;
+        let role = role.role()?;
         let slot = unsafe { out(out_user, "out_user") }?;
         *slot = user_from(&core.create_user(org, email, role)?)?;
         Ok(())
@@ -160,7 +162,7 @@ pub unsafe extern "C" fn mfa_list_users(
     })
 }
 
-/// Changes a user's role (`role` is an `mfa_role`); `actor_proof` (NULL if none) is the
+/// Changes a user's role (a value outside `mfa_role` is `MFA_ERR_INVALID_INPUT`); `actor_proof` (NULL if none) is the
 /// actor's current code under `require_step_up`. `out_user` may be NULL. Errors:
 /// `MFA_ERR_INVALID_INPUT`, `MFA_ERR_UNAUTHENTICATED`, `MFA_ERR_NOT_FOUND`,
 /// `MFA_ERR_FORBIDDEN`, `MFA_ERR_CONFLICT` (last owner), `MFA_ERR_RATE_LIMITED` (step-up code
@@ -173,7 +175,7 @@ pub unsafe extern "C" fn mfa_set_role(
     core: *const mfa_core,
     actor: *const c_char,
     target: *const c_char,
-    role: i32,
+    role: RoleArg,
     actor_proof: *const c_char,
     out_user: *mut mfa_user,
 ) -> mfa_status {
@@ -181,7 +183,7 @@ pub unsafe extern "C" fn mfa_set_role(
         let core = unsafe { core_ref(core) }?;
         let (actor, target) = (unsafe { arg(actor, "actor") }?, unsafe { arg(target, "target") }?);
         let proof = unsafe { opt_arg(actor_proof, "actor_proof") }?;
-        let role = role_from_int(role)?;
+        let role = role.role()?;
         let user = user_from(&core.set_role(actor, target, role, proof)?)?;
         unsafe { out_opt(out_user, user) };
         Ok(())
@@ -232,10 +234,14 @@ pub unsafe extern "C" fn mfa_enable_user(
 }
 
 /// A change to an org's policy for `mfa_update_policy`: only the fields whose `has_` flag is
-/// set change. `mfa_policy_changes_init` clears every flag.
+/// set change; a value set without its flag (nonzero or true) is `MFA_ERR_INVALID_INPUT`,
+/// never silently ignored. `mfa_policy_changes_init` clears every flag and sets `struct_size`:
+/// always call it first, as later versions append fields.
 #[repr(C)]
 #[allow(non_camel_case_types)]
 pub struct mfa_policy_changes {
+    /// `sizeof(mfa_policy_changes)`, set by `mfa_policy_changes_init`; 0 is refused.
+    pub struct_size: u32,
     pub has_mfa_required: bool,
     pub mfa_required: bool,
     pub has_enrollment_window: bool,
@@ -249,16 +255,56 @@ pub struct mfa_policy_changes {
     pub require_step_up: bool,
 }
 
-impl From<&mfa_policy_changes> for PolicyChanges {
-    fn from(c: &mfa_policy_changes) -> Self {
-        PolicyChanges {
-            mfa_required: c.has_mfa_required.then_some(c.mfa_required),
-            enrollment_window: c.has_enrollment_window.then_some(c.enrollment_window),
-            reset_limit_per_hour: c.has_reset_limit_per_hour.then_some(c.reset_limit_per_hour),
-            max_failed_verifications: c.has_max_failed_verifications.then_some(c.max_failed_verifications),
-            require_step_up: c.has_require_step_up.then_some(c.require_step_up),
-        }
+/// One field of a policy change: the value with its flag, `None` without it, and an error for
+/// a value set without its flag.
+fn flagged<V: PartialEq + Default>(has: bool, value: V, name: &str) -> Result<Option<V>, mfa::Error> {
+    if has {
+        Ok(Some(value))
+    } else if value != V::default() {
+        Err(mfa::Error::InvalidInput(format!(
+            "mfa_policy_changes.{name} is set but has_{name} is false: set has_{name} to change it"
+        )))
+    } else {
+        Ok(None)
     }
+}
+
+/// The core's changes from a host's struct; the fields an older host's shorter struct lacks
+/// do not change.
+///
+/// # Safety
+/// `changes` is non-NULL and a struct of at least its `struct_size` bytes.
+unsafe fn changes_in(changes: *const mfa_policy_changes) -> Result<PolicyChanges, mfa::Error> {
+    type T = mfa_policy_changes;
+    // SAFETY: the caller promises a valid struct.
+    let c = unsafe { Sized::new(changes, "mfa_policy_changes") }?;
+    Ok(PolicyChanges {
+        mfa_required: flagged(
+            field_or!(c, T, has_mfa_required, false),
+            field_or!(c, T, mfa_required, false),
+            "mfa_required",
+        )?,
+        enrollment_window: flagged(
+            field_or!(c, T, has_enrollment_window, false),
+            field_or!(c, T, enrollment_window, 0),
+            "enrollment_window",
+        )?,
+        reset_limit_per_hour: flagged(
+            field_or!(c, T, has_reset_limit_per_hour, false),
+            field_or!(c, T, reset_limit_per_hour, 0),
+            "reset_limit_per_hour",
+        )?,
+        max_failed_verifications: flagged(
+            field_or!(c, T, has_max_failed_verifications, false),
+            field_or!(c, T, max_failed_verifications, 0),
+            "max_failed_verifications",
+        )?,
+        require_step_up: flagged(
+            field_or!(c, T, has_require_step_up, false),
+            field_or!(c, T, require_step_up, false),
+            "require_step_up",
+        )?,
+    })
 }
 
 /// Fills `changes` with no change at all (every `has_` flag false). NULL does nothing.
@@ -270,6 +316,7 @@ pub unsafe extern "C" fn mfa_policy_changes_init(changes: *mut mfa_policy_change
     // SAFETY: the caller promises NULL or valid for writes.
     if let Some(c) = unsafe { changes.as_mut() } {
         *c = mfa_policy_changes {
+            struct_size: struct_size::<mfa_policy_changes>(),
             has_mfa_required: false,
             mfa_required: false,
             has_enrollment_window: false,
@@ -287,8 +334,8 @@ pub unsafe extern "C" fn mfa_policy_changes_init(changes: *mut mfa_policy_change
 /// Changes the fields of `org`'s policy that `changes` flags; only an owner of the org may.
 /// `actor_proof` (NULL if none) is the owner's current code under `require_step_up`. A shorter
 /// enrollment window applies to users created or reset afterwards. `out_org` (may be NULL)
-/// receives the org with its new policy. Errors: `MFA_ERR_INVALID_INPUT` (NULL `changes`, no
-/// field flagged, a bad value), `MFA_ERR_UNAUTHENTICATED`, `MFA_ERR_NOT_FOUND` (the org, or an
+/// receives the org with its new policy. Errors: `MFA_ERR_INVALID_INPUT` (NULL `changes`, not
+/// set up by `mfa_policy_changes_init`, a value without its flag, no field flagged, a bad value), `MFA_ERR_UNAUTHENTICATED`, `MFA_ERR_NOT_FOUND` (the org, or an
 /// org other than the actor's), `MFA_ERR_FORBIDDEN` (not an owner; step-up),
 /// `MFA_ERR_RATE_LIMITED` (step-up code throttled).
 ///
@@ -306,11 +353,13 @@ pub unsafe extern "C" fn mfa_update_policy(
     guard(|| {
         let core = unsafe { core_ref(core) }?;
         let (actor, org) = (unsafe { arg(actor, "actor") }?, unsafe { arg(org, "org") }?);
-        // SAFETY: the caller promises NULL or a valid struct.
-        let changes =
-            unsafe { changes.as_ref() }.ok_or_else(|| mfa::Error::InvalidInput("changes is NULL".into()))?;
+        if changes.is_null() {
+            return Err(mfa::Error::InvalidInput("changes is NULL".into()));
+        }
+        // SAFETY: the caller promises a valid struct.
+        let changes = unsafe { changes_in(changes) }?;
         let proof = unsafe { opt_arg(actor_proof, "actor_proof") }?;
-        let org = org_from(&core.update_policy(actor, org, &changes.into(), proof)?)?;
+        let org = org_from(&core.update_policy(actor, org, &changes, proof)?)?;
         unsafe { out_opt(out_org, org) };
         Ok(())
     })

@@ -9,7 +9,7 @@ use crate::handle::{core_ref, mfa_core};
 use crate::panic::{guard, quietly};
 use crate::strings::{arg, copy_into, free_secret, out, out_opt, owned};
 use crate::types::{
-    MFA_SECRET_LEN, codes_from, mfa_mfa_status_info, mfa_recovery_codes, mfa_verification, status_from,
+    MFA_SECRET_LEN, codes_from, mfa_recovery_codes, mfa_user_mfa_status, mfa_verification, status_from,
     verification_from,
 };
 
@@ -153,10 +153,10 @@ pub unsafe extern "C" fn mfa_verify(
 /// # Safety
 /// Pointers are NULL or valid; strings are NUL-terminated.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn mfa_mfa_status(
+pub unsafe extern "C" fn mfa_get_mfa_status(
     core: *const mfa_core,
     user: *const c_char,
-    out_status: *mut mfa_mfa_status_info,
+    out_status: *mut mfa_user_mfa_status,
 ) -> mfa_status {
     guard(|| {
         let core = unsafe { core_ref(core) }?;

@@ -6,6 +6,7 @@ use mfa::{Core, Durability, Error, OpenOptions};
 
 use crate::error::mfa_status;
 use crate::panic::{guard, quietly};
+use crate::sized::{Sized, field_or, struct_size};
 use crate::strings::{arg, opt_arg, out, owned};
 use crate::types::{checkpoint_from, mfa_checkpoint};
 
@@ -30,10 +31,13 @@ pub enum mfa_durability {
 }
 
 /// Options of `mfa_core_open`; `mfa_open_options_init` sets the defaults (system clock,
-/// each org's name as the otpauth issuer, create a missing store, full durability).
+/// each org's name as the otpauth issuer, create a missing store, full durability). Always
+/// call it first: it sets `struct_size`, and later versions append fields.
 #[repr(C)]
 #[allow(non_camel_case_types)]
 pub struct mfa_open_options {
+    /// `sizeof(mfa_open_options)`, set by `mfa_open_options_init`; 0 is refused.
+    pub struct_size: u32,
     /// Use a manual clock starting at `start_time` (tests); move it with `mfa_set_time`.
     pub manual_clock: bool,
     /// Unix seconds, 0 to 253402300799; read only when `manual_clock` is true.
@@ -57,6 +61,7 @@ pub unsafe extern "C" fn mfa_open_options_init(options: *mut mfa_open_options) {
     // SAFETY: the caller promises `options` is NULL or valid for writes.
     if let Some(o) = unsafe { options.as_mut() } {
         *o = mfa_open_options {
+            struct_size: struct_size::<mfa_open_options>(),
             manual_clock: false,
             start_time: 0,
             issuer: std::ptr::null(),
@@ -73,6 +78,34 @@ pub unsafe extern "C" fn mfa_open_options_init(options: *mut mfa_open_options) {
 pub(crate) unsafe fn core_ref<'a>(core: *const mfa_core) -> Result<&'a Core, Error> {
     // SAFETY: the caller promises a live handle or NULL.
     unsafe { core.as_ref() }.map(|h| &h.core).ok_or_else(|| Error::InvalidInput("core is NULL".into()))
+}
+
+/// The core's options from C's; NULL means the defaults.
+///
+/// # Safety
+/// `options` is NULL or a struct of at least its `struct_size` bytes.
+unsafe fn open_options_in(options: *const mfa_open_options) -> Result<OpenOptions, Error> {
+    let defaults = OpenOptions::default();
+    if options.is_null() {
+        return Ok(defaults);
+    }
+    type T = mfa_open_options;
+    // SAFETY: the caller promises a valid struct.
+    let o = unsafe { Sized::new(options, "mfa_open_options") }?;
+    let manual_clock = field_or!(o, T, manual_clock, false);
+    let start_time = field_or!(o, T, start_time, 0);
+    let issuer = field_or!(o, T, issuer, std::ptr::null());
+    let durability = field_or!(o, T, durability, mfa_durability::MFA_DURABILITY_FULL as i32);
+    Ok(OpenOptions {
+        manual_clock: manual_clock.then_some(start_time),
+        issuer: unsafe { opt_arg(issuer, "issuer") }?.map(str::to_string),
+        create_if_missing: field_or!(o, T, create_if_missing, defaults.create_if_missing),
+        durability: match durability {
+            0 => Durability::Full,
+            1 => Durability::Normal,
+            other => return Err(Error::InvalidInput(format!("durability {other} is not an mfa_durability"))),
+        },
+    })
 }
 
 /// Opens the store at `path` (UTF-8; `":memory:"` for a private in-memory store) with the
@@ -105,20 +138,8 @@ pub unsafe extern "C" fn mfa_core_open(
         }
         // SAFETY: the caller promises `key_len` readable bytes at `key`.
         let key = unsafe { std::slice::from_raw_parts(key, key_len) };
-        let mut opts = OpenOptions::default();
         // SAFETY: the caller promises `options` is NULL or valid.
-        if let Some(o) = unsafe { options.as_ref() } {
-            opts.manual_clock = o.manual_clock.then_some(o.start_time);
-            opts.issuer = unsafe { opt_arg(o.issuer, "issuer") }?.map(str::to_string);
-            opts.create_if_missing = o.create_if_missing;
-            opts.durability = match o.durability {
-                0 => Durability::Full,
-                1 => Durability::Normal,
-                other => {
-                    return Err(Error::InvalidInput(format!("durability {other} is not an mfa_durability")));
-                }
-            };
-        }
+        let opts = unsafe { open_options_in(options) }?;
         let slot = unsafe { out(out_core, "out_core") }?;
         let core = Core::open(path, key, opts)?;
         *slot = Box::into_raw(Box::new(mfa_core { core }));

@@ -20,9 +20,11 @@ mod directory;
 mod enrollment;
 mod error;
 mod handle;
+mod key;
 mod lists;
 mod panic;
 mod reset;
+mod sized;
 mod strings;
 mod types;
 
@@ -34,6 +36,7 @@ pub use error::{
     mfa_status_http, mfa_status_str,
 };
 pub use handle::*;
+pub use key::*;
 pub use lists::*;
 pub use reset::*;
 pub use strings::mfa_string_free;

@@ -8,17 +8,22 @@ use crate::error::mfa_status;
 use crate::handle::{core_ref, mfa_core};
 use crate::lists::{bulk_list, mfa_bulk_outcome_list};
 use crate::panic::guard;
+use crate::sized::{Sized, field_or, struct_size};
 use crate::strings::{arg, opt_arg, out, out_opt};
 use crate::types::{mfa_receipt, receipt_from};
 
-/// Options of `mfa_reset_mfa`; `mfa_reset_options_init` sets the defaults (the org's
-/// window, no reason, a real reset, no proofs). Strings are borrowed for the call.
+/// Options of `mfa_reset_mfa` and `mfa_reset_mfa_many`; `mfa_reset_options_init` sets the
+/// defaults (the org's window, no reason, a real reset, no proofs). Always call it first: it
+/// sets `struct_size`, and later versions append fields. Strings are borrowed for the call.
 #[repr(C)]
 #[allow(non_camel_case_types)]
 pub struct mfa_reset_options {
-    /// Whether `window` is set; otherwise the org's `enrollment_window` applies.
+    /// `sizeof(mfa_reset_options)`, set by `mfa_reset_options_init`; 0 is refused.
+    pub struct_size: u32,
+    /// Whether `window` is set; otherwise the org's `enrollment_window` applies. A nonzero
+    /// `window` without `has_window` is `MFA_ERR_INVALID_INPUT`, never silently ignored.
     pub has_window: bool,
-    /// Enrollment window in seconds, 1 to 31536000.
+    /// Enrollment window in seconds, 1 to 31536000; read only with `has_window`.
     pub window: u64,
     /// Why, up to 1,000 characters, stored in the audit event; NULL for none.
     pub reason: *const c_char,
@@ -39,6 +44,7 @@ pub unsafe extern "C" fn mfa_reset_options_init(options: *mut mfa_reset_options)
     // SAFETY: the caller promises NULL or valid for writes.
     if let Some(o) = unsafe { options.as_mut() } {
         *o = mfa_reset_options {
+            struct_size: struct_size::<mfa_reset_options>(),
             has_window: false,
             window: 0,
             reason: std::ptr::null(),
@@ -52,17 +58,29 @@ pub unsafe extern "C" fn mfa_reset_options_init(options: *mut mfa_reset_options)
 /// The core's options from C's; NULL means the defaults.
 ///
 /// # Safety
-/// `options` is NULL or valid, with NULL or NUL-terminated strings.
+/// `options` is NULL or a struct of at least its `struct_size` bytes, with NULL or
+/// NUL-terminated strings.
 unsafe fn options_in(options: *const mfa_reset_options) -> Result<ResetOptions, Error> {
-    // SAFETY: the caller promises NULL or a valid struct.
-    let Some(o) = (unsafe { options.as_ref() }) else { return Ok(ResetOptions::default()) };
+    if options.is_null() {
+        return Ok(ResetOptions::default());
+    }
+    type T = mfa_reset_options;
+    // SAFETY: the caller promises a valid struct.
+    let o = unsafe { Sized::new(options, "mfa_reset_options") }?;
     let text = |p, what| unsafe { opt_arg(p, what) }.map(|s| s.map(str::to_string));
+    let has_window = field_or!(o, T, has_window, false);
+    let window = field_or!(o, T, window, 0);
+    if window != 0 && !has_window {
+        return Err(Error::InvalidInput(format!(
+            "mfa_reset_options.window is {window} but has_window is false: set has_window to use it"
+        )));
+    }
     Ok(ResetOptions {
-        window: o.has_window.then_some(o.window),
-        reason: text(o.reason, "reason")?,
-        dry_run: o.dry_run,
-        proof: text(o.proof, "proof")?,
-        actor_proof: text(o.actor_proof, "actor_proof")?,
+        window: has_window.then_some(window),
+        reason: text(field_or!(o, T, reason, std::ptr::null()), "reason")?,
+        dry_run: field_or!(o, T, dry_run, false),
+        proof: text(field_or!(o, T, proof, std::ptr::null()), "proof")?,
+        actor_proof: text(field_or!(o, T, actor_proof, std::ptr::null()), "actor_proof")?,
     })
 }
 

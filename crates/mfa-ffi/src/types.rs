@@ -9,6 +9,7 @@ use mfa::{
     Verification, VerifyMethod,
 };
 
+use crate::sized::{Sized, field_or, struct_size};
 use crate::strings::copy_into;
 
 /// 36 characters of a UUID and a NUL.
@@ -75,11 +76,15 @@ pub enum mfa_outcome {
     MFA_OUTCOME_FAILURE = 2,
 }
 
-/// Org policy; `mfa_policy_init` fills in the documented defaults.
+/// Org policy; `mfa_policy_init` fills in the documented defaults. Always call it before
+/// filling one in: it sets `struct_size`, and later versions append fields. The policy inside an
+/// `mfa_org` the library wrote is set up too, and may be passed back as it is.
 #[repr(C)]
 #[allow(non_camel_case_types)]
 #[derive(Debug, Clone, Copy)]
 pub struct mfa_policy {
+    /// `sizeof(mfa_policy)`, set by `mfa_policy_init`; 0 is refused.
+    pub struct_size: u32,
     pub mfa_required: bool,
     /// Seconds, 1 to 31536000.
     pub enrollment_window: u64,
@@ -113,10 +118,10 @@ pub struct mfa_user {
     pub created_at: i64,
 }
 
-/// What `mfa_mfa_status` returns.
+/// What `mfa_get_mfa_status` returns.
 #[repr(C)]
 #[allow(non_camel_case_types)]
-pub struct mfa_mfa_status_info {
+pub struct mfa_user_mfa_status {
     pub user: [c_char; MFA_ID_LEN],
     pub state: mfa_state,
     /// Whether `deadline` is set (for `enrollment_required` and `locked_out`).
@@ -177,21 +182,28 @@ pub struct mfa_recovery_codes {
     pub count: usize,
 }
 
-pub(crate) fn role_in(r: mfa_role) -> Role {
-    match r {
-        mfa_role::MFA_ROLE_MEMBER => Role::Member,
-        mfa_role::MFA_ROLE_ADMIN => Role::Admin,
-        mfa_role::MFA_ROLE_OWNER => Role::Owner,
+/// An `mfa_role` argument as C passes it: an `int` that may hold any value, so it is taken as
+/// an integer and checked (a Rust enum holding an unknown value would be undefined
+/// behaviour). The header shows it as `mfa_role` (see `cbindgen.toml`).
+#[repr(transparent)]
+#[derive(Debug, Clone, Copy)]
+pub struct RoleArg(pub i32);
+
+impl RoleArg {
+    /// The role, or `invalid_input` for a value outside the enum.
+    pub(crate) fn role(self) -> Result<Role, Error> {
+        match self.0 {
+            0 => Ok(Role::Member),
+            1 => Ok(Role::Admin),
+            2 => Ok(Role::Owner),
+            r => Err(Error::InvalidInput(format!("role {r} is not an mfa_role"))),
+        }
     }
 }
 
-/// A role from C, which may hold any integer.
-pub(crate) fn role_from_int(r: i32) -> Result<Role, Error> {
-    match r {
-        0 => Ok(role_in(mfa_role::MFA_ROLE_MEMBER)),
-        1 => Ok(role_in(mfa_role::MFA_ROLE_ADMIN)),
-        2 => Ok(role_in(mfa_role::MFA_ROLE_OWNER)),
-        _ => Err(Error::InvalidInput(format!("role {r} is not an mfa_role"))),
+impl From<mfa_role> for RoleArg {
+    fn from(r: mfa_role) -> Self {
+        RoleArg(r as i32)
     }
 }
 
@@ -223,6 +235,7 @@ pub(crate) fn outcome_out(o: mfa::Outcome) -> mfa_outcome {
 impl From<Policy> for mfa_policy {
     fn from(p: Policy) -> Self {
         mfa_policy {
+            struct_size: struct_size::<mfa_policy>(),
             mfa_required: p.mfa_required,
             enrollment_window: p.enrollment_window,
             reset_limit_per_hour: p.reset_limit_per_hour,
@@ -232,16 +245,26 @@ impl From<Policy> for mfa_policy {
     }
 }
 
-impl From<mfa_policy> for Policy {
-    fn from(p: mfa_policy) -> Self {
-        Policy {
-            mfa_required: p.mfa_required,
-            enrollment_window: p.enrollment_window,
-            reset_limit_per_hour: p.reset_limit_per_hour,
-            max_failed_verifications: p.max_failed_verifications,
-            require_step_up: p.require_step_up,
-        }
+/// The core's policy from a host's `mfa_policy`; NULL means the defaults, and so does each
+/// field an older host's shorter struct lacks.
+///
+/// # Safety
+/// `policy` is NULL or a struct of at least its `struct_size` bytes.
+pub(crate) unsafe fn policy_in(policy: *const mfa_policy) -> Result<Policy, Error> {
+    let d = Policy::default();
+    if policy.is_null() {
+        return Ok(d);
     }
+    type T = mfa_policy;
+    // SAFETY: the caller promises a valid struct.
+    let p = unsafe { Sized::new(policy, "mfa_policy") }?;
+    Ok(Policy {
+        mfa_required: field_or!(p, T, mfa_required, d.mfa_required),
+        enrollment_window: field_or!(p, T, enrollment_window, d.enrollment_window),
+        reset_limit_per_hour: field_or!(p, T, reset_limit_per_hour, d.reset_limit_per_hour),
+        max_failed_verifications: field_or!(p, T, max_failed_verifications, d.max_failed_verifications),
+        require_step_up: field_or!(p, T, require_step_up, d.require_step_up),
+    })
 }
 
 /// The zeroed value of a struct made only of integers, bools, enums with a 0 variant and
@@ -277,8 +300,8 @@ pub(crate) fn user_from(u: &User) -> Result<mfa_user, Error> {
     Ok(out)
 }
 
-pub(crate) fn status_from(s: &MfaStatus) -> Result<mfa_mfa_status_info, Error> {
-    let mut out: mfa_mfa_status_info = zeroed!();
+pub(crate) fn status_from(s: &MfaStatus) -> Result<mfa_user_mfa_status, Error> {
+    let mut out: mfa_user_mfa_status = zeroed!();
     copy_into(&mut out.user, &s.user)?;
     out.state = state_out(s.state);
     out.has_deadline = s.deadline.is_some();

@@ -179,12 +179,12 @@ impl Args<'_> {
 
     /// A role name as the integer a C host passes; an unknown name becomes a value outside the
     /// enum, which the library must refuse.
-    fn role(&self, key: &str) -> Result<i32, Failure> {
+    fn role(&self, key: &str) -> Result<RoleArg, Failure> {
         match self.get(key).and_then(Value::as_str) {
-            Some("member") => Ok(mfa_role::MFA_ROLE_MEMBER as i32),
-            Some("admin") => Ok(mfa_role::MFA_ROLE_ADMIN as i32),
-            Some("owner") => Ok(mfa_role::MFA_ROLE_OWNER as i32),
-            Some(_) => Ok(-1),
+            Some("member") => Ok(mfa_role::MFA_ROLE_MEMBER.into()),
+            Some("admin") => Ok(mfa_role::MFA_ROLE_ADMIN.into()),
+            Some("owner") => Ok(mfa_role::MFA_ROLE_OWNER.into()),
+            Some(_) => Ok(RoleArg(-1)),
             None => Err(Failure::harness(format!("missing argument {key:?}"))),
         }
     }
@@ -383,7 +383,7 @@ impl Driver for CDriver {
             }
             "mfa_status" => {
                 let user = a.str("user")?;
-                let s = fill(|out| unsafe { mfa_mfa_status(core, user, out) })?;
+                let s = fill(|out| unsafe { mfa_get_mfa_status(core, user, out) })?;
                 Ok(json!({
                     "user": buf(&s.user),
                     "state": state_name(s.state),

@@ -7,7 +7,7 @@ import { totp } from './totp.mjs'
 const require = createRequire(import.meta.url)
 
 /** The package itself, through its entry point (package.json `main`). */
-export const { Core, MfaError, RecoveryCodes } = require('../..')
+export const { Core, MfaError, RecoveryCodes, loadKey } = require('../..')
 
 /** Scenario time zero (a TOTP step boundary), in Unix seconds. */
 export const T0 = 1_700_000_010

@@ -1,7 +1,8 @@
 """mfa_core: an embedded identity core for Python.
 
 Keep users and roles, enroll and verify TOTP, and let an authorised actor reset another user's
-MFA, on one SQLite file with a tamper-evident audit trail. Open a store with ``Core.open``;
+MFA, on one SQLite file with a tamper-evident audit trail. Open a store with ``Core.open``
+(``load_key(path)`` reads the key from a key file);
 every operation is a method of ``Core`` and raises a subclass of ``MfaError`` on refusal (and
 ``TypeError`` for an argument of the wrong type). ``mfa_core.aio.Core`` is the same for asyncio.
 
@@ -35,6 +36,7 @@ from ._native import (
     MAX_WINDOW_SECONDS,
     RECOVERY_CODE_COUNT,
     Core,
+    load_key,
 )
 from ._types import (
     AuditEvent,
@@ -106,4 +108,5 @@ __all__ = [
     "UserStatus",
     "Verification",
     "VerifyMethod",
+    "load_key",
 ]

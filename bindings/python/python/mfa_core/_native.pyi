@@ -38,6 +38,7 @@ __all__ = [
     "MAX_REASON_CHARS",
     "MAX_WINDOW_SECONDS",
     "_error_for_code",
+    "load_key",
 ]
 
 __version__: str
@@ -50,6 +51,8 @@ MAX_REASON_CHARS: int
 MAX_WINDOW_SECONDS: int
 
 def _error_for_code(code: str, message: str, retry_after: int = 0) -> MfaError: ...
+def load_key(path: Union[str, os.PathLike[str]]) -> bytes:
+    """The 32 key bytes from the key file at ``path`` (raw, or 64 hex digits)."""
 
 @final
 class Core:

@@ -54,7 +54,11 @@ from ._types import (
     Verification,
 )
 
-__all__ = ["DEFAULT_WORKERS", "Core", "Opening"]
+__all__ = ["DEFAULT_WORKERS", "Core", "Opening", "load_key"]
+
+#: ``mfa_core.load_key``, here too so that asyncio code needs one import. It stays a plain
+#: function: it reads a file of a few dozen bytes once at startup, before the loop serves anyone.
+load_key = _native.load_key
 
 _T = TypeVar("_T")
 

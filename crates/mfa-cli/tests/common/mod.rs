@@ -171,3 +171,40 @@ pub fn enroll(store: &Store, user: &str) -> (String, Vec<String>) {
         confirmed["recovery_codes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_string());
     (secret, codes.collect())
 }
+
+/// Every subcommand path: each has its own help, completion and man page.
+pub const COMMANDS: [&[&str]; 33] = [
+    &["init"],
+    &["completions"],
+    &["man"],
+    &["org"],
+    &["org", "create"],
+    &["org", "list"],
+    &["org", "policy"],
+    &["user"],
+    &["user", "add"],
+    &["user", "list"],
+    &["user", "import"],
+    &["user", "show"],
+    &["user", "role"],
+    &["user", "disable"],
+    &["user", "enable"],
+    &["user", "rename"],
+    &["user", "delete"],
+    &["enroll"],
+    &["confirm"],
+    &["verify"],
+    &["status"],
+    &["reset"],
+    &["reset-many"],
+    &["audit"],
+    &["audit", "tail"],
+    &["audit", "export"],
+    &["audit", "verify"],
+    &["audit", "checkpoint"],
+    &["info"],
+    &["backup"],
+    &["restore"],
+    &["key"],
+    &["key", "rotate"],
+];
