@@ -106,11 +106,19 @@ int main(int argc, char **argv) {
     options.window = 86400;
     options.reason = "lost phone, ticket 4711";
     mfa_receipt receipt;
-    if (failed(mfa_reset_mfa(core, admin.id, member.id, &options, &receipt), "reset_mfa")) goto out;
+    int64_t before = 0, after = 0;
+    if (failed(mfa_now(core, &before), "now") ||
+        failed(mfa_reset_mfa(core, admin.id, member.id, &options, &receipt), "reset_mfa") ||
+        failed(mfa_now(core, &after), "now"))
+        goto out;
+    /* The reset happened between `before` and `after` (a second may tick in between): its
+     * deadline is one window after a time in that range. */
+    int64_t window = (int64_t)options.window;
+    bool on_time = receipt.deadline >= before + window && receipt.deadline <= after + window;
+    long long deadline_in = on_time ? window : receipt.deadline - before;
     printf("receipt: target=%s previous_state=%s state=%s deadline_in=%lld credential_epoch=%llu audit_seq=%llu\n",
-           receipt.target, state_name(receipt.previous_state), state_name(receipt.state),
-           (long long)(receipt.deadline - now), (unsigned long long)receipt.credential_epoch,
-           (unsigned long long)receipt.audit_seq);
+           receipt.target, state_name(receipt.previous_state), state_name(receipt.state), deadline_in,
+           (unsigned long long)receipt.credential_epoch, (unsigned long long)receipt.audit_seq);
 
     /* A member may not reset the owner: refused, and the attempt is audited. */
     st = mfa_reset_mfa(core, member.id, owner.id, NULL, NULL);
