@@ -9,8 +9,8 @@ step() { printf '\n==> %s\n' "$*"; }
 step "format"
 cargo fmt --all -- --check
 
-step "clippy (warnings denied)"
-cargo clippy --all-targets --locked -- -D warnings
+step "clippy (warnings denied, the Python and Node crates included)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "Rust tests"
 cargo test --locked

@@ -14,8 +14,7 @@ use crate::error::to_napi;
 #[napi(js_name = "loadKey", skip_typescript, catch_unwind)]
 #[cfg_attr(test, allow(dead_code, reason = "napi registers module functions outside of test builds only"))]
 pub fn load_key(env: Env, path: Unknown) -> napi::Result<Buffer> {
-    let key = args::string("path", &path)
-        .and_then(|path| mfa_core::key::from_file(path))
-        .map_err(|e| to_napi(&env, &e))?;
+    let key =
+        args::string("path", &path).and_then(mfa_core::key::from_file).map_err(|e| to_napi(&env, &e))?;
     Ok(Buffer::from(key.as_slice()))
 }
