@@ -85,7 +85,8 @@ pub unsafe extern "C" fn mfa_recovery_codes_clear(codes: *mut mfa_recovery_codes
 
 /// Confirms the pending secret with a current code and writes the ten recovery codes.
 /// Errors: `MFA_ERR_INVALID_INPUT`, `MFA_ERR_NOT_FOUND`, `MFA_ERR_UNAUTHENTICATED`,
-/// `MFA_ERR_CONFLICT`, `MFA_ERR_FORBIDDEN`, `MFA_ERR_INVALID_CODE`.
+/// `MFA_ERR_CONFLICT`, `MFA_ERR_FORBIDDEN`, `MFA_ERR_INVALID_CODE`, `MFA_ERR_RATE_LIMITED` (wrong
+/// codes are throttled like `mfa_verify` and share its counter).
 ///
 /// # Safety
 /// Pointers are NULL or valid; strings are NUL-terminated.
