@@ -89,7 +89,7 @@ impl Core {
         if path == Path::new(":memory:") {
             return Self::open_with(Location::Memory, key, options);
         }
-        Self::open_with(Location::File(path), key, options)
+        Self::open_with(Location::of(path), key, options)
     }
 
     /// Opens a private in-memory store (gone when the handle is dropped).

@@ -9,6 +9,7 @@
 //! either engine.
 
 mod integrity;
+mod postgres;
 mod rows;
 mod sqlite;
 mod tx;
@@ -31,11 +32,24 @@ pub(crate) enum Location<'a> {
     Memory,
     /// An SQLite file.
     File(&'a Path),
+    /// A PostgreSQL database, by URL (which may hold a password: never shown).
+    Postgres(&'a str),
+}
+
+impl<'a> Location<'a> {
+    /// A PostgreSQL URL, or else a file path.
+    pub(crate) fn of(path: &'a Path) -> Location<'a> {
+        match path.to_str() {
+            Some(url) if postgres::is_postgres_url(url) => Location::Postgres(url),
+            _ => Location::File(path),
+        }
+    }
 }
 
 /// An open store on one of the engines.
 pub(crate) enum Store {
     Sqlite(sqlite::Store),
+    Postgres(postgres::Store),
 }
 
 /// What `info` reports about a store file.
@@ -55,6 +69,7 @@ impl Store {
         match location {
             Location::Memory => sqlite::Store::open(None, keys, options).map(Store::Sqlite),
             Location::File(path) => sqlite::Store::open(Some(path), keys, options).map(Store::Sqlite),
+            Location::Postgres(url) => postgres::Store::open(url, keys, options).map(Store::Postgres),
         }
     }
 
@@ -68,6 +83,7 @@ impl Store {
     pub(crate) fn write<T>(&self, f: impl FnOnce(&Tx) -> Result<T>) -> Result<T> {
         match self {
             Store::Sqlite(s) => s.write(f),
+            Store::Postgres(s) => s.write(f),
         }
     }
 
@@ -75,13 +91,19 @@ impl Store {
     pub(crate) fn read<T>(&self, f: impl FnOnce(&Tx) -> Result<T>) -> Result<T> {
         match self {
             Store::Sqlite(s) => s.read(f),
+            Store::Postgres(s) => s.read(f),
         }
     }
 
-    /// Copies the store to a new file (see `sqlite/backup.rs`).
+    /// Copies the store to a new file (see `sqlite/backup.rs`). A PostgreSQL store is backed up
+    /// with the server's own tools.
     pub(crate) fn backup(&self, dest: &Path) -> Result<Checkpoint> {
         match self {
             Store::Sqlite(s) => s.backup(dest),
+            Store::Postgres(_) => Err(Error::InvalidInput(
+                "a PostgreSQL store is backed up with the server's tools (pg_dump, or base backups                  with WAL archiving): see docs/backup.md"
+                    .into(),
+            )),
         }
     }
 
@@ -90,6 +112,7 @@ impl Store {
     pub(crate) fn retire_keys(&self) {
         match self {
             Store::Sqlite(s) => s.retire_keys(),
+            Store::Postgres(s) => s.retire_keys(),
         }
     }
 
@@ -99,6 +122,7 @@ impl Store {
     pub(crate) fn info(&self, keys: &Keys, now: UnixTime) -> Result<StoreInfo> {
         let file = match self {
             Store::Sqlite(s) => s.file_facts()?,
+            Store::Postgres(_) => FileFacts::default(),
         };
         self.read(|tx| {
             let schema_version = tx.schema_version()?;
@@ -126,6 +150,7 @@ impl Store {
     pub(crate) fn sqlite(&self) -> &sqlite::Store {
         match self {
             Store::Sqlite(s) => s,
+            Store::Postgres(_) => panic!("not an SQLite store"),
         }
     }
 }
