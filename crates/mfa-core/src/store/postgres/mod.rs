@@ -222,15 +222,26 @@ impl Store {
         self.commit(conn).and(outcome)
     }
 
+    /// Commits without waiting for the flush, which releases the write lock at once, then
+    /// waits for the flush outside the lock (see [`FLUSH`]).
     fn commit(&self, conn: Lease<'_>) -> Result<()> {
-        conn.batch("COMMIT").map_err(|e| {
-            // The server may have committed before the connection broke: say so.
-            conn.discard();
+        let unknown = |e: Error| {
             Error::Storage(format!(
                 "the commit's outcome is unknown (the connection failed while committing; the \
                  write may or may not be in the store): {e}"
             ))
-        })
+        };
+        if let Err(e) = conn.batch("COMMIT") {
+            conn.discard();
+            return Err(unknown(e));
+        }
+        if self.durability == Durability::Full
+            && let Err(e) = conn.batch(FLUSH)
+        {
+            conn.discard();
+            return Err(unknown(e));
+        }
+        Ok(())
     }
 
     /// Rolls back after an error that undoes the call; a connection that cannot roll back is
@@ -262,11 +273,30 @@ impl Store {
     }
 }
 
-/// The start of every write transaction: READ COMMITTED whatever the server's default, then
-/// the write lock, in one round trip.
+/// The start of every write transaction, in one round trip: READ COMMITTED whatever the
+/// server's default, a commit that does not wait for its flush, then the write lock.
 fn begin_write() -> String {
-    format!("BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+    format!(
+        "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL synchronous_commit = off; \
+         SELECT pg_advisory_xact_lock({WRITE_LOCK})"
+    )
 }
+
+/// Makes the write just committed durable, after its lock is released.
+///
+/// A transaction-level lock is released only when its commit ends, and a synchronous commit
+/// ends after its WAL flush: with the lock held over the flush, the writes of all hosts could
+/// never share one. So the write commits asynchronously (its commit record is in the WAL, the
+/// lock released, the next host's write can start), and then this statement commits
+/// synchronously a transaction of its own that writes one small WAL record (a logical
+/// decoding message, which any role may emit and which changes no table): its flush covers
+/// every WAL record before it, the write's commit among them, and the flushes of several
+/// hosts' calls are shared by the server's group flush. (A transaction that writes no WAL,
+/// such as one that only takes a transaction id, commits without any flush.) The call returns
+/// only after it, so a call that returned is durable. A crash before the flush loses the write
+/// together with every write ordered after it (the WAL is one sequence), so no host is left
+/// with a write that depends on a lost one.
+const FLUSH: &str = "SELECT pg_logical_emit_message(true, 'mfa-core', 'flush')";
 
 /// The schema version of the database, after checking that it is empty or an mfa-core store
 /// of a version this library knows, with this key. Reads only.
