@@ -17,6 +17,7 @@
 
 mod rows;
 mod schema;
+mod tls;
 mod url;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -40,6 +41,7 @@ const LOCK_TIMEOUT: &str = "30s";
 /// An open store on a PostgreSQL server.
 pub(crate) struct Store {
     config: postgres::Config,
+    tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
     pool: Pool,
     durability: Durability,
     row_key: RowKey,
@@ -100,6 +102,7 @@ impl Store {
         let target = url::parse(url)?;
         let store = Store {
             config: target.config,
+            tls: target.tls,
             pool: Pool {
                 size: target.pool_size,
                 state: Mutex::new(PoolState { idle: Vec::new(), open: 0 }),
@@ -173,7 +176,11 @@ impl Store {
     }
 
     fn connect(&self) -> Result<Conn> {
-        let client = self.config.connect(postgres::NoTls).map_err(|e| {
+        let client = match &self.tls {
+            Some(tls) => self.config.connect(tls.clone()),
+            None => self.config.connect(postgres::NoTls),
+        }
+        .map_err(|e| {
             Error::Storage(format!("cannot connect to the PostgreSQL server: {}", url::describe(&e)))
         })?;
         let conn = Conn::new(client);
