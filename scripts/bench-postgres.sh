@@ -12,6 +12,9 @@
 #   sqlite 1x8     one handle, 8 threads (workload C)      sqlite 4x1   4 processes on one file
 #   postgres Px1   P client processes (default 1, 4 and 16), each its own handle, one call at a time
 #   postgres 1x8   one handle, 8 threads (workload C)
+#   postgres 4x1 with synchronous_commit off (durability normal): what the write lock costs
+#                  when the WAL flush is not inside it (a bound for designs that take the flush
+#                  out of the lock, not a configuration to run with)
 # Every run checks the store afterwards (audit chain verifies and holds every event, every reset
 # target reset once, events by action) or the script fails. Then, apart from the measured runs
 # (they perturb them), a profile: postgres 1x1 with every statement logged with its server time
@@ -58,13 +61,13 @@ step "fixtures: $MEMBERS members enrolled, a SQLite file in $DIR/sqlite and a Po
 
 CONFIGS=("sqlite 1 1" "sqlite 1 8" "sqlite 4 1")
 for p in $PROCESSES; do CONFIGS+=("postgres $p 1"); done
-CONFIGS+=("postgres 1 8")
+CONFIGS+=("postgres 1 8" "postgres 4 1 --durability normal")
 
-drive() { # ENGINE PROCESSES THREADS [RESETS VERIFIES] [profile flags...]
+drive() { # ENGINE PROCESSES THREADS [RESETS VERIFIES] [flags...]
   local engine=$1 procs=$2 threads=$3
   shift 3
   local r=$RESETS v=$VERIFIES
-  if [[ $# -ge 2 ]]; then r=$1 v=$2 && shift 2; fi
+  if [[ ${1:-} =~ ^[0-9]+$ ]]; then r=$1 v=$2 && shift 2; fi
   if [[ $engine == sqlite ]]; then
     "$RUST" --procs "$DIR/sqlite" "$DIR/sqlite/fixture.json" "$procs" "$threads" "$r" "$v" "$@"
   else
@@ -76,7 +79,7 @@ for round in $(seq 1 "$ROUNDS"); do
   for k in "${!CONFIGS[@]}"; do
     config=${CONFIGS[$(((k + round - 1) % ${#CONFIGS[@]}))]}
     step "round $round: $config"
-    # shellcheck disable=SC2086 # the config is three words
+    # shellcheck disable=SC2086 # the config is several words
     drive $config | sed "s/^{/{\"round\":$round,/" | tee -a "$DIR/runs.jsonl"
   done
 done
@@ -95,10 +98,11 @@ import json, statistics, sys
 folder, members, resets, verifies = sys.argv[1], *sys.argv[2:]
 runs = [json.loads(line) for line in open(f"{folder}/runs.jsonl")]
 profile = [json.loads(line) for line in open(f"{folder}/profile.jsonl")]
-key = lambda r: (r["impl"], r["processes"], r["threads"])
-base = {r["round"]: r for r in runs if key(r) == ("sqlite", 1, 1)}
-configs = sorted({key(r) for r in runs}, key=lambda k: (k[0] != "sqlite", k[2] != 1, k[1], k[2]))
-name = lambda k: f"{k[0]} {k[1]} process{'es' if k[1] > 1 else ''} x {k[2]} thread{'s' if k[2] > 1 else ''}"
+key = lambda r: (r["impl"], r["processes"], r["threads"], r["sync"])
+base = {r["round"]: r for r in runs if key(r) == ("sqlite", 1, 1, "FULL")}
+configs = sorted({key(r) for r in runs}, key=lambda k: (k[0] != "sqlite", k[3] != "FULL", k[2] != 1, k[1], k[2]))
+name = lambda k: (f"{k[0]} {k[1]} process{'es' if k[1] > 1 else ''} x {k[2]} thread{'s' if k[2] > 1 else ''}"
+                  + ("" if k[3] == "FULL" else ", synchronous_commit off"))
 
 print(f"\n{members} members, {resets} resets, {verifies} verifies; SQLite synchronous=FULL, PostgreSQL "
       f"fsync and synchronous_commit on; medians of {len(base)} interleaved rounds; ratios to the "
@@ -117,7 +121,7 @@ for k in configs:
           f"| {ms('A_reset', 'p50_us'):.2f} / {ms('A_reset', 'p99_us'):.2f} "
           f"| {ms('B_verify', 'p50_us'):.2f} / {ms('B_verify', 'p99_us'):.2f} |")
 
-target = summary.get(("postgres", 4, 1))
+target = summary.get(("postgres", 4, 1, "FULL"))
 if target:
     ratio, p99 = target
     print(f"\nTarget (postgres 4 processes >= 2x the single-handle SQLite reset rate, verify p99 < 5 ms): "
@@ -126,14 +130,17 @@ if target:
 for p in profile:
     if p["profile"] == "trace":
         t = p["trace"]
-        print(f"\nPer write call, postgres 1 process (every statement logged: {t['write_transactions']} "
-              f"transactions, {p['resets']} resets + {p['verifies']} verifies, under logging):")
-        print(f"  round trips per call: {t['round_trips_per_call']}; after the write lock's grant: "
-              f"{t['round_trips_under_lock']['median']} (min {t['round_trips_under_lock']['min']}, "
-              f"max {t['round_trips_under_lock']['max']}), statements prepared: {t['prepares']}")
-        print(f"  lock held {t['lock_held_us']} µs per call (grant to commit's end), of which server time "
-              f"{t['server_us_under_lock']} µs, the COMMIT {t['commit_us']} µs; the rest is the client and the "
-              f"round trips; call p50: reset {p['A_reset']['p50_us']} µs, verify {p['B_verify']['p50_us']} µs")
+        print(f"\nPer write call, postgres 1 process, {p['resets']} resets + {p['verifies']} verifies with every "
+              f"statement logged (slower than unlogged): {t['round_trips_per_call']} round trips per call, "
+              f"{t['prepares']} statements prepared")
+        for w, calls in (("A", "A_reset"), ("B", "B_verify")):
+            x, rt = t[w], t[w]["round_trips_under_lock"]
+            print(f"  {calls}: {rt['median']} round trips after the lock's grant (min {rt['min']}, max {rt['max']}); "
+                  f"lock held {x['lock_held_us']:.0f} µs per call (grant to the commit's end) of a mean call time "
+                  f"{1e6 / p[calls]['ops_per_s']:.0f} µs; server time under the lock {x['server_us_under_lock']:.0f} µs, "
+                  f"of which the COMMIT {x['commit_us']:.0f} µs; the rest, "
+                  f"{x['lock_held_us'] - x['server_us_under_lock']:.0f} µs, is the client and the round trips")
+            print(f"    {' | '.join(x['statements_of_the_last'])}")
     else:
         print(f"\npostgres {p['processes']} processes, sampled (runs slowed by the sampler: "
               f"{p['A_reset']['ops_per_s']:,.0f} resets/s, {p['B_verify']['ops_per_s']:,.0f} verifies/s):")

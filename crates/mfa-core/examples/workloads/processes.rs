@@ -1,7 +1,8 @@
 //! Workloads A (reset storm) and B (verify storm) from several client processes, each with its
 //! own handle, on a PostgreSQL database or a SQLite file: the runs of `scripts/bench-postgres.sh`.
 //!
-//! `--procs LOCATION INDEX PROCESSES THREADS RESETS VERIFIES [--sample] [--trace LOG]`, where
+//! `--procs LOCATION INDEX PROCESSES THREADS RESETS VERIFIES [--sample] [--trace LOG]
+//! [--durability normal]`, where
 //! LOCATION is a fixture folder of `--make-fixture` (SQLite: the run works on a copy of its
 //! file) or the URL of a fixture database of `--make-pg-fixture` (PostgreSQL: the run works on
 //! a copy made with `CREATE DATABASE ... TEMPLATE`), and INDEX the fixture's JSON index. The
@@ -12,6 +13,8 @@
 //! child to start to the moment the last one has reported, so process start and connection set-up
 //! are not counted. Then the parent checks the store (audit chain verifies and holds every event,
 //! every target reset once, events counted by action) or exits non-zero, and prints one JSON line.
+//! The children write with durability `full` (SQLite `synchronous=FULL`, PostgreSQL
+//! `synchronous_commit` on) unless `--durability normal` is given.
 //!
 //! Profiling (PostgreSQL only; never in the measured runs, as it perturbs them):
 //! - `--sample` samples `pg_stat_activity` joined with `pg_locks` every millisecond during each
@@ -30,7 +33,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use mfa_core::{Core, MfaState, OpenOptions, ResetOptions};
+use mfa_core::{Core, Durability, MfaState, OpenOptions, ResetOptions};
 use serde_json::{Value, json};
 
 use super::compare::{Index, index_at, parallel, verify_plan, write_index};
@@ -139,7 +142,7 @@ struct Children {
 }
 
 impl Children {
-    fn spawn(location: &str, works: &[PathBuf], threads: usize) -> Children {
+    fn spawn(location: &str, works: &[PathBuf], threads: usize, durability: Durability) -> Children {
         let exe = std::env::current_exe().unwrap();
         let procs = works
             .iter()
@@ -149,6 +152,7 @@ impl Children {
                     .arg(location)
                     .arg(work)
                     .arg(threads.to_string())
+                    .arg(durability.as_str())
                     .stdin(Stdio::piped())
                     .stdout(Stdio::piped())
                     .spawn()
@@ -204,10 +208,11 @@ impl Children {
     }
 }
 
-/// `--proc-child LOCATION WORK THREADS`: opens its own handle, says `ready`, then runs each
-/// phase named on stdin (`A` or `B`) and answers `PHASE latency_us...` on one line.
+/// `--proc-child LOCATION WORK THREADS DURABILITY`: opens its own handle, says `ready`, then
+/// runs each phase named on stdin (`A` or `B`) and answers `PHASE latency_us...` on one line.
 pub fn child(argv: &[String]) {
-    let options = OpenOptions { manual_clock: Some(T0 + 60), create_if_missing: false, ..Default::default() };
+    let durability: Durability = argv[3].parse().expect("full or normal");
+    let options = OpenOptions { manual_clock: Some(T0 + 60), durability, ..checking() };
     let core = Arc::new(Core::open(&argv[0], &KEY, options).unwrap());
     let work: Work = serde_json::from_str(&std::fs::read_to_string(&argv[1]).unwrap()).unwrap();
     let threads: usize = argv[2].parse().expect("a thread count");
@@ -290,6 +295,10 @@ pub fn run(argv: &[String]) {
     let (processes, threads, resets, verifies) = (num(2), num(3), num(4), num(5));
     let sample = argv[6..].iter().any(|a| a == "--sample");
     let trace_log = argv[6..].iter().position(|a| a == "--trace").map(|i| PathBuf::from(&argv[6 + i + 1]));
+    let durability: Durability = match argv[6..].iter().position(|a| a == "--durability") {
+        Some(i) => argv[6 + i + 1].parse().expect("full or normal"),
+        None => Durability::Full,
+    };
     let ix = index_at(index);
     let place = Place::copy_of(fixture);
     let location = place.location();
@@ -313,7 +322,7 @@ pub fn run(argv: &[String]) {
         None => location.clone(),
     };
     let log_start = trace_log.as_ref().map(|log| std::fs::metadata(log).unwrap().len());
-    let mut children = Children::spawn(&child_location, &works, threads);
+    let mut children = Children::spawn(&child_location, &works, threads, durability);
     let mut samples = BTreeMap::new();
     let mut phases = BTreeMap::new();
     for (phase, calls) in [("A", resets), ("B", verifies)] {
@@ -340,7 +349,7 @@ pub fn run(argv: &[String]) {
 
     let mut line = json!({
         "impl": place.engine(),
-        "sync": "FULL",
+        "sync": durability.as_str().to_uppercase(),
         "processes": processes,
         "threads": threads,
         "members": ix.members.len(),
@@ -353,7 +362,7 @@ pub fn run(argv: &[String]) {
         line["sample"] = json!(samples);
     }
     if let (Some(log), Some(from)) = (trace_log, log_start) {
-        line["trace"] = trace(&log, from, resets + verifies);
+        line["trace"] = trace(&log, from, resets, verifies);
     }
     println!("{line}");
 }
@@ -446,25 +455,31 @@ impl Sampler {
     }
 }
 
-/// Reads the statements the children's sessions logged (from byte `from` of the server log):
-/// per write transaction (from the statement that takes the write lock to its `COMMIT`), the
-/// round trips after the lock's grant, the server time of those statements, the `COMMIT`'s
-/// time, and the time from the grant to the commit's end (the log's timestamps are
-/// milliseconds; the mean over many transactions is still fair).
-fn trace(log: &Path, from: u64, calls: usize) -> Value {
+/// One write transaction in the server log, from the statement that takes the write lock to
+/// its `COMMIT`.
+#[derive(Default)]
+struct Traced {
+    granted_ms: f64,
+    /// What each round trip after the grant ran: the statement's first words.
+    statements: Vec<String>,
+    server_us: f64,
+    commit_us: f64,
+    held_us: f64,
+}
+
+/// Reads the statements the children's sessions logged (from byte `from` of the server log)
+/// and describes the write transactions of each phase (the first `resets` are workload A's, as
+/// one child runs them in order): round trips after the lock's grant and what they ran, the
+/// server time of those statements, the `COMMIT`'s time, and the time from the grant to the
+/// commit's end (the log's timestamps are milliseconds; the mean over many transactions is
+/// still fair).
+fn trace(log: &Path, from: u64, resets: usize, verifies: usize) -> Value {
     let mut file = std::fs::File::open(log).unwrap();
     file.seek(std::io::SeekFrom::Start(from)).unwrap();
     let mut text = String::new();
     file.read_to_string(&mut text).unwrap();
-    #[derive(Default)]
-    struct Open {
-        granted_ms: f64,
-        round_trips: u32,
-        server_us: f64,
-    }
-    let (mut open, mut done): (HashMap<String, Open>, Vec<(u32, f64, f64, f64)>) = Default::default();
-    let mut round_trips = 0;
-    let mut prepares = 0;
+    let (mut open, mut done): (HashMap<String, Traced>, Vec<Traced>) = Default::default();
+    let (mut round_trips, mut prepares) = (0, 0);
     for line in text.lines() {
         // "2026-12-01 18:20:00.123 UTC [pid] LOG:  duration: 0.045 ms  execute s5: SELECT ..."
         let Some((head, rest)) = line.split_once(" LOG:  duration: ") else { continue };
@@ -472,33 +487,44 @@ fn trace(log: &Path, from: u64, calls: usize) -> Value {
         let (Some(pid), Some(at)) = (head.split(['[', ']']).nth(1), timestamp_ms(head)) else { continue };
         let us = ms.parse::<f64>().unwrap() * 1000.0;
         let trip = what.starts_with("statement: ") || what.starts_with("execute ");
-        round_trips += u32::from(trip);
-        prepares += u32::from(what.starts_with("parse "));
+        round_trips += usize::from(trip);
+        prepares += usize::from(what.starts_with("parse "));
         if what.contains("pg_advisory_xact_lock") {
-            open.insert(pid.to_string(), Open { granted_ms: at, ..Default::default() });
+            open.insert(pid.to_string(), Traced { granted_ms: at, ..Default::default() });
             continue;
         }
         let Some(tx) = open.get_mut(pid) else { continue };
-        tx.round_trips += u32::from(trip);
         tx.server_us += us;
+        if trip {
+            let sql = what.split_once(": ").map_or(what, |(_, sql)| sql);
+            tx.statements.push(sql.split_whitespace().take(4).collect::<Vec<_>>().join(" "));
+        }
         if what == "statement: COMMIT" {
-            let tx = open.remove(pid).unwrap();
-            done.push((tx.round_trips, tx.server_us, us, (at - tx.granted_ms) * 1000.0));
+            let mut tx = open.remove(pid).unwrap();
+            (tx.commit_us, tx.held_us) = (us, (at - tx.granted_ms) * 1000.0);
+            done.push(tx);
         }
     }
-    assert!(!done.is_empty(), "the trace found no write transaction in the server log");
-    let n = done.len() as f64;
-    let mean = |f: fn(&(u32, f64, f64, f64)) -> f64| (done.iter().map(f).sum::<f64>() / n).round();
-    let mut trips: Vec<u32> = done.iter().map(|d| d.0).collect();
-    trips.sort_unstable();
+    assert_eq!(done.len(), resets + verifies, "every call is one write transaction in the log");
+    let describe = |txs: &[Traced]| {
+        let n = txs.len() as f64;
+        let mean = |f: fn(&Traced) -> f64| (txs.iter().map(f).sum::<f64>() / n).round();
+        let mut trips: Vec<usize> = txs.iter().map(|t| t.statements.len()).collect();
+        trips.sort_unstable();
+        json!({
+            "transactions": txs.len(),
+            "round_trips_under_lock": { "min": trips[0], "median": trips[trips.len() / 2], "max": trips[trips.len() - 1] },
+            "server_us_under_lock": mean(|t| t.server_us),
+            "commit_us": mean(|t| t.commit_us),
+            "lock_held_us": mean(|t| t.held_us),
+            "statements_of_the_last": txs.last().map(|t| t.statements.clone()),
+        })
+    };
     json!({
-        "write_transactions": done.len(),
-        "round_trips_per_call": (round_trips as f64 / calls as f64 * 100.0).round() / 100.0,
+        "round_trips_per_call": (round_trips as f64 / (resets + verifies) as f64 * 100.0).round() / 100.0,
         "prepares": prepares,
-        "round_trips_under_lock": { "min": trips[0], "median": trips[trips.len() / 2], "max": trips[trips.len() - 1] },
-        "server_us_under_lock": mean(|d| d.1),
-        "commit_us": mean(|d| d.2),
-        "lock_held_us": mean(|d| d.3),
+        "A": describe(&done[..resets]),
+        "B": describe(&done[resets..]),
     })
 }
 
