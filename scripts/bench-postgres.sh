@@ -145,8 +145,12 @@ for p in profile:
         print(f"\npostgres {p['processes']} processes, sampled (runs slowed by the sampler: "
               f"{p['A_reset']['ops_per_s']:,.0f} resets/s, {p['B_verify']['ops_per_s']:,.0f} verifies/s):")
         for w, s in p["sample"].items():
+            shares = s["connection_shares"]
+            held = {k: v for k, v in shares.items() if k.startswith("holding")}
+            split = ", ".join(f"{v / sum(held.values()):.0%} {k.split(': ', 1)[1]}"
+                              for k, v in sorted(held.items(), key=lambda x: -x[1]) if v >= 0.005)
             print(f"  {w}: write lock busy {s['lock_busy']:.0%} of samples ({s['lock_us_per_call']} µs per call); "
-                  "connection time:")
+                  f"while held: {split}; connection time:")
             for what, share in sorted(s["connection_shares"].items(), key=lambda x: -x[1]):
                 if share >= 0.01:
                     print(f"    {share:6.1%}  {what}")
