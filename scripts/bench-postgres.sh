@@ -19,7 +19,7 @@
 # target reset once, events by action) or the script fails. Then, apart from the measured runs
 # (they perturb them), a profile: postgres 1x1 with every statement logged with its server time
 # (round trips per call, under the write lock, time under the lock), and postgres 4x1 and 16x1
-# sampled through pg_stat_activity and pg_locks every millisecond.
+# sampled through pg_stat_activity and pg_locks every millisecond, and one bare round trip timed.
 # It prints one JSON line per run, then ratios to the sqlite 1x1 run of the same round (medians
 # over rounds), then medians of rates and latencies, then the profile.
 #
@@ -87,6 +87,8 @@ done
 step "profile: postgres 1x1 with every statement logged (server time per statement)"
 drive postgres 1 1 "$((RESETS < 500 ? RESETS : 500))" "$((VERIFIES < 500 ? VERIFIES : 500))" --trace "$LOG" |
   sed 's/^{/{"profile":"trace",/' | tee -a "$DIR/profile.jsonl"
+step "profile: one bare round trip to the server"
+"$RUST" --round-trip "$FIXTURE_URL" 5000 | sed 's/^{/{"profile":"round trip",/' | tee -a "$DIR/profile.jsonl"
 for p in 4 16; do
   step "profile: postgres ${p}x1 sampled every millisecond"
   drive postgres "$p" 1 --sample | sed 's/^{/{"profile":"sample",/' | tee -a "$DIR/profile.jsonl"
@@ -141,6 +143,10 @@ for p in profile:
                   f"of which the COMMIT {x['commit_us']:.0f} µs; the rest, "
                   f"{x['lock_held_us'] - x['server_us_under_lock']:.0f} µs, is the client and the round trips")
             print(f"    {' | '.join(x['statements_of_the_last'])}")
+    elif p["profile"] == "round trip":
+        rt = p["round_trip"]
+        print(f"\nOne bare round trip (prepared SELECT 1, one connection): p50 {rt['p50_us']} µs, "
+              f"p99 {rt['p99_us']} µs, mean {1e6 / rt['ops_per_s']:.0f} µs")
     else:
         print(f"\npostgres {p['processes']} processes, sampled (runs slowed by the sampler: "
               f"{p['A_reset']['ops_per_s']:,.0f} resets/s, {p['B_verify']['ops_per_s']:,.0f} verifies/s):")

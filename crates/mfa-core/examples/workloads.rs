@@ -294,6 +294,7 @@ fn main() {
         Some("--make-pg-fixture") => return processes::make_pg_fixture(&argv[2..]),
         Some("--procs") => return processes::run(&argv[2..]),
         Some("--proc-child") => return processes::child(&argv[2..]),
+        Some("--round-trip") => return processes::round_trip(&argv[2..]),
         _ => {}
     }
     let a = args();

@@ -16,6 +16,8 @@
 //! The children write with durability `full` (SQLite `synchronous=FULL`, PostgreSQL
 //! `synchronous_commit` on) unless `--durability normal` is given.
 //!
+//! `--round-trip URL CALLS` times a bare round trip to the server (a prepared `SELECT 1`).
+//!
 //! Profiling (PostgreSQL only; never in the measured runs, as it perturbs them):
 //! - `--sample` samples `pg_stat_activity` joined with `pg_locks` every millisecond during each
 //!   phase: what each client connection is doing, and whether it holds or awaits the advisory
@@ -51,6 +53,23 @@ pub fn make_pg_fixture(argv: &[String]) {
     let options = OpenOptions { manual_clock: Some(T0), ..Default::default() };
     let core = Arc::new(Core::open(url, &KEY, options).unwrap());
     write_index(Path::new(&argv[1]), &enroll(&core, members));
+}
+
+/// `--round-trip URL CALLS`: what one round trip to the server costs from here, the unit of a
+/// write's time under the lock besides the flush: a prepared `SELECT 1`, CALLS times.
+pub fn round_trip(argv: &[String]) {
+    let mut db = client(&argv[0]);
+    let calls: usize = argv[1].parse().expect("a call count");
+    let statement = db.prepare("SELECT 1").unwrap();
+    let start = Instant::now();
+    let latencies = (0..calls)
+        .map(|_| {
+            let t = Instant::now();
+            db.query_one(&statement, &[]).unwrap();
+            t.elapsed()
+        })
+        .collect();
+    println!("{}", json!({ "round_trip": figures(latencies, start.elapsed()) }));
 }
 
 /// What one child runs: its resets, then its verification rounds `(time, [(user, code)])`.
