@@ -23,7 +23,7 @@ mod url;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex};
 
-use self::rows::Conn;
+use self::rows::{Conn, begin_write_sql};
 pub(crate) use self::url::is_postgres_url;
 use super::rows::Rows;
 use super::{CURRENT_VERSION, Tx, key_rotated, lock, run_caught, undoes_writes};
@@ -134,7 +134,7 @@ impl Store {
     /// the schema and the others find it done. DDL is transactional, so a failure leaves the
     /// database as it was.
     fn migrate(&self, conn: &Conn, keys: &Keys) -> Result<()> {
-        self.in_transaction(conn, &begin_write(), || {
+        self.in_transaction(conn, &begin_write_sql(), || {
             let version = inspect(conn, keys)?;
             for (from, sql) in schema::MIGRATIONS {
                 if version <= from {
@@ -148,7 +148,9 @@ impl Store {
                 conn.put_meta("schema_version", CURRENT_VERSION.to_string().as_bytes())?;
             }
             Ok(())
-        })
+        })?;
+        // Committed without waiting for its flush, as every write: wait for it here.
+        conn.batch(FLUSH)
     }
 
     /// A connection from the pool, a new one when none is idle and the pool is not full, or
@@ -212,9 +214,7 @@ impl Store {
             return Err(key_rotated());
         }
         let conn = self.lease()?;
-        let started = conn
-            .batch(&begin_write())
-            .and_then(|()| super::key_is_current(conn.meta("key_check")?, &self.key_check));
+        let started = conn.begin_write().and_then(|stored| super::key_is_current(stored, &self.key_check));
         if let Err(e) = started {
             return Err(self.end_failed(conn, e));
         }
@@ -278,15 +278,6 @@ impl Store {
     pub(crate) fn retire_keys(&self) {
         self.rotated.store(true, Ordering::SeqCst);
     }
-}
-
-/// The start of every write transaction, in one round trip: READ COMMITTED whatever the
-/// server's default, a commit that does not wait for its flush, then the write lock.
-fn begin_write() -> String {
-    format!(
-        "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL synchronous_commit = off; \
-         SELECT pg_advisory_xact_lock({WRITE_LOCK})"
-    )
 }
 
 /// Makes the write just committed durable, after its lock is released.
