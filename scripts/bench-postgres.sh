@@ -12,9 +12,8 @@
 #   sqlite 1x8     one handle, 8 threads (workload C)      sqlite 4x1   4 processes on one file
 #   postgres Px1   P client processes (default 1, 4 and 16), each its own handle, one call at a time
 #   postgres 1x8   one handle, 8 threads (workload C)
-#   postgres 4x1 with synchronous_commit off (durability normal): what the write lock costs
-#                  when the WAL flush is not inside it (a bound for designs that take the flush
-#                  out of the lock, not a configuration to run with)
+#   postgres 4x1 with durability normal (synchronous_commit off, no wait for the flush): what
+#                  the callers pay for the flush (a bound, not a configuration to run with)
 # Every run checks the store afterwards (audit chain verifies and holds every event, every reset
 # target reset once, events by action) or the script fails. Then, apart from the measured runs
 # (they perturb them), a profile: postgres 1x1 with every statement logged with its server time
@@ -141,7 +140,8 @@ for p in profile:
                   f"lock held {x['lock_held_us']:.0f} µs per call (grant to the commit's end) of a mean call time "
                   f"{1e6 / p[calls]['ops_per_s']:.0f} µs; server time under the lock {x['server_us_under_lock']:.0f} µs, "
                   f"of which the COMMIT {x['commit_us']:.0f} µs; the rest, "
-                  f"{x['lock_held_us'] - x['server_us_under_lock']:.0f} µs, is the client and the round trips")
+                  f"{x['lock_held_us'] - x['server_us_under_lock']:.0f} µs, is the client and the round trips; "
+                  f"then, after the lock, the wait for the flush {x['flush_after_us']:.0f} µs")
             print(f"    {' | '.join(x['statements_of_the_last'])}")
     elif p["profile"] == "round trip":
         rt = p["round_trip"]

@@ -409,6 +409,8 @@ fn activity(state: &str, kind: &str, event: &str, holds: bool, waits: bool) -> S
         "awaiting the write lock".into()
     } else if !holds && idle {
         "no write: idle between calls (client side)".into()
+    } else if !holds && flush {
+        format!("lock released: waiting for the commit's WAL flush ({kind}:{event})")
     } else if !holds {
         format!("no write: {state} {kind}:{event}")
     } else if flush {
@@ -484,6 +486,8 @@ struct Traced {
     server_us: f64,
     commit_us: f64,
     held_us: f64,
+    /// The statement after the commit that waits for its flush, outside the lock, if any.
+    flush_us: f64,
 }
 
 /// Reads the statements the children's sessions logged (from byte `from` of the server log)
@@ -491,13 +495,16 @@ struct Traced {
 /// one child runs them in order): round trips after the lock's grant and what they ran, the
 /// server time of those statements, the `COMMIT`'s time, and the time from the grant to the
 /// commit's end (the log's timestamps are milliseconds; the mean over many transactions is
-/// still fair).
+/// still fair), and the time of the statement that then waits for the commit's flush outside
+/// the lock, when the engine commits that way.
 fn trace(log: &Path, from: u64, resets: usize, verifies: usize) -> Value {
     let mut file = std::fs::File::open(log).unwrap();
     file.seek(std::io::SeekFrom::Start(from)).unwrap();
     let mut text = String::new();
     file.read_to_string(&mut text).unwrap();
     let (mut open, mut done): (HashMap<String, Traced>, Vec<Traced>) = Default::default();
+    // The last transaction each session committed, for the flush that may follow it.
+    let mut committed: HashMap<String, usize> = HashMap::new();
     let (mut round_trips, mut prepares) = (0, 0);
     for line in text.lines() {
         // "2026-12-01 18:20:00.123 UTC [pid] LOG:  duration: 0.045 ms  execute s5: SELECT ..."
@@ -512,6 +519,12 @@ fn trace(log: &Path, from: u64, resets: usize, verifies: usize) -> Value {
             open.insert(pid.to_string(), Traced { granted_ms: at, ..Default::default() });
             continue;
         }
+        if what.contains("pg_logical_emit_message") {
+            if let Some(&i) = committed.get(pid) {
+                done[i].flush_us = us;
+            }
+            continue;
+        }
         let Some(tx) = open.get_mut(pid) else { continue };
         tx.server_us += us;
         if trip {
@@ -521,6 +534,7 @@ fn trace(log: &Path, from: u64, resets: usize, verifies: usize) -> Value {
         if what == "statement: COMMIT" {
             let mut tx = open.remove(pid).unwrap();
             (tx.commit_us, tx.held_us) = (us, (at - tx.granted_ms) * 1000.0);
+            committed.insert(pid.to_string(), done.len());
             done.push(tx);
         }
     }
@@ -535,6 +549,7 @@ fn trace(log: &Path, from: u64, resets: usize, verifies: usize) -> Value {
             "round_trips_under_lock": { "min": trips[0], "median": trips[trips.len() / 2], "max": trips[trips.len() - 1] },
             "server_us_under_lock": mean(|t| t.server_us),
             "commit_us": mean(|t| t.commit_us),
+            "flush_after_us": mean(|t| t.flush_us),
             "lock_held_us": mean(|t| t.held_us),
             "statements_of_the_last": txs.last().map(|t| t.statements.clone()),
         })
