@@ -68,7 +68,9 @@ fn run(core: &mut Option<Core>, cmd: &str, out: &mut impl Write) -> String {
         ["verify", user, code] => outcome(core.verify(user, code), |v| v.method.as_str().to_string()),
         ["begin", user] => outcome(core.begin_enrollment(user), |e| e.secret.clone()),
         ["confirm", user, code] => outcome(core.confirm_enrollment(user, code), |_| String::new()),
-        ["demote", actor, target] => outcome(core.set_role(actor, target, Role::Member, None), |_| String::new()),
+        ["demote", actor, target] => {
+            outcome(core.set_role(actor, target, Role::Member, None), |_| String::new())
+        }
         ["disable", actor, target] => outcome(core.disable_user(actor, target, None), |_| String::new()),
         ["head"] => outcome(core.verify_audit(None), |report| {
             assert!(report.ok, "{report:?}");

@@ -5,10 +5,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 
-use mfa_core::{Outcome, Policy, Role};
+use mfa_core::{Core, OpenOptions, Outcome, Policy, Role};
 
 use crate::fleet::Fleet;
-use crate::server::Schema;
+use crate::server::{KEY, Schema};
 
 const CHILDREN: usize = 3;
 /// Successes each child must make before a restart, and again after it.
@@ -141,4 +141,44 @@ pub fn restart_under_load(base: &str) {
         created += page.iter().filter(|e| e.outcome == Outcome::Success).count();
     }
     assert_eq!(created, core.list_users(&org).unwrap().len(), "one event per user, none lost");
+}
+
+/// The engine's write lock ("mfa-core" in ASCII), which every write takes first.
+const WRITE_LOCK: i64 = 0x6d66_612d_636f_7265;
+
+/// A handle whose pool holds several idle connections when the server restarts: the first
+/// call after the restart may meet a connection the restart ended and fail with `storage`,
+/// but the next one connects again rather than meeting the other dead ones.
+pub fn idle_connections_after_restart(base: &str) {
+    let mut schema = Schema::new(base, "idle_pool");
+    let url = format!("{}&pool_size=4", schema.url);
+    let core = Core::open(&url, &KEY, OpenOptions::default()).unwrap();
+    // Four writes at once, held on the write lock until all four wait, fill the pool.
+    schema.sql(&format!("SELECT pg_advisory_lock({WRITE_LOCK})"));
+    std::thread::scope(|s| {
+        for i in 0..4 {
+            let core = &core;
+            s.spawn(move || core.create_org(&format!("Org{i}"), Policy::default()).unwrap());
+        }
+        let waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted";
+        for _ in 0..6000 {
+            if schema.number(waiting) == 4 {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert_eq!(schema.number(waiting), 4, "four connections wait on the lock");
+        schema.sql(&format!("SELECT pg_advisory_unlock({WRITE_LOCK})"));
+    });
+    server("stop");
+    server("start");
+    schema.reconnect();
+    if let Err(e) = core.list_orgs() {
+        assert_eq!(e.code(), "storage", "{e}");
+    }
+    for i in 0..4 {
+        let orgs = core.list_orgs().unwrap_or_else(|e| panic!("call {i} after the restart: {e}"));
+        assert_eq!(orgs.len(), 4 + i);
+        core.create_org(&format!("After{i}"), Policy::default()).unwrap();
+    }
 }

@@ -64,7 +64,9 @@ pub fn audit_chain_never_forks(base: &str) {
     // Each child creates its users, then resets each and makes three refused calls about it,
     // all at the same time as the others: every call appends one event.
     let creates: Vec<String> = (0..CHILDREN)
-        .map(|c| (0..8).map(|u| format!("create {} c{c}u{u}@acme.test", org.id)).collect::<Vec<_>>().join(";"))
+        .map(|c| {
+            (0..8).map(|u| format!("create {} c{c}u{u}@acme.test", org.id)).collect::<Vec<_>>().join(";")
+        })
         .collect();
     let created = fleet.run(&creates);
     let commands: Vec<String> = created
@@ -72,7 +74,8 @@ pub fn audit_chain_never_forks(base: &str) {
         .map(|ids| {
             ids.iter()
                 .flat_map(|answer| {
-                    let id = answer.strip_prefix("ok ").expect("every user is created");
+                    let id =
+                        answer.strip_prefix("ok ").unwrap_or_else(|| panic!("a creation failed: {answer}"));
                     [
                         format!("reset {owner} {id}"),
                         format!("verify {id} 000000"),
@@ -107,11 +110,15 @@ pub fn reset_limit_is_exact(base: &str) {
     let owner = core.create_user(&org.id, "owner@acme.test", Role::Owner).unwrap().id;
     let targets: Vec<Vec<String>> = (0..CHILDREN)
         .map(|c| {
-            (0..4).map(|u| core.create_user(&org.id, &format!("c{c}u{u}@acme.test"), Role::Member).unwrap().id).collect()
+            (0..4)
+                .map(|u| core.create_user(&org.id, &format!("c{c}u{u}@acme.test"), Role::Member).unwrap().id)
+                .collect()
         })
         .collect();
-    let commands: Vec<String> =
-        targets.iter().map(|ts| ts.iter().map(|t| format!("reset {owner} {t}")).collect::<Vec<_>>().join(";")).collect();
+    let commands: Vec<String> = targets
+        .iter()
+        .map(|ts| ts.iter().map(|t| format!("reset {owner} {t}")).collect::<Vec<_>>().join(";"))
+        .collect();
     let mut fleet = Fleet::open(&schema.url, CHILDREN);
 
     // Sixteen resets by one actor from four hosts at once: exactly the limit succeed, and the
@@ -154,7 +161,11 @@ pub fn codes_are_accepted_once(base: &str) {
         set_time(&mut fleet, t);
         let code = totp::code_for_step(&secret, totp::step_at(t)).unwrap();
         let outcomes = fleet.all_flat(&format!("verify {user} {code}"));
-        assert_eq!(tally(&outcomes), counts(&[("ok totp", 1), ("err invalid_code", CHILDREN - 1)]), "step {k}");
+        assert_eq!(
+            tally(&outcomes),
+            counts(&[("ok totp", 1), ("err invalid_code", CHILDREN - 1)]),
+            "step {k}"
+        );
     }
     for (k, rc) in recovery.0.iter().take(3).enumerate() {
         let outcomes = fleet.all_flat(&format!("verify {user} {rc}"));
@@ -234,7 +245,7 @@ pub fn concurrent_enrollments_leave_one(base: &str) {
         let secrets: Vec<String> = fleet
             .all_flat(&format!("begin {user}"))
             .iter()
-            .map(|a| a.strip_prefix("ok ").expect("every begin succeeds").to_string())
+            .map(|a| a.strip_prefix("ok ").unwrap_or_else(|| panic!("a begin failed: {a}")).to_string())
             .collect();
         let confirms: Vec<String> =
             secrets.iter().map(|s| format!("confirm {user} {}", code(&core, s, 0))).collect();
@@ -267,9 +278,15 @@ pub fn concurrent_resets_are_each_counted(base: &str) {
 
     // Four resets of one enrolled user at once: each is counted, one after the other.
     let outcomes = fleet.all_flat(&format!("reset {owner} {user}"));
-    let mut epochs: Vec<&str> = outcomes.iter().map(|o| o.strip_prefix("ok ").expect("every reset succeeds")).collect();
+    let mut epochs: Vec<&str> = outcomes
+        .iter()
+        .map(|o| o.strip_prefix("ok ").unwrap_or_else(|| panic!("a reset failed: {o}")))
+        .collect();
     epochs.sort();
-    assert_eq!(epochs, ["1:enrolled", "2:enrollment_required", "3:enrollment_required", "4:enrollment_required"]);
+    assert_eq!(
+        epochs,
+        ["1:enrolled", "2:enrollment_required", "3:enrollment_required", "4:enrollment_required"]
+    );
 
     // Two resets racing two new enrollments of the same user: whatever the order, one state.
     let mut commands = vec![format!("reset {owner} {user}"); 2];
@@ -311,9 +328,15 @@ pub fn the_last_owner_stays(base: &str) {
     // Two owners, each removing the other at the same moment from another host: one must be
     // refused, whichever way each removes the other.
     for round in 0..3 {
-        for (first, second) in [("demote", "demote"), ("disable", "disable"), ("demote", "disable"), ("disable", "demote")] {
+        for (first, second) in
+            [("demote", "demote"), ("disable", "disable"), ("demote", "disable"), ("disable", "demote")]
+        {
             let outcomes = fleet.run_flat(&[format!("{first} {a} {b}"), format!("{second} {b} {a}")]);
-            assert_eq!(outcomes.iter().filter(|o| *o == "ok").count(), 1, "{first}/{second} {round}: {outcomes:?}");
+            assert_eq!(
+                outcomes.iter().filter(|o| *o == "ok").count(),
+                1,
+                "{first}/{second} {round}: {outcomes:?}"
+            );
             for o in &outcomes {
                 assert!(
                     ["ok", "err conflict", "err forbidden", "err unauthenticated"].contains(&o.as_str()),

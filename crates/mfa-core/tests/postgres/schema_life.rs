@@ -72,7 +72,8 @@ pub fn first_key_wins(base: &str) {
 pub fn newer_schema_is_refused(base: &str) {
     let mut schema = populated(base, "newer");
     let newer = SCHEMA_VERSION + 1;
-    schema.sql(&format!("UPDATE meta SET value = convert_to('{newer}', 'UTF8') WHERE key = 'schema_version'"));
+    schema
+        .sql(&format!("UPDATE meta SET value = convert_to('{newer}', 'UTF8') WHERE key = 'schema_version'"));
     let before = schema.contents();
     for create in [true, false] {
         let err = open(&schema.url, &KEY, create).unwrap_err();

@@ -85,10 +85,19 @@ impl Drop for Lease<'_> {
     fn drop(&mut self) {
         let mut state = lock(&self.pool.state);
         match self.conn.take() {
-            Some(conn) if !conn.is_closed() => state.idle.push(conn),
-            _ => state.open -= 1,
+            Some(conn) if !conn.is_closed() => {
+                state.idle.push(conn);
+                self.pool.freed.notify_one();
+            }
+            // A connection the server dropped (or one in an unknown state): the idle ones
+            // were opened before the same failure and are most likely gone too (a restart ends
+            // every session), so they are dropped with it rather than each failing a later call.
+            _ => {
+                state.open -= 1 + state.idle.len();
+                state.idle.clear();
+                self.pool.freed.notify_all();
+            }
         }
-        self.pool.freed.notify_one();
     }
 }
 
