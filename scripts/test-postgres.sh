@@ -9,5 +9,8 @@ trap './scripts/postgres.sh stop' EXIT
 MFA_CORE_TEST_PG="$(./scripts/postgres.sh start | tail -n 1)"
 export MFA_CORE_TEST_PG
 
-echo "--- every scenario of tests/scenarios through the Rust API, each on a new schema"
-cargo test --locked -q -p mfa-scenarios --features postgres-tests --test postgres
+# One build for both suites (the same features, so mfa-core is compiled once).
+echo "--- every scenario of tests/scenarios through the Rust API, each on a new schema; then the"
+echo "    rules across hosts: concurrent processes, a server restart and a crash under load, schema life"
+cargo test --locked -q -p mfa-scenarios -p mfa-core \
+    --features mfa-scenarios/postgres-tests,mfa-core/postgres-tests --test postgres

@@ -18,6 +18,9 @@ mod schema_life;
 mod secrets;
 mod server;
 
+/// A case's name (what it proves) and its function, given the server's URL.
+type Case = (&'static str, fn(&str));
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("--child") {
@@ -27,7 +30,7 @@ fn main() {
     // name, as the test runner's would.
     let filters: Vec<&String> = args[1..].iter().filter(|a| !a.starts_with('-')).collect();
     let url = server::url();
-    let cases: [(&str, fn(&str)); 18] = [
+    let cases: &[Case] = &[
         ("the audit chain never forks", rules::audit_chain_never_forks),
         ("the reset rate limit is never exceeded", rules::reset_limit_is_exact),
         ("a TOTP code and a recovery code are accepted once", rules::codes_are_accepted_once),

@@ -199,7 +199,8 @@ pub fn throttling_is_exact(base: &str) {
     let wrong_raced = wrong_code(&core, &raced_secret);
     let wrong_alone = wrong_code(&core, &alone_secret);
     // (time, calls per child, right code or not, what one process gets for all those calls)
-    let rounds: [(i64, usize, bool, &[(&str, usize)]); 4] = [
+    type Round = (i64, usize, bool, &'static [(&'static str, usize)]);
+    let rounds: [Round; 4] = [
         (t1, 3, false, &[("err invalid_code", 5), ("err rate_limited:30", 7)]),
         (t1 + 30, 1, false, &[("err invalid_code", 1), ("err rate_limited:60", 3)]),
         (t1 + 90, 1, true, &[("ok totp", 1), ("err invalid_code", 3)]),
