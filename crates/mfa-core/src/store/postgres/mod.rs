@@ -17,6 +17,7 @@
 
 mod rows;
 mod schema;
+mod tls;
 mod url;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -40,6 +41,7 @@ const LOCK_TIMEOUT: &str = "30s";
 /// An open store on a PostgreSQL server.
 pub(crate) struct Store {
     config: postgres::Config,
+    tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
     pool: Pool,
     durability: Durability,
     row_key: RowKey,
@@ -109,6 +111,7 @@ impl Store {
         let target = url::parse(url)?;
         let store = Store {
             config: target.config,
+            tls: target.tls,
             pool: Pool {
                 size: target.pool_size,
                 state: Mutex::new(PoolState { idle: Vec::new(), open: 0 }),
@@ -182,7 +185,11 @@ impl Store {
     }
 
     fn connect(&self) -> Result<Conn> {
-        let client = self.config.connect(postgres::NoTls).map_err(|e| {
+        let client = match &self.tls {
+            Some(tls) => self.config.connect(tls.clone()),
+            None => self.config.connect(postgres::NoTls),
+        }
+        .map_err(|e| {
             Error::Storage(format!("cannot connect to the PostgreSQL server: {}", url::describe(&e)))
         })?;
         let conn = Conn::new(client);
@@ -231,15 +238,26 @@ impl Store {
         self.commit(conn).and(outcome)
     }
 
+    /// Commits without waiting for the flush, which releases the write lock at once, then
+    /// waits for the flush outside the lock (see [`FLUSH`]).
     fn commit(&self, conn: Lease<'_>) -> Result<()> {
-        conn.batch("COMMIT").map_err(|e| {
-            // The server may have committed before the connection broke: say so.
-            conn.discard();
+        let unknown = |e: Error| {
             Error::Storage(format!(
                 "the commit's outcome is unknown (the connection failed while committing; the \
                  write may or may not be in the store): {e}"
             ))
-        })
+        };
+        if let Err(e) = conn.batch("COMMIT") {
+            conn.discard();
+            return Err(unknown(e));
+        }
+        if self.durability == Durability::Full
+            && let Err(e) = conn.batch(FLUSH)
+        {
+            conn.discard();
+            return Err(unknown(e));
+        }
+        Ok(())
     }
 
     /// Rolls back after an error that undoes the call; a connection that cannot roll back is
@@ -271,11 +289,30 @@ impl Store {
     }
 }
 
-/// The start of every write transaction: READ COMMITTED whatever the server's default, then
-/// the write lock, in one round trip.
+/// The start of every write transaction, in one round trip: READ COMMITTED whatever the
+/// server's default, a commit that does not wait for its flush, then the write lock.
 fn begin_write() -> String {
-    format!("BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+    format!(
+        "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL synchronous_commit = off; \
+         SELECT pg_advisory_xact_lock({WRITE_LOCK})"
+    )
 }
+
+/// Makes the write just committed durable, after its lock is released.
+///
+/// A transaction-level lock is released only when its commit ends, and a synchronous commit
+/// ends after its WAL flush: with the lock held over the flush, the writes of all hosts could
+/// never share one. So the write commits asynchronously (its commit record is in the WAL, the
+/// lock released, the next host's write can start), and then this statement commits
+/// synchronously a transaction of its own that writes one small WAL record (a logical
+/// decoding message, which any role may emit and which changes no table): its flush covers
+/// every WAL record before it, the write's commit among them, and the flushes of several
+/// hosts' calls are shared by the server's group flush. (A transaction that writes no WAL,
+/// such as one that only takes a transaction id, commits without any flush.) The call returns
+/// only after it, so a call that returned is durable. A crash before the flush loses the write
+/// together with every write ordered after it (the WAL is one sequence), so no host is left
+/// with a write that depends on a lost one.
+const FLUSH: &str = "SELECT pg_logical_emit_message(true, 'mfa-core', 'flush')";
 
 /// The schema version of the database, after checking that it is empty or an mfa-core store
 /// of a version this library knows, with this key. Reads only.
