@@ -65,6 +65,15 @@ fn run(core: &mut Option<Core>, cmd: &str, out: &mut impl Write) -> String {
         ["reset", actor, target] => outcome(core.reset_mfa(actor, target, &none), |r| {
             format!("{}:{}", r.credential_epoch, r.previous_state)
         }),
+        ["reset_many", actor, targets] => {
+            let targets: Vec<&str> = targets.split(',').collect();
+            match core.reset_mfa_many(actor, &targets, &none) {
+                Ok(outcomes) => {
+                    outcomes.into_iter().map(|o| outcome(o, |_| String::new())).collect::<Vec<_>>().join(";")
+                }
+                Err(e) => answer_for(&e),
+            }
+        }
         ["verify", user, code] => outcome(core.verify(user, code), |v| v.method.as_str().to_string()),
         ["begin", user] => outcome(core.begin_enrollment(user), |e| e.secret.clone()),
         ["confirm", user, code] => outcome(core.confirm_enrollment(user, code), |_| String::new()),

@@ -141,8 +141,17 @@ pub fn reset_limit_is_exact(base: &str) {
         let limited = resets.iter().filter(|(_, c)| c.as_deref() == Some("rate_limited")).count();
         assert_eq!((ok, limited), (limit * round, (CHILDREN * 4 - limit) * round));
     }
+    // The same with bulk resets (batches of targets in one transaction each).
+    set_time(&mut fleet, T0 + 7200);
+    let bulk: Vec<String> = targets.iter().map(|ts| format!("reset_many {owner} {}", ts.join(","))).collect();
+    let outcomes = fleet.run_flat(&bulk);
+    assert_eq!(
+        kinds(&outcomes),
+        counts(&[("ok", limit as usize), ("err rate_limited:3600", CHILDREN * 4 - limit as usize)]),
+        "bulk"
+    );
     let epochs: u64 = targets.iter().flatten().map(|t| core.get_user(t).unwrap().credential_epoch).sum();
-    assert_eq!(epochs, 2 * u64::from(limit), "each successful reset counted once");
+    assert_eq!(epochs, 3 * u64::from(limit), "each successful reset counted once");
     chain_holds(&core, &mut fleet);
 }
 
@@ -264,6 +273,14 @@ pub fn concurrent_enrollments_leave_one(base: &str) {
         assert_eq!(count(&core, &user, "mfa.enroll.begin", Outcome::Success), CHILDREN);
         assert_eq!(count(&core, &user, "mfa.enroll.confirm", Outcome::Success), 1);
     }
+    // One pending secret confirmed by every host at once with the same right code: one
+    // confirmation, one set of recovery codes.
+    let user = core.create_user(&org.id, "same@acme.test", Role::Member).unwrap().id;
+    let secret = core.begin_enrollment(&user).unwrap().secret.clone();
+    let outcomes = fleet.all_flat(&format!("confirm {user} {}", code(&core, &secret, 0)));
+    assert_eq!(tally(&outcomes), counts(&[("ok", 1), ("err conflict", CHILDREN - 1)]));
+    assert_eq!(core.mfa_status(&user).unwrap().recovery_codes_remaining, 10);
+    assert_eq!(count(&core, &user, "mfa.enroll.confirm", Outcome::Success), 1);
     chain_holds(&core, &mut fleet);
 }
 
