@@ -16,6 +16,13 @@ pub fn url() -> String {
     )
 }
 
+/// Session defaults that the engine must override for its own transactions, added to every
+/// case's URL as a server's configuration could set them: SERIALIZABLE would give each write a
+/// snapshot taken before it waited for the write lock, and a commit that does not wait for its
+/// flush could be lost in a crash after the call returned.
+const HOSTILE_DEFAULTS: &str =
+    "%20-cdefault_transaction_isolation%3Dserializable%20-csynchronous_commit%3Doff";
+
 /// A new, empty schema of the database, dropped again at the end of the case.
 pub struct Schema {
     pub name: String,
@@ -31,7 +38,7 @@ impl Schema {
         let mut admin = Client::connect(base, NoTls).expect("connect to MFA_CORE_TEST_PG");
         admin.batch_execute(&format!("DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name}")).unwrap();
         let sep = if base.contains('?') { '&' } else { '?' };
-        let url = format!("{base}{sep}options=-csearch_path%3D{name}");
+        let url = format!("{base}{sep}options=-csearch_path%3D{name}{HOSTILE_DEFAULTS}");
         let admin = Client::connect(&url, NoTls).unwrap();
         Schema { name, url, admin }
     }
