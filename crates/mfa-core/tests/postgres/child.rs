@@ -18,7 +18,7 @@ pub fn serve() {
         if line == "exit" {
             return;
         }
-        let answers: Vec<String> = line.split(';').map(|cmd| run(&mut core, cmd, &mut out)).collect();
+        let answers: Vec<String> = line.split(';').map(|cmd| run(&mut core, cmd)).collect();
         writeln!(out, "{}", answers.join(";")).unwrap();
         out.flush().unwrap();
     }
@@ -39,7 +39,7 @@ pub fn answer_for(e: &Error) -> String {
     }
 }
 
-fn run(core: &mut Option<Core>, cmd: &str, out: &mut impl Write) -> String {
+fn run(core: &mut Option<Core>, cmd: &str) -> String {
     let words: Vec<&str> = cmd.split_whitespace().collect();
     if let ["open", url, key, create] = words[..] {
         let options =
@@ -86,42 +86,58 @@ fn run(core: &mut Option<Core>, cmd: &str, out: &mut impl Write) -> String {
             let head = core.audit_checkpoint().unwrap();
             format!("{}:{}:{}", report.checked, head.seq, head.mac)
         }),
-        ["churn", org, prefix, stop] => churn(core, org, prefix, stop, out),
+        ["churn", org, prefix, stop] => churn(core, org, prefix, stop),
         _ => panic!("unknown command {cmd:?}"),
     }
 }
 
-/// Until the file `stop` exists: creates a user, reads it back, and reports each call, one
-/// line each: `ok EMAIL ID` for a user created, `err CODE EMAIL` for a creation refused,
-/// `read-err CODE` for a read that failed, `read-wrong ...` for a read that returned another
-/// user than the one created. After a failure it waits a little, so that a stopped server is
-/// not hammered; a handle that does not recover within a minute gives up.
-fn churn(core: &Core, org: &str, prefix: &str, stop: &str, out: &mut impl Write) -> String {
-    let mut failures_in_a_row = 0;
-    let mut n = 0;
-    while !std::path::Path::new(stop).exists() {
-        n += 1;
-        let email = format!("{prefix}-{n}@acme.test");
-        let line = match core.create_user(org, &email, Role::Member) {
-            Ok(user) => {
-                failures_in_a_row = 0;
-                match core.get_user(&user.id) {
-                    Ok(read) if read.email == email => format!("ok {email} {}", user.id),
-                    Ok(read) => format!("read-wrong {email} {}", read.email),
-                    Err(e) => format!("ok {email} {}\nread-{}", user.id, answer_for(&e)),
+/// Threads of one `churn`, so that the handle's pool holds several connections.
+const CHURN_THREADS: usize = 2;
+
+/// Until the file `stop` exists, in each of `CHURN_THREADS` threads sharing the handle:
+/// creates a user, reads it back, and reports each call, one line each: `ok EMAIL ID` for a
+/// user created, `err CODE EMAIL` for a creation refused, `read-err CODE` for a read that
+/// failed, `read-wrong ...` for a read that returned another user than the one created. After
+/// a failure a thread waits a little, so that a stopped server is not hammered; a thread whose
+/// calls do not recover within a minute gives up.
+fn churn(core: &Core, org: &str, prefix: &str, stop: &str) -> String {
+    let report = |line: String| {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{line}").and_then(|()| out.flush()).unwrap();
+    };
+    let thread = |t: usize| {
+        let mut failures_in_a_row = 0;
+        let mut n = 0;
+        while !std::path::Path::new(stop).exists() {
+            n += 1;
+            let email = format!("{prefix}t{t}-{n}@acme.test");
+            report(match core.create_user(org, &email, Role::Member) {
+                Ok(user) => {
+                    failures_in_a_row = 0;
+                    match core.get_user(&user.id) {
+                        Ok(read) if read.email == email => format!("ok {email} {}", user.id),
+                        Ok(read) => format!("read-wrong {email} {}", read.email),
+                        Err(e) => format!("ok {email} {}\nread-{}", user.id, answer_for(&e)),
+                    }
                 }
-            }
-            Err(e) => {
-                failures_in_a_row += 1;
-                if failures_in_a_row > 3000 {
-                    return "gave up: the handle did not recover".into();
+                Err(e) => {
+                    failures_in_a_row += 1;
+                    if failures_in_a_row > 3000 {
+                        return Err("gave up: the handle did not recover".to_string());
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    format!("{} {email}", answer_for(&e))
                 }
-                std::thread::sleep(std::time::Duration::from_millis(20));
-                format!("{} {email}", answer_for(&e))
-            }
-        };
-        writeln!(out, "{line}").unwrap();
-        out.flush().unwrap();
+            });
+        }
+        Ok(n)
+    };
+    let calls: Result<Vec<usize>, String> = std::thread::scope(|s| {
+        let threads: Vec<_> = (0..CHURN_THREADS).map(|t| s.spawn(move || thread(t))).collect();
+        threads.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    match calls {
+        Ok(calls) => format!("done {}", calls.iter().sum::<usize>()),
+        Err(gave_up) => gave_up,
     }
-    format!("done {n}")
 }
