@@ -13,7 +13,9 @@
 //!   its own sessions (`on`, or `off` under [`crate::Durability::Normal`]).
 //! - Reads run in `REPEATABLE READ READ ONLY` transactions (one snapshot) and take no lock.
 //! - Each handle keeps a small pool of connections; a connection the server dropped is
-//!   discarded, the call that met it fails with `storage`, and the next call connects again.
+//!   discarded with the pool's other idle ones. A call that finds its connection closed
+//!   before it began anything goes on with a new one; a call in flight fails with `storage`,
+//!   and the next call connects again.
 
 mod rows;
 mod schema;
@@ -205,6 +207,24 @@ impl Store {
         Ok(conn)
     }
 
+    /// A connection from the pool on which `begin` ran. An idle connection may have been
+    /// ended by the server since its last use (a restart ends every session): when `begin`
+    /// finds it closed, nothing of the call has run, so it is dropped (with the other idle
+    /// ones, see `Lease`) and the call goes on once with a new connection rather than fail.
+    fn begin(&self, begin: &str) -> Result<Lease<'_>> {
+        let mut conn = self.lease()?;
+        let mut started = conn.batch(begin);
+        if started.is_err() && conn.is_closed() {
+            drop(conn);
+            conn = self.lease()?;
+            started = conn.batch(begin);
+        }
+        match started {
+            Ok(()) => Ok(conn),
+            Err(e) => Err(self.end_failed(conn, e)),
+        }
+    }
+
     /// Runs `f` between `begin` and `COMMIT`, rolling back when `f` fails.
     fn in_transaction<T>(&self, conn: &Conn, begin: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
         conn.batch(begin)?;
@@ -220,11 +240,9 @@ impl Store {
         if self.rotated.load(Ordering::SeqCst) {
             return Err(key_rotated());
         }
-        let conn = self.lease()?;
-        let started = conn
-            .batch(&begin_write())
-            .and_then(|()| super::key_is_current(conn.meta("key_check")?, &self.key_check));
-        if let Err(e) = started {
+        let conn = self.begin(&begin_write())?;
+        let current = conn.meta("key_check").and_then(|check| super::key_is_current(check, &self.key_check));
+        if let Err(e) = current {
             return Err(self.end_failed(conn, e));
         }
         let outcome = run_caught(|| f(&Tx::new(&*conn, &self.row_key)));
@@ -274,10 +292,9 @@ impl Store {
         if self.rotated.load(Ordering::SeqCst) {
             return Err(key_rotated());
         }
-        let conn = self.lease()?;
-        let result = self.in_transaction(&conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", || {
-            run_caught(|| f(&Tx::new(&*conn, &self.row_key)))
-        });
+        let conn = self.begin("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
+        let result =
+            run_caught(|| f(&Tx::new(&*conn, &self.row_key))).and_then(|v| conn.batch("COMMIT").map(|()| v));
         if result.is_err() && conn.batch("ROLLBACK").is_err() {
             conn.discard();
         }
