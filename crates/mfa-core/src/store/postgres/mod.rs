@@ -25,7 +25,7 @@ mod url;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex};
 
-use self::rows::Conn;
+use self::rows::{Conn, begin_write_sql};
 pub(crate) use self::url::is_postgres_url;
 use super::rows::Rows;
 use super::{CURRENT_VERSION, Tx, key_rotated, lock, run_caught, undoes_writes};
@@ -145,7 +145,7 @@ impl Store {
     /// the schema and the others find it done. DDL is transactional, so a failure leaves the
     /// database as it was.
     fn migrate(&self, conn: &Conn, keys: &Keys) -> Result<()> {
-        self.in_transaction(conn, &begin_write(), || {
+        self.in_transaction(conn, &begin_write_sql(), || {
             let version = inspect(conn, keys)?;
             for (from, sql) in schema::MIGRATIONS {
                 if version <= from {
@@ -159,7 +159,9 @@ impl Store {
                 conn.put_meta("schema_version", CURRENT_VERSION.to_string().as_bytes())?;
             }
             Ok(())
-        })
+        })?;
+        // Committed without waiting for its flush, as every write: wait for it here.
+        conn.batch(FLUSH)
     }
 
     /// A connection from the pool, a new one when none is idle and the pool is not full, or
@@ -207,20 +209,20 @@ impl Store {
         Ok(conn)
     }
 
-    /// A connection from the pool on which `begin` ran. An idle connection may have been
+    /// A connection from the pool on which `begin` started a transaction, and what it read. An idle connection may have been
     /// ended by the server since its last use (a restart ends every session): when `begin`
     /// finds it closed, nothing of the call has run, so it is dropped (with the other idle
     /// ones, see `Lease`) and the call goes on once with a new connection rather than fail.
-    fn begin(&self, begin: &str) -> Result<Lease<'_>> {
+    fn begin<T>(&self, begin: impl Fn(&Conn) -> Result<T>) -> Result<(Lease<'_>, T)> {
         let mut conn = self.lease()?;
-        let mut started = conn.batch(begin);
+        let mut started = begin(&conn);
         if started.is_err() && conn.is_closed() {
             drop(conn);
             conn = self.lease()?;
-            started = conn.batch(begin);
+            started = begin(&conn);
         }
         match started {
-            Ok(()) => Ok(conn),
+            Ok(v) => Ok((conn, v)),
             Err(e) => Err(self.end_failed(conn, e)),
         }
     }
@@ -240,9 +242,8 @@ impl Store {
         if self.rotated.load(Ordering::SeqCst) {
             return Err(key_rotated());
         }
-        let conn = self.begin(&begin_write())?;
-        let current = conn.meta("key_check").and_then(|check| super::key_is_current(check, &self.key_check));
-        if let Err(e) = current {
+        let (conn, stored) = self.begin(Conn::begin_write)?;
+        if let Err(e) = super::key_is_current(stored, &self.key_check) {
             return Err(self.end_failed(conn, e));
         }
         let outcome = run_caught(|| f(&Tx::new(&*conn, &self.row_key)));
@@ -292,7 +293,7 @@ impl Store {
         if self.rotated.load(Ordering::SeqCst) {
             return Err(key_rotated());
         }
-        let conn = self.begin("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
+        let (conn, ()) = self.begin(|c| c.batch("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"))?;
         let result =
             run_caught(|| f(&Tx::new(&*conn, &self.row_key))).and_then(|v| conn.batch("COMMIT").map(|()| v));
         if result.is_err() && conn.batch("ROLLBACK").is_err() {
@@ -304,15 +305,6 @@ impl Store {
     pub(crate) fn retire_keys(&self) {
         self.rotated.store(true, Ordering::SeqCst);
     }
-}
-
-/// The start of every write transaction, in one round trip: READ COMMITTED whatever the
-/// server's default, a commit that does not wait for its flush, then the write lock.
-fn begin_write() -> String {
-    format!(
-        "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL synchronous_commit = off; \
-         SELECT pg_advisory_xact_lock({WRITE_LOCK})"
-    )
 }
 
 /// Makes the write just committed durable, after its lock is released.
