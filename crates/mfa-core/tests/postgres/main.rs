@@ -5,7 +5,8 @@
 //!
 //! Needs `MFA_CORE_TEST_PG` (scripts/test-postgres.sh starts a server under target/postgres
 //! and sets it); without it the run fails. Each case works in a new, empty schema of that
-//! database. The restart case stops and starts that server (scripts/postgres.sh).
+//! database. The restart cases stop, crash and start that server (scripts/postgres.sh): it
+//! must be the script's server, and nothing else may use it meanwhile.
 
 mod child;
 #[path = "../common/mod.rs"]

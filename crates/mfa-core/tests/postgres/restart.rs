@@ -1,6 +1,7 @@
 //! A server restart under load: the calls in flight fail with `storage` and nothing else,
 //! every call that returned success is in the database afterwards (also after a crash: a call
-//! returns only once its commit is durable), and each handle reconnects by itself.
+//! returns only once its commit is durable), and each handle reconnects by itself; a pool's
+//! idle connections, all ended by the restart, fail no later call.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
@@ -60,15 +61,17 @@ fn recovers(fleet: &mut Fleet, i: usize, log: &mut Log, fail_first: bool) {
     });
 }
 
+/// The script that runs the tests' server.
+const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/postgres.sh");
+
+/// Runs `scripts/postgres.sh command` (`stop`, `crash`, `start`).
 fn server(command: &str) {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/postgres.sh");
-    let out = Command::new(script).arg(command).output().expect("run scripts/postgres.sh");
+    let out = Command::new(SCRIPT).arg(command).output().expect("run scripts/postgres.sh");
     assert!(out.status.success(), "postgres.sh {command}: {}", String::from_utf8_lossy(&out.stderr));
 }
 
 pub fn restart_under_load(base: &str) {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/postgres.sh");
-    let own = Command::new(script).arg("url").output().unwrap();
+    let own = Command::new(SCRIPT).arg("url").output().unwrap();
     assert_eq!(
         String::from_utf8_lossy(&own.stdout).trim(),
         base,
