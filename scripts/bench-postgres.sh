@@ -14,6 +14,9 @@
 #   postgres 1x8   one handle, 8 threads (workload C)
 #   postgres 4x1 with durability normal (synchronous_commit off, no wait for the flush): what
 #                  the callers pay for the flush (a bound, not a configuration to run with)
+#   lock model 4 x N  the engine's write path with nothing but N bare round trips under the write
+#                  lock (11 as a reset has today, 2 as reads-then-writes would), 4 processes
+#                  (`--lock-model`: a bound on what that many round trips allow, no library work)
 # Every run checks the store afterwards (audit chain verifies and holds every event, every reset
 # target reset once, events by action) or the script fails. Then, apart from the measured runs
 # (they perturb them), a profile: postgres 1x1 with every statement logged with its server time
@@ -60,14 +63,16 @@ step "fixtures: $MEMBERS members enrolled, a SQLite file in $DIR/sqlite and a Po
 
 CONFIGS=("sqlite 1 1" "sqlite 1 8" "sqlite 4 1")
 for p in $PROCESSES; do CONFIGS+=("postgres $p 1"); done
-CONFIGS+=("postgres 1 8" "postgres 4 1 --durability normal")
+CONFIGS+=("postgres 1 8" "postgres 4 1 --durability normal" "model 4 11" "model 4 2")
 
 drive() { # ENGINE PROCESSES THREADS [RESETS VERIFIES] [flags...]
   local engine=$1 procs=$2 threads=$3
   shift 3
   local r=$RESETS v=$VERIFIES
   if [[ ${1:-} =~ ^[0-9]+$ ]]; then r=$1 v=$2 && shift 2; fi
-  if [[ $engine == sqlite ]]; then
+  if [[ $engine == model ]]; then # PROCESSES ROUND-TRIPS-UNDER-THE-LOCK
+    "$RUST" --lock-model "$URL" "$procs" "$((r / procs))" "$((threads - 2))"
+  elif [[ $engine == sqlite ]]; then
     "$RUST" --procs "$DIR/sqlite" "$DIR/sqlite/fixture.json" "$procs" "$threads" "$r" "$v" "$@"
   else
     "$RUST" --procs "$FIXTURE_URL" "$DIR/pg-fixture.json" "$procs" "$threads" "$r" "$v" "$@"
@@ -97,7 +102,9 @@ python3 - "$DIR" "$MEMBERS" "$RESETS" "$VERIFIES" <<'EOF'
 import json, statistics, sys
 
 folder, members, resets, verifies = sys.argv[1], *sys.argv[2:]
-runs = [json.loads(line) for line in open(f"{folder}/runs.jsonl")]
+everything = [json.loads(line) for line in open(f"{folder}/runs.jsonl")]
+runs = [r for r in everything if r["impl"] != "lock-model"]
+models = [r for r in everything if r["impl"] == "lock-model"]
 profile = [json.loads(line) for line in open(f"{folder}/profile.jsonl")]
 key = lambda r: (r["impl"], r["processes"], r["threads"], r["sync"])
 base = {r["round"]: r for r in runs if key(r) == ("sqlite", 1, 1, "FULL")}
@@ -121,6 +128,18 @@ for k in configs:
           f"| {med('A_reset', 'ops_per_s'):,.0f} | {med('B_verify', 'ops_per_s'):,.0f} "
           f"| {ms('A_reset', 'p50_us'):.2f} / {ms('A_reset', 'p99_us'):.2f} "
           f"| {ms('B_verify', 'p50_us'):.2f} / {ms('B_verify', 'p99_us'):.2f} |")
+
+if models:
+    print("\nThe write path with nothing but bare round trips under the lock (`--lock-model`), calls of all "
+          "processes together; ratio to the single-handle SQLite reset rate of the same round:\n")
+    print("| lock model | calls/s x SQLite resets | calls/s | p50 / p99 ms |")
+    print("|---|--:|--:|--:|")
+    for k in sorted({(m["processes"], m["round_trips_under_lock"]) for m in models}, key=lambda k: -k[1]):
+        mine = [m for m in models if (m["processes"], m["round_trips_under_lock"]) == k]
+        med = lambda f: statistics.median(m["calls"][f] for m in mine)
+        ratio = statistics.median(m["calls"]["ops_per_s"] / base[m["round"]]["A_reset"]["ops_per_s"] for m in mine)
+        print(f"| {k[0]} processes, {k[1]} round trips under the lock | {ratio:.2f} | {med('ops_per_s'):,.0f} "
+              f"| {med('p50_us') / 1000:.2f} / {med('p99_us') / 1000:.2f} |")
 
 target = summary.get(("postgres", 4, 1, "FULL"))
 if target:

@@ -18,6 +18,8 @@ use std::time::{Duration, Instant};
 
 #[path = "workloads/compare.rs"]
 mod compare;
+#[path = "workloads/lock_model.rs"]
+mod lock_model;
 #[path = "workloads/processes.rs"]
 mod processes;
 
@@ -295,6 +297,8 @@ fn main() {
         Some("--procs") => return processes::run(&argv[2..]),
         Some("--proc-child") => return processes::child(&argv[2..]),
         Some("--round-trip") => return processes::round_trip(&argv[2..]),
+        Some("--lock-model") => return lock_model::run(&argv[2..]),
+        Some("--lock-model-child") => return lock_model::child(&argv[2..]),
         _ => {}
     }
     let a = args();

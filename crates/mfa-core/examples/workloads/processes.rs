@@ -130,7 +130,7 @@ impl Drop for Place {
 }
 
 /// The URL's path (its database) replaced by `db`.
-fn with_database(url: &str, db: &str) -> String {
+pub(super) fn with_database(url: &str, db: &str) -> String {
     let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
     let (server, _) = base.rsplit_once('/').expect("a URL with a database");
     match query {
@@ -145,7 +145,7 @@ fn database_of(url: &str) -> String {
 }
 
 /// A plain client for the bench's own statements.
-fn client(url: &str) -> postgres::Client {
+pub(super) fn client(url: &str) -> postgres::Client {
     plain_config(url).unwrap().connect(postgres::NoTls).unwrap()
 }
 
