@@ -4,6 +4,9 @@
 //! `scripts/bench.sh` uses two more modes (see [`compare`]): `--make-fixture DIR N` writes one
 //! enrolled store, and `--run floor|rust|rust-threads DIR R V` runs workloads A and B on a copy of
 //! it, so that every surface and the bare-SQL floor start from the same file in the same run.
+//! `scripts/bench-postgres.sh` uses `--make-pg-fixture`, `--procs` (A and B from several client
+//! processes on PostgreSQL or SQLite, see [`processes`]), `--round-trip` and `--lock-model`
+//! (see [`lock_model`]).
 //!
 //! A: reset storm (one call at a time), B: verify storm, C: the reset storm from 8 threads
 //! sharing one handle (group commit), then from 4 processes on one file (each a child run of
