@@ -56,8 +56,10 @@ impl fmt::Debug for Code {
     about = "Operate an mfa-core store: orgs, users, TOTP enrollment, MFA resets and the audit trail."
 )]
 pub struct Cli {
-    /// The store, an SQLite file (created by `init`).
-    #[arg(long, global = true, env = "MFA_CORE_DB", value_name = "PATH")]
+    /// The store: an SQLite file (created by `init`), or a PostgreSQL database given as a
+    /// postgres:// or postgresql:// URL (`init` creates the tables). A password in the URL is
+    /// never shown.
+    #[arg(long, global = true, env = "MFA_CORE_DB", value_name = "PATH|URL")]
     pub db: Option<PathBuf>,
     /// A file holding the 32-byte key: raw bytes or 64 hex digits; `-` reads it from stdin.
     /// Without it the key is read from MFA_CORE_KEY (64 hex digits).
@@ -90,6 +92,20 @@ pub enum Command {
         /// Replace an existing store (otherwise refused).
         #[arg(long)]
         force: bool,
+    },
+    /// Copy a whole store into an empty one, between engines (an SQLite file and a PostgreSQL
+    /// database, either way) or between two files: every row as stored and the audit trail
+    /// byte for byte, in one transaction, so the copy has the same audit head and every user
+    /// signs in as before. The source is read from one snapshot: stop the programs writing to
+    /// it first. Progress goes to stderr.
+    Migrate {
+        /// The store to copy (a file or a PostgreSQL URL); default: --db.
+        #[arg(long, value_name = "PATH|URL")]
+        from: Option<PathBuf>,
+        /// The new store: a file that does not exist yet, or an empty PostgreSQL database or
+        /// schema (a destination holding any org, user or event is refused and left as it is).
+        #[arg(long, value_name = "PATH|URL")]
+        to: PathBuf,
     },
     /// Run the whole story on a throwaway store with a random key: no set-up needed.
     Demo,
