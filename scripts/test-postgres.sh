@@ -11,3 +11,6 @@ export MFA_CORE_TEST_PG
 
 echo "--- every scenario of tests/scenarios through the Rust API, each on a new schema"
 cargo test --locked -q -p mfa-scenarios --features postgres-tests --test postgres
+
+echo "--- mfa-admin with --db URL, and migrate between a file and the server both ways"
+cargo test --locked -q -p mfa-cli --features postgres-tests --test postgres

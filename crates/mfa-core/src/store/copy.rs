@@ -166,7 +166,7 @@ impl<'a, 'p> Step<'a, 'p> {
 
     fn one(&mut self) {
         self.done += 1;
-        if self.done % REPORT_EVERY == 0 && self.done < self.total {
+        if self.done.is_multiple_of(REPORT_EVERY) && self.done < self.total {
             (self.progress)(self.table, self.done, self.total);
         }
     }
