@@ -12,6 +12,7 @@ mod child;
 #[path = "../common/mod.rs"]
 mod common;
 mod fleet;
+mod lifecycle;
 mod restart;
 mod rules;
 mod same_as_sqlite;
@@ -48,6 +49,7 @@ fn main() {
         ("create_if_missing false on an empty schema", schema_life::empty_schema_without_create),
         ("a password in the URL is never shown", secrets::password_never_shown),
         ("a password in the URL is never stored", secrets::password_never_stored),
+        ("key rotation, policy changes and leaving users", lifecycle::key_rotation_policy_and_users),
         ("a server restart under load", restart::restart_under_load),
         ("idle connections after a restart", restart::idle_connections_after_restart),
     ];
