@@ -113,7 +113,7 @@ name = lambda k: (f"{k[0]} {k[1]} process{'es' if k[1] > 1 else ''} x {k[2]} thr
                   + ("" if k[3] == "FULL" else ", synchronous_commit off"))
 
 print(f"\n{members} members, {resets} resets, {verifies} verifies; SQLite synchronous=FULL, PostgreSQL "
-      f"fsync and synchronous_commit on; medians of {len(base)} interleaved rounds; ratios to the "
+      f"fsync on and every call durable before it returns; medians of {len(base)} interleaved rounds; ratios to the "
       "single-handle SQLite run of the same round\n")
 print("| | resets/s x SQLite | verifies/s x SQLite | resets/s | verifies/s | reset p50 / p99 ms | verify p50 / p99 ms |")
 print("|---|--:|--:|--:|--:|--:|--:|")
