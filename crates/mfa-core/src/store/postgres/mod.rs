@@ -9,11 +9,14 @@
 //!   hosts: the audit chain has one head, the rate limit and failure counters count every
 //!   call, a code is spent once, the last owner stays. No two writers wait on each other's row
 //!   locks, so neither a serialization failure nor a deadlock can occur.
-//! - A call returns once its `COMMIT` returned, with `synchronous_commit` set by the engine for
-//!   its own sessions (`on`, or `off` under [`crate::Durability::Normal`]).
+//! - A write commits without waiting for its WAL flush, which releases the lock at once, then
+//!   waits for the flush outside the lock (see [`FLUSH`]): a call returns only once its write
+//!   is durable, and hosts share flushes. Under [`crate::Durability::Normal`] it does not wait.
 //! - Reads run in `REPEATABLE READ READ ONLY` transactions (one snapshot) and take no lock.
 //! - Each handle keeps a small pool of connections; a connection the server dropped is
-//!   discarded, the call that met it fails with `storage`, and the next call connects again.
+//!   discarded with the pool's other idle ones. A call that finds its connection closed
+//!   before it began anything goes on with a new one; a call in flight fails with `storage`,
+//!   and the next call connects again.
 
 mod rows;
 mod schema;
@@ -23,7 +26,7 @@ mod url;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex};
 
-use self::rows::Conn;
+use self::rows::{Conn, begin_write_sql};
 pub(crate) use self::url::is_postgres_url;
 use super::rows::Rows;
 use super::{CURRENT_VERSION, Tx, key_rotated, lock, run_caught, undoes_writes};
@@ -87,10 +90,19 @@ impl Drop for Lease<'_> {
     fn drop(&mut self) {
         let mut state = lock(&self.pool.state);
         match self.conn.take() {
-            Some(conn) if !conn.is_closed() => state.idle.push(conn),
-            _ => state.open -= 1,
+            Some(conn) if !conn.is_closed() => {
+                state.idle.push(conn);
+                self.pool.freed.notify_one();
+            }
+            // A connection the server dropped (or one in an unknown state): the idle ones
+            // were opened before the same failure and are most likely gone too (a restart ends
+            // every session), so they are dropped with it rather than each failing a later call.
+            _ => {
+                state.open -= 1 + state.idle.len();
+                state.idle.clear();
+                self.pool.freed.notify_all();
+            }
         }
-        self.pool.freed.notify_one();
     }
 }
 
@@ -134,7 +146,7 @@ impl Store {
     /// the schema and the others find it done. DDL is transactional, so a failure leaves the
     /// database as it was.
     fn migrate(&self, conn: &Conn, keys: &Keys) -> Result<()> {
-        self.in_transaction(conn, &begin_write(), || {
+        self.in_transaction(conn, &begin_write_sql(), || {
             let version = inspect(conn, keys)?;
             for (from, sql) in schema::MIGRATIONS {
                 if version <= from {
@@ -148,7 +160,9 @@ impl Store {
                 conn.put_meta("schema_version", CURRENT_VERSION.to_string().as_bytes())?;
             }
             Ok(())
-        })
+        })?;
+        // Committed without waiting for its flush, as every write: wait for it here.
+        conn.batch(FLUSH)
     }
 
     /// A connection from the pool, a new one when none is idle and the pool is not full, or
@@ -196,6 +210,24 @@ impl Store {
         Ok(conn)
     }
 
+    /// A connection from the pool on which `begin` started a transaction, and what it read. An idle connection may have been
+    /// ended by the server since its last use (a restart ends every session): when `begin`
+    /// finds it closed, nothing of the call has run, so it is dropped (with the other idle
+    /// ones, see `Lease`) and the call goes on once with a new connection rather than fail.
+    fn begin<T>(&self, begin: impl Fn(&Conn) -> Result<T>) -> Result<(Lease<'_>, T)> {
+        let mut conn = self.lease()?;
+        let mut started = begin(&conn);
+        if started.is_err() && conn.is_closed() {
+            drop(conn);
+            conn = self.lease()?;
+            started = begin(&conn);
+        }
+        match started {
+            Ok(v) => Ok((conn, v)),
+            Err(e) => Err(self.end_failed(conn, e)),
+        }
+    }
+
     /// Runs `f` between `begin` and `COMMIT`, rolling back when `f` fails.
     fn in_transaction<T>(&self, conn: &Conn, begin: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
         conn.batch(begin)?;
@@ -211,11 +243,8 @@ impl Store {
         if self.rotated.load(Ordering::SeqCst) {
             return Err(key_rotated());
         }
-        let conn = self.lease()?;
-        let started = conn
-            .batch(&begin_write())
-            .and_then(|()| super::key_is_current(conn.meta("key_check")?, &self.key_check));
-        if let Err(e) = started {
+        let (conn, stored) = self.begin(Conn::begin_write)?;
+        if let Err(e) = super::key_is_current(stored, &self.key_check) {
             return Err(self.end_failed(conn, e));
         }
         let outcome = run_caught(|| f(&Tx::new(&*conn, &self.row_key)));
@@ -265,10 +294,9 @@ impl Store {
         if self.rotated.load(Ordering::SeqCst) {
             return Err(key_rotated());
         }
-        let conn = self.lease()?;
-        let result = self.in_transaction(&conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", || {
-            run_caught(|| f(&Tx::new(&*conn, &self.row_key)))
-        });
+        let (conn, ()) = self.begin(|c| c.batch("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"))?;
+        let result =
+            run_caught(|| f(&Tx::new(&*conn, &self.row_key))).and_then(|v| conn.batch("COMMIT").map(|()| v));
         if result.is_err() && conn.batch("ROLLBACK").is_err() {
             conn.discard();
         }
@@ -278,15 +306,6 @@ impl Store {
     pub(crate) fn retire_keys(&self) {
         self.rotated.store(true, Ordering::SeqCst);
     }
-}
-
-/// The start of every write transaction, in one round trip: READ COMMITTED whatever the
-/// server's default, a commit that does not wait for its flush, then the write lock.
-fn begin_write() -> String {
-    format!(
-        "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL synchronous_commit = off; \
-         SELECT pg_advisory_xact_lock({WRITE_LOCK})"
-    )
 }
 
 /// Makes the write just committed durable, after its lock is released.
