@@ -11,8 +11,8 @@ use std::time::Duration;
 use super::tls::{self, Mode};
 use crate::error::{Error, Result};
 
-/// Connections per handle when the URL does not say: enough for a few threads to read while
-/// one writes, small enough for many hosts on one server.
+/// Read connections per handle (beside its one write connection) when the URL does not say:
+/// enough for a few threads to read while one writes, small enough for many hosts on one server.
 pub(super) const DEFAULT_POOL_SIZE: usize = 4;
 /// The largest `pool_size` accepted.
 pub(super) const MAX_POOL_SIZE: usize = 64;
