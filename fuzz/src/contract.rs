@@ -18,7 +18,7 @@ pub const RATE_LIMITED: &str = "rate_limited";
 pub fn allowed(call: &str) -> &'static [&'static str] {
     match call {
         "open" | "create_org" | "set_time" | "totp_code" | "now" | "audit_events" | "verify_audit"
-        | "audit_checkpoint" | "list_orgs" => &[INVALID_INPUT],
+        | "audit_checkpoint" | "list_orgs" | "rotate_key" => &[INVALID_INPUT],
         // The whole run fails on bad arguments or a refused step-up, checked once.
         "reset_mfa_many" => &[INVALID_INPUT, FORBIDDEN, RATE_LIMITED],
         "get_org" | "get_user" | "find_user_by_email" | "list_users" | "mfa_status" => {

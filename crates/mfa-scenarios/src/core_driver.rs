@@ -1,5 +1,6 @@
-//! The [`Driver`] over the Rust API itself: [`mfa_core::Core`] on an in-memory store.
+//! The [`Driver`] over the Rust API itself: [`mfa_core::Core`].
 
+use std::path::Path;
 use std::str::FromStr;
 
 use mfa_core::{AuditQuery, Core, Error, OpenOptions, Policy, PolicyChanges, ResetOptions, Role};
@@ -15,10 +16,15 @@ pub struct CoreDriver {
 }
 
 impl CoreDriver {
-    /// A fresh in-memory store with `key` and a manual clock at `t0`.
-    pub fn open(key: &[u8; 32], t0: i64) -> Result<CoreDriver, Failure> {
+    /// The store file at `path` (created if missing), or a fresh in-memory store for `None`,
+    /// with `key` and a manual clock at `t0`.
+    pub fn open(path: Option<&Path>, key: &[u8], t0: i64) -> Result<CoreDriver, Failure> {
         let options = OpenOptions { manual_clock: Some(t0), ..OpenOptions::default() };
-        Ok(CoreDriver { core: Core::open_in_memory(key, options).map_err(failure)? })
+        let core = match path {
+            Some(path) => Core::open(path, key, options),
+            None => Core::open_in_memory(key, options),
+        };
+        Ok(CoreDriver { core: core.map_err(failure)? })
     }
 }
 
@@ -91,6 +97,7 @@ impl Driver for CoreDriver {
             "verify_audit" => to_json(core.verify_audit(None)),
             "info" => to_json(core.info()),
             "backup" => to_json(core.backup(a.str("path")?)),
+            "rotate_key" => to_json(core.rotate_key(&a.bytes("key")?)),
             _ => Err(Failure::harness(format!("CoreDriver has no op {op:?}"))),
         }
     }
@@ -216,6 +223,17 @@ impl<'a> Args<'a> {
     /// A role is passed to the core's parser, which answers `invalid_input` for unknown ones.
     fn role(&self, key: &str) -> Result<Role, Failure> {
         Role::from_str(self.str(key)?).map_err(failure)
+    }
+
+    /// A list of byte values (a key).
+    fn bytes(&self, key: &str) -> Result<Vec<u8>, Failure> {
+        let bytes = self.typed(key, "a list of bytes", |v| {
+            v.as_array()?
+                .iter()
+                .map(|b| b.as_u64().and_then(|b| u8::try_from(b).ok()))
+                .collect::<Option<Vec<u8>>>()
+        })?;
+        self.required(key, bytes)
     }
 
     fn strings(&self, key: &str) -> Result<Vec<&'a str>, Failure> {
