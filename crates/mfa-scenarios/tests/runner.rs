@@ -189,6 +189,7 @@ fn keys_are_the_three_names_or_lowercase_hex() {
         r#"{"hex": "ABCD"}"#,
         r#"{"hex": "abc"}"#,
         r#"{"hex": "00", "x": 1}"#,
+        r#"{"hex": "00 01"}"#,
         "7",
     ] {
         let m = run_on_file(&format!(r#"{{"reopen": {{"key": {bad}}}}}"#)).unwrap_err();
