@@ -10,10 +10,13 @@ step "format"
 cargo fmt --all -- --check
 
 step "clippy (warnings denied, the Python and Node crates included)"
-cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy --workspace --all-targets --features mfa-scenarios/postgres-tests --locked -- -D warnings
 
 step "Rust tests"
 cargo test --locked
+
+step "PostgreSQL suite (a real server under target/postgres, stopped at the end)"
+./scripts/test-postgres.sh
 
 step "C suite (sanitizers, valgrind, the C example)"
 ./scripts/test-c.sh

@@ -14,7 +14,7 @@ use crate::model::{
     StoreInfo, UnixTime, User,
 };
 use crate::policy::state_of;
-use crate::store::{Store, Tx, UserRow};
+use crate::store::{Location, Store, Tx, UserRow};
 use crate::validate;
 
 /// An open mfa-core store. `Send + Sync`: share one handle between threads (an `Arc<Core>`);
@@ -87,24 +87,24 @@ impl Core {
             return Err(invalid("path contains a NUL byte"));
         }
         if path == Path::new(":memory:") {
-            return Self::open_with(None, key, options);
+            return Self::open_with(Location::Memory, key, options);
         }
-        Self::open_with(Some(path), key, options)
+        Self::open_with(Location::of(path), key, options)
     }
 
     /// Opens a private in-memory store (gone when the handle is dropped).
     pub fn open_in_memory(key: &[u8], options: OpenOptions) -> Result<Core> {
-        Self::open_with(None, key, options)
+        Self::open_with(Location::Memory, key, options)
     }
 
-    fn open_with(path: Option<&Path>, key: &[u8], options: OpenOptions) -> Result<Core> {
+    fn open_with(location: Location, key: &[u8], options: OpenOptions) -> Result<Core> {
         let keys = Keys::derive(validate::key(key)?);
         let issuer = options.issuer.as_deref().map(|i| validate::name("issuer", i)).transpose()?;
         let clock = match options.manual_clock {
             Some(t) => Clock::Manual(AtomicI64::new(validate::unix_time("manual_clock", t)?)),
             None => Clock::System,
         };
-        let store = Store::open(path, &keys, &options)?;
+        let store = Store::open(location, &keys, &options)?;
         Ok(Core { store, keys, clock, issuer, audit_origin: None })
     }
 

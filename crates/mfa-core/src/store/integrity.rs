@@ -101,18 +101,7 @@ pub(super) fn recovery_code(user_id: &str, hash: &[u8], used_at: Option<UnixTime
     Canonical::new("recovery_codes").text(user_id).bytes(Some(hash)).int(used_at).0
 }
 
-/// A row whose column holds a value of the wrong type (text where a number belongs, say) was
-/// written with plain SQL: it is reported as tampered too, not as an unreadable file.
-pub(super) fn unreadable(err: rusqlite::Error, what: impl FnOnce() -> String) -> Error {
-    match err {
-        rusqlite::Error::InvalidColumnType(..)
-        | rusqlite::Error::FromSqlConversionFailure(..)
-        | rusqlite::Error::IntegralValueOutOfRange(..) => tampered(what()),
-        other => other.into(),
-    }
-}
-
-fn tampered(what: String) -> Error {
+pub(super) fn tampered(what: String) -> Error {
     Error::Storage(format!(
         "{what} is tampered: the row does not match its MAC (it was changed without the key), so it \
          is not used; restore the store from a backup"

@@ -1,71 +1,158 @@
 //! Storage: the only module that speaks SQL. The core above it sees [`Store::write`],
-//! [`Store::read`] and the typed queries of [`Tx`], so another engine could replace SQLite
-//! behind the same boundary.
+//! [`Store::read`] and the typed queries of [`Tx`], and never learns which engine holds the
+//! store: SQLite (a file, or memory: `sqlite/`) or PostgreSQL (a server: `postgres/`).
 //!
-//! Durability and concurrency (docs/storage.md, docs/benchmarks.md):
-//! - WAL with `synchronous=FULL` (or `NORMAL` when the host chooses [`Durability::Normal`]), a
-//!   busy timeout, and `BEGIN IMMEDIATE` for every write, so
-//!   threads and processes sharing a file queue for the write lock instead of failing.
-//! - Group commit: a call runs inside its own savepoint of a shared transaction. When other
-//!   writers of this handle are already waiting, it leaves the transaction open for them and
-//!   waits; the last call of the batch commits once (one fsync) and wakes the others. Every call
-//!   keeps its own all-or-nothing effects and returns only when they are durable.
-//! - Reads use separate connections (WAL readers never wait for the writer). Opening a store
-//!   whose schema is current only reads, so it never waits for another process's write either.
-//! - A commit whose flush fails leaves its outcome unknown: the handle then refuses every
-//!   further write until the store is reopened (see [`Store::write`]).
+//! Each engine implements the statements of [`rows::Rows`] and its own transactions; the rules
+//! that decide (row MACs, read-modify-write of a user row, key checks) live once, in `tx.rs`
+//! and `integrity.rs`. Each engine keeps its schema and migrations in its own `schema.rs`, with
+//! one version number for both: a store of version N has the same tables and meaning on
+//! either engine.
 
-mod backup;
-mod file;
 mod integrity;
-mod queries;
-mod schema;
+mod postgres;
+mod rows;
+mod sqlite;
+mod tx;
 
-use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::time::Duration;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
 
-use rusqlite::config::DbConfig;
-use rusqlite::{Connection, OpenFlags, OptionalExtension};
+pub(crate) use rows::{AuditRow, UserRow, hex};
+pub use sqlite::schema::CURRENT_VERSION;
+pub(crate) use tx::Tx;
 
-pub(crate) use queries::{AuditRow, UserRow, hex};
-pub use schema::CURRENT_VERSION;
-
-use crate::crypto::{Keys, RowKey};
+use crate::crypto::Keys;
 use crate::error::{Error, Result};
-use crate::model::{Durability, OpenOptions, StoreInfo, UnixTime};
+use crate::model::{Checkpoint, OpenOptions, StoreInfo, UnixTime};
 
-/// How long a writer waits for another process's write lock before `storage`.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
-/// Most calls that share one commit; bounds the latency a busy handle adds to a call.
-const MAX_BATCH: usize = 64;
-/// Prepared statements kept per connection.
-const STATEMENT_CACHE: usize = 64;
+/// Where a store lives.
+pub(crate) enum Location<'a> {
+    /// A private in-memory SQLite store.
+    Memory,
+    /// An SQLite file.
+    File(&'a Path),
+    /// A PostgreSQL database, by URL (which may hold a password: never shown).
+    Postgres(&'a str),
+}
 
-/// An open store: one writer connection shared by group commit, and a pool of readers.
-pub(crate) struct Store {
-    /// Declared before `writer` so it is dropped first: the last connection to close is the
-    /// one that checkpoints the WAL into the file and deletes it, and a read-only reader
-    /// cannot, which would leave the latest writes only in `-wal` beside the file.
-    readers: Option<ReaderPool>,
-    writer: Mutex<WriterState>,
-    /// Writers blocked on `writer`; a call leaves its batch open only while this is non-zero.
-    waiting: AtomicUsize,
-    /// Checks and seals the MAC of every user, org and recovery-code row (`integrity.rs`).
-    row_key: RowKey,
-    /// Set when a commit failed in a way that leaves its outcome unknown; every later write is
-    /// refused until the store is reopened.
-    commit_failed: AtomicBool,
-    /// The key check of the key this handle was opened with. Each write transaction compares it
-    /// with the file's, so that a handle left open on a key another handle rotated away never
-    /// writes under that key (docs/key-rotation.md).
-    key_check: [u8; 32],
-    /// Set once this handle rotated the store's key: its keys are retired, so every later call
-    /// is refused until the store is opened again with the new key.
-    rotated: AtomicBool,
+impl<'a> Location<'a> {
+    /// A PostgreSQL URL, or else a file path.
+    pub(crate) fn of(path: &'a Path) -> Location<'a> {
+        match path.to_str() {
+            Some(url) if postgres::is_postgres_url(url) => Location::Postgres(url),
+            _ => Location::File(path),
+        }
+    }
+}
+
+/// An open store on one of the engines.
+pub(crate) enum Store {
+    Sqlite(sqlite::Store),
+    Postgres(postgres::Store),
+}
+
+/// What `info` reports about a store file.
+#[derive(Default)]
+pub(crate) struct FileFacts {
+    path: Option<PathBuf>,
+    mode: Option<u32>,
+    readable_by_others: bool,
+    size: Option<u64>,
+}
+
+impl Store {
+    /// Opens (or creates, when allowed) the store at `location`. Nothing is written until the
+    /// store has proven to be an mfa-core store of a schema this library knows, and the key
+    /// right.
+    pub(crate) fn open(location: Location, keys: &Keys, options: &OpenOptions) -> Result<Store> {
+        match location {
+            Location::Memory => sqlite::Store::open(None, keys, options).map(Store::Sqlite),
+            Location::File(path) => sqlite::Store::open(Some(path), keys, options).map(Store::Sqlite),
+            Location::Postgres(url) => postgres::Store::open(url, keys, options).map(Store::Postgres),
+        }
+    }
+
+    /// Runs `f` as one all-or-nothing write and returns once its effects are durable.
+    ///
+    /// Refusals (any error but `storage` and `internal`) keep what `f` wrote before refusing:
+    /// that is how denied attempts are audited and failure counters survive. `storage` and
+    /// `internal` errors raised while `f` runs, and panics, undo everything `f` wrote. A commit
+    /// that fails with its outcome unknown says so, and the handle then refuses every write
+    /// until the store is opened again.
+    pub(crate) fn write<T>(&self, f: impl FnOnce(&Tx) -> Result<T>) -> Result<T> {
+        match self {
+            Store::Sqlite(s) => s.write(f),
+            Store::Postgres(s) => s.write(f),
+        }
+    }
+
+    /// Runs `f` in a read transaction (one consistent snapshot).
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&Tx) -> Result<T>) -> Result<T> {
+        match self {
+            Store::Sqlite(s) => s.read(f),
+            Store::Postgres(s) => s.read(f),
+        }
+    }
+
+    /// Copies the store to a new file (see `sqlite/backup.rs`). A PostgreSQL store is backed up
+    /// with the server's own tools.
+    pub(crate) fn backup(&self, dest: &Path) -> Result<Checkpoint> {
+        match self {
+            Store::Sqlite(s) => s.backup(dest),
+            Store::Postgres(_) => Err(Error::InvalidInput(
+                "a PostgreSQL store is backed up with the server's tools (pg_dump, or base backups                  with WAL archiving): see docs/backup.md"
+                    .into(),
+            )),
+        }
+    }
+
+    /// Marks this handle's keys as retired, from inside the rotation's transaction: calls that
+    /// come after it (on any thread) are refused, so none writes under the old key.
+    pub(crate) fn retire_keys(&self) {
+        match self {
+            Store::Sqlite(s) => s.retire_keys(),
+            Store::Postgres(s) => s.retire_keys(),
+        }
+    }
+
+    /// The schema version, the counts and the audit head (one snapshot, users' states at
+    /// `now`), whether the stored key check still matches `keys`, and for a file its size and
+    /// permissions.
+    pub(crate) fn info(&self, keys: &Keys, now: UnixTime) -> Result<StoreInfo> {
+        let file = match self {
+            Store::Sqlite(s) => s.file_facts()?,
+            Store::Postgres(_) => FileFacts::default(),
+        };
+        self.read(|tx| {
+            let schema_version = tx.schema_version()?;
+            let key_check_ok = keys.matches_check_value(&tx.key_check()?);
+            let (orgs, users) = tx.counts(now)?;
+            // Seqs are gapless from 1 (`verify_audit` checks it), so the head's seq is the
+            // count, without a walk over the trail.
+            let audit_head = crate::audit::checkpoint(tx)?;
+            Ok(StoreInfo {
+                schema_version,
+                path: file.path,
+                mode: file.mode,
+                readable_by_others: file.readable_by_others,
+                file_size: file.size,
+                key_check_ok,
+                orgs,
+                users,
+                audit_events: audit_head.seq,
+                audit_head,
+            })
+        })
+    }
+
+    #[cfg(test)]
+    pub(crate) fn sqlite(&self) -> &sqlite::Store {
+        match self {
+            Store::Sqlite(s) => s,
+            Store::Postgres(_) => panic!("not an SQLite store"),
+        }
+    }
 }
 
 /// The refusal of every call on a handle whose key the store no longer has.
@@ -77,44 +164,18 @@ fn key_rotated() -> Error {
     )
 }
 
-struct WriterState {
-    conn: Connection,
-    /// The open shared transaction, if a previous call left it for the waiting ones.
-    batch: Option<Arc<Batch>>,
-}
-
-/// One shared transaction: the calls that joined it wait here for its commit.
-#[derive(Default)]
-struct Batch {
-    calls: AtomicUsize,
-    result: Mutex<Option<Result<()>>>,
-    done: Condvar,
-}
-
-impl Batch {
-    fn finish(&self, result: Result<()>) {
-        *lock(&self.result) = Some(result);
-        self.done.notify_all();
+/// Whether the key check a write transaction read is still the one this handle was opened
+/// with: another handle may have rotated the key meanwhile.
+fn key_is_current(stored: Option<Vec<u8>>, mine: &[u8; 32]) -> Result<()> {
+    match stored {
+        Some(v) if v[..] == mine[..] => Ok(()),
+        Some(_) => Err(key_rotated()),
+        None => Err(Error::Storage("the store has no key check: it is damaged".into())),
     }
-
-    fn wait(&self) -> Result<()> {
-        let mut slot = lock(&self.result);
-        loop {
-            if let Some(result) = slot.as_ref() {
-                return result.clone();
-            }
-            slot = self.done.wait(slot).unwrap_or_else(|e| e.into_inner());
-        }
-    }
-}
-
-struct ReaderPool {
-    path: std::path::PathBuf,
-    idle: Mutex<Vec<Connection>>,
 }
 
 /// A mutex whose guard survives a panic elsewhere: every critical section here leaves its data
-/// consistent (SQLite rolls back), so a poisoned lock carries no broken invariant.
+/// consistent (the engine rolls back), so a poisoned lock carries no broken invariant.
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -131,500 +192,4 @@ fn run_caught<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
     })
 }
 
-/// Errors that undo the call's writes; every other error is a refusal whose writes (a denied
-/// audit event, a failure counter) must be kept.
-fn undoes_writes(err: &Error) -> bool {
-    matches!(err, Error::Storage(_) | Error::Internal(_))
-}
-
-fn configure(conn: &Connection) -> Result<()> {
-    conn.busy_timeout(BUSY_TIMEOUT)?;
-    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-    // The query planner stability guarantee: plans never depend on bound values. Without it,
-    // SQLite marks a statement whose plan consulted a bound value (the rate limit's
-    // `max(n) ... WHERE actor = ?1` does, through the min/max optimization) for re-preparation
-    // whenever that value is bound again, so every reuse from the statement cache was a full
-    // parse and plan. Turning it off for the connection, rather than rewriting the statements
-    // that trip it today, keeps any statement added later from silently paying the same cost;
-    // no plan here gains from seeing values (the store keeps no statistics: no ANALYZE).
-    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
-    Ok(())
-}
-
-/// Runs a statement that returns no rows through the statement cache: the transaction control
-/// statements run on every call, and `execute_batch` would parse them every time.
-fn run(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
-    conn.prepare_cached(sql)?.execute([])?;
-    Ok(())
-}
-
-/// Reads what must be checked before anything is written: the schema version, and that the
-/// file is either empty or an mfa-core store.
-fn inspect(conn: &Connection) -> Result<i64> {
-    let damaged = |e: rusqlite::Error| Error::Storage(format!("the file is not a usable database: {e}"));
-    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(damaged)?;
-    let objects: i64 =
-        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0)).map_err(damaged)?;
-    if version > CURRENT_VERSION {
-        return Err(Error::Storage(format!(
-            "the file has schema version {version}, newer than this library's {CURRENT_VERSION}"
-        )));
-    }
-    if version == 0 && objects > 0 {
-        return Err(Error::Storage("the file is an SQLite database but not an mfa-core store".into()));
-    }
-    Ok(version)
-}
-
-fn check_key(conn: &Connection, keys: &Keys) -> Result<()> {
-    let stored: Option<Vec<u8>> =
-        conn.query_row("SELECT value FROM meta WHERE key = 'key_check'", [], |r| r.get(0)).optional()?;
-    match stored {
-        Some(v) if keys.matches_check_value(&v) => Ok(()),
-        Some(_) => Err(Error::InvalidInput("key does not match this store".into())),
-        None => Err(Error::Storage("the store has no key check: it is damaged".into())),
-    }
-}
-
-/// Brings the schema to [`CURRENT_VERSION`] in one transaction. The version is read again
-/// under the write lock, because another process may have migrated the file meanwhile.
-fn migrate(conn: &mut Connection, keys: &Keys) -> Result<()> {
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let version = inspect(&tx)?;
-    if version >= 1 {
-        check_key(&tx, keys)?;
-    }
-    for (from, sql) in schema::MIGRATIONS.iter().enumerate().skip(version as usize) {
-        tx.execute_batch(sql)?;
-        match from {
-            0 => {
-                tx.execute(
-                    "INSERT INTO meta (key, value) VALUES ('key_check', ?1)",
-                    [keys.check_value().to_vec()],
-                )?;
-            }
-            // Version 3 adds the row MACs: compute them for the rows already there.
-            2 => Tx::new(&tx, &keys.row_key()).seal_every_row()?,
-            _ => {}
-        }
-    }
-    if version < CURRENT_VERSION {
-        tx.pragma_update(None, "user_version", CURRENT_VERSION)?;
-    }
-    tx.commit()?;
-    Ok(())
-}
-
-/// Builds a new store in the fresh, empty file at `path`: the schema, the key check, and WAL
-/// mode (kept in the file, so later opens need no write to switch to it).
-fn initialize(path: &Path, keys: &Keys) -> Result<()> {
-    let mut conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(|e| Error::Storage(format!("cannot create the store: {e}")))?;
-    conn.pragma_update(None, "synchronous", "FULL")?;
-    migrate(&mut conn, keys)?;
-    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
-    if !mode.eq_ignore_ascii_case("wal") {
-        return Err(Error::Storage(format!("cannot switch to WAL (journal mode is {mode})")));
-    }
-    conn.close().map_err(|(_, e)| Error::Storage(format!("cannot finish creating the store: {e}")))
-}
-
-impl Store {
-    /// Opens the store at `path` (creating it if allowed and nothing is there), or a private
-    /// in-memory store. Files that are not SQLite, are empty, are corrupt, or come from a newer
-    /// schema are refused with `storage` and left untouched; a wrong key is refused with
-    /// `invalid_input` before anything changes. A store whose schema is current is opened
-    /// with reads only: no write lock is taken, so opening never waits for another writer.
-    pub(crate) fn open(path: Option<&Path>, keys: &Keys, options: &OpenOptions) -> Result<Store> {
-        let mut conn = match path {
-            Some(path) => {
-                if !file::exists(path)? {
-                    if !options.create_if_missing {
-                        return Err(Error::Storage(format!(
-                            "no store at {} (and creating one was not asked for)",
-                            path.display()
-                        )));
-                    }
-                    file::create(path, |new| initialize(new, keys))?;
-                }
-                // No SQLITE_OPEN_URI: a path is a file name, never `file:...?mode=...`. No
-                // SQLITE_OPEN_CREATE: only `file::create` makes a store.
-                Connection::open_with_flags(
-                    path,
-                    OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-                )
-            }
-            None => Connection::open_in_memory(),
-        }
-        .map_err(|e| Error::Storage(format!("cannot open the store: {e}")))?;
-        configure(&conn)?;
-
-        // Nothing is written until the file has proven to be ours and the key right.
-        let row_key = keys.row_key();
-        let version = Tx::new(&conn, &row_key).in_transaction("BEGIN", |tx| {
-            let version = inspect(tx.conn)?;
-            if version >= 1 {
-                check_key(tx.conn, keys)?;
-            }
-            Ok(version)
-        })?;
-        if path.is_some() {
-            let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
-            if !mode.eq_ignore_ascii_case("wal") {
-                let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
-                if !mode.eq_ignore_ascii_case("wal") {
-                    return Err(Error::Storage(format!("cannot switch to WAL (journal mode is {mode})")));
-                }
-            }
-        }
-        let synchronous = match options.durability {
-            Durability::Full => "FULL",
-            Durability::Normal => "NORMAL",
-        };
-        conn.pragma_update(None, "synchronous", synchronous)?;
-        conn.pragma_update(None, "foreign_keys", true)?;
-        if version < CURRENT_VERSION {
-            migrate(&mut conn, keys)?;
-        }
-
-        let readers = path.map(|p| ReaderPool { path: p.to_path_buf(), idle: Mutex::new(Vec::new()) });
-        Ok(Store {
-            writer: Mutex::new(WriterState { conn, batch: None }),
-            waiting: AtomicUsize::new(0),
-            row_key,
-            commit_failed: AtomicBool::new(false),
-            key_check: keys.check_value(),
-            rotated: AtomicBool::new(false),
-            readers,
-        })
-    }
-
-    /// The schema version, the counts and the audit head (one snapshot, users' states at
-    /// `now`), whether the stored key check still matches `keys`, and for a file its size and
-    /// permissions.
-    pub(crate) fn info(&self, keys: &Keys, now: UnixTime) -> Result<StoreInfo> {
-        let path = self.readers.as_ref().map(|pool| pool.path.clone());
-        let (mode, readable_by_others) = match &path {
-            Some(path) => file::permissions(path)?,
-            None => (None, false),
-        };
-        let file_size = path
-            .as_ref()
-            .map(|p| std::fs::metadata(p).map(|m| m.len()))
-            .transpose()
-            .map_err(|e| Error::Storage(format!("cannot read the store file's size: {e}")))?;
-        self.read(|tx| {
-            let schema_version = tx.conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))?;
-            let key_check_ok = match check_key(tx.conn, keys) {
-                Ok(()) => true,
-                Err(Error::InvalidInput(_)) => false,
-                Err(e) => return Err(e),
-            };
-            let (orgs, users) = tx.counts(now)?;
-            // Seqs are gapless from 1 (`verify_audit` checks it), so the head's seq is the
-            // count, without a walk over the trail.
-            let audit_head = crate::audit::checkpoint(tx)?;
-            Ok(StoreInfo {
-                schema_version,
-                path,
-                mode,
-                readable_by_others,
-                file_size,
-                key_check_ok,
-                orgs,
-                users,
-                audit_events: audit_head.seq,
-                audit_head,
-            })
-        })
-    }
-
-    /// Runs `f` as one all-or-nothing write and returns once its effects are durable.
-    ///
-    /// Refusals (any error but `storage` and `internal`) keep what `f` wrote before refusing:
-    /// that is how denied attempts are audited and failure counters survive. `storage` and
-    /// `internal` errors raised while `f` runs, and panics, undo everything `f` wrote.
-    ///
-    /// The commit itself can fail too (an I/O error while flushing). Its outcome is then
-    /// unknown: the error says so, and from then on this store refuses every write with
-    /// `storage` until it is reopened, as PostgreSQL does after a failed fsync. Reads keep
-    /// working.
-    pub(crate) fn write<T>(&self, f: impl FnOnce(&Tx) -> Result<T>) -> Result<T> {
-        self.waiting.fetch_add(1, Ordering::SeqCst);
-        let mut state = lock(&self.writer);
-        self.waiting.fetch_sub(1, Ordering::SeqCst);
-        if self.commit_failed.load(Ordering::SeqCst) {
-            return Err(Error::Storage(
-                "an earlier commit of this handle failed with its outcome unknown: it refuses writes \
-                 until the store is reopened (reopen the store)"
-                    .into(),
-            ));
-        }
-        if self.rotated.load(Ordering::SeqCst) {
-            return Err(key_rotated());
-        }
-
-        // The first call of a batch is alone in its transaction, so it needs no savepoint: an
-        // error that undoes its writes rolls the whole transaction back. Calls that join an
-        // open batch run in a savepoint, so their errors undo only their own writes.
-        let (batch, outcome) = match &state.batch {
-            Some(batch) => {
-                let batch = batch.clone();
-                batch.calls.fetch_add(1, Ordering::SeqCst);
-                let outcome = Tx::new(&state.conn, &self.row_key).savepoint(|tx| run_caught(|| f(tx)));
-                (batch, outcome)
-            }
-            None => {
-                if let Err(e) = run(&state.conn, "BEGIN IMMEDIATE") {
-                    return Err(Error::Storage(format!("cannot start a write: {e}")));
-                }
-                if let Err(e) = self.key_is_current(&state.conn) {
-                    run(&state.conn, "ROLLBACK")?;
-                    return Err(e);
-                }
-                let outcome = run_caught(|| f(&Tx::new(&state.conn, &self.row_key)));
-                if let Err(e) = &outcome
-                    && undoes_writes(e)
-                {
-                    if !state.conn.is_autocommit() {
-                        run(&state.conn, "ROLLBACK")?;
-                    }
-                    return outcome;
-                }
-                let batch = Arc::new(Batch::default());
-                batch.calls.store(1, Ordering::SeqCst);
-                state.batch = Some(batch.clone());
-                (batch, outcome)
-            }
-        };
-        if let Err(e) = &outcome
-            && matches!(e, Error::Storage(_))
-            && state.conn.is_autocommit()
-        {
-            // SQLite rolled the whole transaction back (disk full, I/O error): the batch is lost.
-            state.batch = None;
-            batch.finish(Err(e.clone()));
-            return Err(e.clone());
-        }
-
-        if self.waiting.load(Ordering::SeqCst) > 0 && batch.calls.load(Ordering::SeqCst) < MAX_BATCH {
-            // Leave the transaction open for the next writer; one of them commits for us.
-            drop(state);
-            return batch.wait().and(outcome);
-        }
-
-        let committed = run(&state.conn, "COMMIT").map_err(|e| {
-            // The commit may have reached the write-ahead log before the failure (a failed
-            // fsync): SQLite then hides it from this process, yet a restart may find it whole.
-            // Neither "done" nor "undone" would be true, so say so, and write nothing more
-            // through a connection whose view of the file may be wrong.
-            self.commit_failed.store(true, Ordering::SeqCst);
-            Error::Storage(format!(
-                "the commit failed and its outcome is unknown (the write may or may not be in the \
-                 store, also after a restart); this handle refuses further writes: reopen the \
-                 store. Cause: {e}"
-            ))
-        });
-        if committed.is_err() && !state.conn.is_autocommit() {
-            let _ = run(&state.conn, "ROLLBACK");
-        }
-        state.batch = None;
-        drop(state);
-        batch.finish(committed.clone());
-        committed.and(outcome)
-    }
-
-    /// Runs `f` in a read transaction (a consistent snapshot) on a reader connection; an
-    /// in-memory store reads through its only connection.
-    pub(crate) fn read<T>(&self, f: impl FnOnce(&Tx) -> Result<T>) -> Result<T> {
-        if self.rotated.load(Ordering::SeqCst) {
-            return Err(key_rotated());
-        }
-        let Some(pool) = &self.readers else {
-            let state = lock(&self.writer);
-            let tx = Tx::new(&state.conn, &self.row_key);
-            return if state.conn.is_autocommit() {
-                tx.in_transaction("BEGIN", |tx| run_caught(|| f(tx)))
-            } else {
-                run_caught(|| f(&tx))
-            };
-        };
-        let conn = match lock(&pool.idle).pop() {
-            Some(conn) => conn,
-            None => {
-                let conn = Connection::open_with_flags(
-                    &pool.path,
-                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-                )?;
-                configure(&conn)?;
-                conn
-            }
-        };
-        let result = Tx::new(&conn, &self.row_key).in_transaction("BEGIN", |tx| run_caught(|| f(tx)));
-        if conn.is_autocommit() {
-            lock(&pool.idle).push(conn);
-        }
-        result
-    }
-}
-
-impl Store {
-    /// Refuses a write transaction when the file's key check is no longer this handle's: another
-    /// handle rotated the key meanwhile. One cached primary-key lookup per transaction.
-    fn key_is_current(&self, conn: &Connection) -> Result<()> {
-        let stored: Option<Vec<u8>> = conn
-            .prepare_cached("SELECT value FROM meta WHERE key = 'key_check'")?
-            .query_row([], |r| r.get(0))
-            .optional()?;
-        match stored {
-            Some(v) if v[..] == self.key_check[..] => Ok(()),
-            Some(_) => Err(key_rotated()),
-            None => Err(Error::Storage("the store has no key check: it is damaged".into())),
-        }
-    }
-
-    /// Marks this handle's keys as retired, from inside the rotation's transaction: calls that
-    /// come after it (on any thread) are refused, so none writes under the old key.
-    pub(crate) fn retire_keys(&self) {
-        self.rotated.store(true, Ordering::SeqCst);
-    }
-}
-
-/// A connection inside a transaction: the typed queries live in `queries.rs`.
-pub(crate) struct Tx<'c> {
-    conn: &'c Connection,
-    depth: Cell<u32>,
-    key: &'c RowKey,
-}
-
-impl<'c> Tx<'c> {
-    fn new(conn: &'c Connection, key: &'c RowKey) -> Self {
-        Tx { conn, depth: Cell::new(0), key }
-    }
-
-    fn in_transaction<T>(&self, begin: &str, f: impl FnOnce(&Tx) -> Result<T>) -> Result<T> {
-        run(self.conn, begin)?;
-        let result = f(self);
-        let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
-        if let Err(e) = run(self.conn, end) {
-            if !self.conn.is_autocommit() {
-                let _ = run(self.conn, "ROLLBACK");
-            }
-            return Err(e.into());
-        }
-        result
-    }
-
-    /// Runs `f` in a savepoint: kept on success and on refusals, undone on `storage` and
-    /// `internal` errors (see [`Store::write`]).
-    pub(crate) fn savepoint<T>(&self, f: impl FnOnce(&Tx) -> Result<T>) -> Result<T> {
-        let depth = self.depth.get() + 1;
-        let name = format!("call{depth}");
-        run(self.conn, &format!("SAVEPOINT {name}"))?;
-        self.depth.set(depth);
-        let result = f(self);
-        self.depth.set(depth - 1);
-        if self.conn.is_autocommit() {
-            // SQLite already rolled the transaction back (see `write`).
-            return result;
-        }
-        if let Err(e) = &result
-            && undoes_writes(e)
-        {
-            run(self.conn, &format!("ROLLBACK TO {name}"))?;
-        }
-        run(self.conn, &format!("RELEASE {name}"))?;
-        result
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::ffi::CStr;
-
-    use rusqlite::ffi;
-
-    use super::*;
-    use crate::{Core, OpenOptions, Policy, ResetOptions, Role, totp};
-
-    /// Every statement prepared on `conn`, with how often SQLite compiled it again.
-    fn reprepares(conn: &Connection) -> Vec<(String, i32)> {
-        let mut out = Vec::new();
-        // SAFETY: the connection is borrowed for the whole walk, nothing else uses it meanwhile,
-        // and the statements walked stay owned by its statement cache.
-        unsafe {
-            let db = conn.handle();
-            let mut stmt = ffi::sqlite3_next_stmt(db, std::ptr::null_mut());
-            while !stmt.is_null() {
-                let sql = CStr::from_ptr(ffi::sqlite3_sql(stmt)).to_string_lossy().into_owned();
-                out.push((sql, ffi::sqlite3_stmt_status(stmt, ffi::SQLITE_STMTSTATUS_REPREPARE, 0)));
-                stmt = ffi::sqlite3_next_stmt(db, stmt);
-            }
-        }
-        out
-    }
-
-    /// Resets by two actors and verifies run their statements from the cache: none is compiled
-    /// again (the rate limit's statements were, at every reset), and the transaction control
-    /// statements are among the cached ones. (A schema change compiles every statement once
-    /// more, as opening a new store does: only what the calls themselves cause is counted.)
-    #[test]
-    fn hot_statements_are_prepared_once() {
-        let t0 = 1_700_000_010;
-        let options = OpenOptions { manual_clock: Some(t0), ..Default::default() };
-        let core = Core::open_in_memory(&[1; 32], options).unwrap();
-        let policy = Policy { reset_limit_per_hour: 1_000, ..Policy::default() };
-        let org = core.create_org("Acme", policy).unwrap().id;
-        let admins: Vec<String> = (0..2)
-            .map(|i| core.create_user(&org, &format!("a{i}@acme.test"), Role::Admin).unwrap().id)
-            .collect();
-        let mut members = Vec::new();
-        for i in 0..6 {
-            let id = core.create_user(&org, &format!("m{i}@acme.test"), Role::Member).unwrap().id;
-            let secret = totp::decode_base32(&core.begin_enrollment(&id).unwrap().secret).unwrap();
-            core.confirm_enrollment(&id, &totp::code_for_step(&secret, totp::step_at(t0)).unwrap()).unwrap();
-            members.push((id, secret));
-        }
-        core.set_time(t0 + 60).unwrap();
-        let before = reprepares(&lock(&core.store.writer).conn);
-        for (i, (id, secret)) in members.iter().enumerate() {
-            if i % 2 == 0 {
-                core.reset_mfa(&admins[i % 4 / 2], id, &ResetOptions::default()).unwrap();
-            } else {
-                core.verify(id, &totp::code_for_step(secret, totp::step_at(t0 + 60)).unwrap()).unwrap();
-            }
-        }
-
-        let state = lock(&core.store.writer);
-        let statements = reprepares(&state.conn);
-        let cached = |prefix: &str| statements.iter().any(|(sql, _)| sql.starts_with(prefix));
-        assert!(cached("INSERT INTO reset_log") && cached("SELECT at FROM reset_log"), "{statements:?}");
-        assert!(cached("BEGIN IMMEDIATE") && cached("COMMIT"), "{statements:?}");
-        let earlier = |sql: &str| before.iter().find(|(s, _)| s == sql).map_or(0, |(_, n)| *n);
-        let again: Vec<_> = statements.iter().filter(|(sql, n)| *n > earlier(sql)).collect();
-        assert!(again.is_empty(), "compiled again: {again:?}");
-    }
-
-    fn synchronous(store: &Store) -> i64 {
-        lock(&store.writer).conn.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap()
-    }
-
-    #[test]
-    fn durability_sets_the_writer_synchronous_level() {
-        assert_eq!(OpenOptions::default().durability, Durability::Full);
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("store.db");
-        let keys = Keys::derive(&[7; 32]);
-        // SQLite's levels: NORMAL is 1, FULL is 2.
-        for (durability, level) in [(Durability::Full, 2), (Durability::Normal, 1)] {
-            let options = OpenOptions { durability, ..OpenOptions::default() };
-            assert_eq!(synchronous(&Store::open(Some(&path), &keys, &options).unwrap()), level);
-            assert_eq!(synchronous(&Store::open(None, &keys, &options).unwrap()), level);
-        }
-        assert_eq!("normal".parse::<Durability>().unwrap(), Durability::Normal);
-        assert_eq!("fast".parse::<Durability>().unwrap_err().code(), "invalid_input");
-    }
-}
+use tx::undoes_writes;

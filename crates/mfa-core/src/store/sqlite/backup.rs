@@ -23,7 +23,7 @@ impl Store {
     /// never holds a partial copy, and an existing file is never replaced (`conflict`).
     pub(crate) fn backup(&self, dest: &Path) -> Result<Checkpoint> {
         if self.rotated.load(std::sync::atomic::Ordering::SeqCst) {
-            return Err(super::key_rotated());
+            return Err(crate::store::key_rotated());
         }
         let Some(pool) = &self.readers else {
             return Err(Error::InvalidInput("an in-memory store has no file to back up".into()));
@@ -60,6 +60,6 @@ impl Store {
         })?;
         source.execute_batch("COMMIT")?;
         let (seq, mac) = head.unwrap_or((0, vec![0; 32]));
-        Ok(Checkpoint { seq, mac: super::hex(&mac) })
+        Ok(Checkpoint { seq, mac: crate::store::hex(&mac) })
     }
 }

@@ -1,0 +1,313 @@
+//! The PostgreSQL engine: one database shared by every host that runs the core.
+//!
+//! Concurrency and durability (docs/scale-out.md):
+//! - Every write transaction starts by taking one transaction-level advisory lock, the same
+//!   for every host, before it reads anything it decides on; it is released by the commit. The
+//!   writes of all hosts are therefore serialized as SQLite serializes the writers of one file
+//!   (`BEGIN IMMEDIATE`), and each runs at READ COMMITTED, where every statement sees every
+//!   write committed before the lock was granted. That is what keeps each rule exact across
+//!   hosts: the audit chain has one head, the rate limit and failure counters count every
+//!   call, a code is spent once, the last owner stays. No two writers wait on each other's row
+//!   locks, so neither a serialization failure nor a deadlock can occur.
+//! - A call returns once its `COMMIT` returned, with `synchronous_commit` set by the engine for
+//!   its own sessions (`on`, or `off` under [`crate::Durability::Normal`]).
+//! - Reads run in `REPEATABLE READ READ ONLY` transactions (one snapshot) and take no lock.
+//! - Each handle keeps a small pool of connections; a connection the server dropped is
+//!   discarded, the call that met it fails with `storage`, and the next call connects again.
+
+mod rows;
+mod schema;
+mod url;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Condvar, Mutex};
+
+use self::rows::Conn;
+pub(crate) use self::url::is_postgres_url;
+use super::rows::Rows;
+use super::{CURRENT_VERSION, Tx, key_rotated, lock, run_caught, undoes_writes};
+use crate::crypto::{Keys, RowKey};
+use crate::error::{Error, Result};
+use crate::model::{Durability, OpenOptions};
+
+/// The advisory lock every write transaction takes first (and schema creation too): "mfa-core"
+/// in ASCII, so that it is recognisable in `pg_locks`.
+const WRITE_LOCK: i64 = 0x6d66_612d_636f_7265;
+/// How long a write waits for another host's write, or a migration, before `storage` (as
+/// SQLite's busy timeout).
+const LOCK_TIMEOUT: &str = "30s";
+
+/// An open store on a PostgreSQL server.
+pub(crate) struct Store {
+    config: postgres::Config,
+    pool: Pool,
+    durability: Durability,
+    row_key: RowKey,
+    /// The key check of the key this handle was opened with (see the SQLite engine).
+    key_check: [u8; 32],
+    /// Set once this handle rotated the store's key.
+    rotated: AtomicBool,
+}
+
+/// At most `size` connections, the idle ones kept for the next call.
+struct Pool {
+    size: usize,
+    state: Mutex<PoolState>,
+    freed: Condvar,
+}
+
+struct PoolState {
+    idle: Vec<Conn>,
+    open: usize,
+}
+
+/// A connection taken from the pool; it goes back when dropped, unless the server closed it.
+struct Lease<'p> {
+    pool: &'p Pool,
+    conn: Option<Conn>,
+}
+
+impl std::ops::Deref for Lease<'_> {
+    type Target = Conn;
+    fn deref(&self) -> &Conn {
+        self.conn.as_ref().expect("a lease holds its connection until dropped")
+    }
+}
+
+impl Lease<'_> {
+    /// Drops the connection instead of returning it (its session state is unknown).
+    fn discard(mut self) {
+        self.conn = None;
+    }
+}
+
+impl Drop for Lease<'_> {
+    fn drop(&mut self) {
+        let mut state = lock(&self.pool.state);
+        match self.conn.take() {
+            Some(conn) if !conn.is_closed() => state.idle.push(conn),
+            _ => state.open -= 1,
+        }
+        self.pool.freed.notify_one();
+    }
+}
+
+impl Store {
+    /// Connects, checks that the database holds an mfa-core store of a known schema with this
+    /// key (creating the schema in an empty database when allowed), and keeps the first
+    /// connection for the pool. Nothing is written before those checks pass.
+    pub(crate) fn open(url: &str, keys: &Keys, options: &OpenOptions) -> Result<Store> {
+        let target = url::parse(url)?;
+        let store = Store {
+            config: target.config,
+            pool: Pool {
+                size: target.pool_size,
+                state: Mutex::new(PoolState { idle: Vec::new(), open: 0 }),
+                freed: Condvar::new(),
+            },
+            durability: options.durability,
+            row_key: keys.row_key(),
+            key_check: keys.check_value(),
+            rotated: AtomicBool::new(false),
+        };
+        {
+            let conn = store.lease()?;
+            let begin = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+            let version = store.in_transaction(&conn, begin, || inspect(&conn, keys))?;
+            if version < CURRENT_VERSION {
+                if version == 0 && !options.create_if_missing {
+                    return Err(Error::Storage(
+                        "the database holds no mfa-core store (and creating one was not asked for)".into(),
+                    ));
+                }
+                store.migrate(&conn, keys)?;
+            }
+        }
+        Ok(store)
+    }
+
+    /// Creates or upgrades the schema under the write lock, reading the version again once
+    /// the lock is held: when many hosts start at once on an empty database, the first creates
+    /// the schema and the others find it done. DDL is transactional, so a failure leaves the
+    /// database as it was.
+    fn migrate(&self, conn: &Conn, keys: &Keys) -> Result<()> {
+        self.in_transaction(conn, &begin_write(), || {
+            let version = inspect(conn, keys)?;
+            for (from, sql) in schema::MIGRATIONS {
+                if version <= from {
+                    conn.batch(sql)?;
+                }
+            }
+            if version == 0 {
+                conn.put_meta("key_check", &keys.check_value())?;
+            }
+            if version < CURRENT_VERSION {
+                conn.put_meta("schema_version", CURRENT_VERSION.to_string().as_bytes())?;
+            }
+            Ok(())
+        })
+    }
+
+    /// A connection from the pool, a new one when none is idle and the pool is not full, or
+    /// the next one returned.
+    fn lease(&self) -> Result<Lease<'_>> {
+        let mut state = lock(&self.pool.state);
+        loop {
+            if let Some(conn) = state.idle.pop() {
+                return Ok(Lease { pool: &self.pool, conn: Some(conn) });
+            }
+            if state.open < self.pool.size {
+                state.open += 1;
+                drop(state);
+                return match self.connect() {
+                    Ok(conn) => Ok(Lease { pool: &self.pool, conn: Some(conn) }),
+                    Err(e) => {
+                        lock(&self.pool.state).open -= 1;
+                        self.pool.freed.notify_one();
+                        Err(e)
+                    }
+                };
+            }
+            state = self.pool.freed.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    fn connect(&self) -> Result<Conn> {
+        let client = self.config.connect(postgres::NoTls).map_err(|e| {
+            Error::Storage(format!("cannot connect to the PostgreSQL server: {}", url::describe(&e)))
+        })?;
+        let conn = Conn::new(client);
+        let synchronous_commit = match self.durability {
+            Durability::Full => "on",
+            Durability::Normal => "off",
+        };
+        // Session settings the engine relies on, whatever the server's defaults are.
+        conn.batch(&format!(
+            "SET synchronous_commit = {synchronous_commit}; SET lock_timeout = '{LOCK_TIMEOUT}'; \
+             SET TIME ZONE 'UTC'"
+        ))?;
+        Ok(conn)
+    }
+
+    /// Runs `f` between `begin` and `COMMIT`, rolling back when `f` fails.
+    fn in_transaction<T>(&self, conn: &Conn, begin: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        conn.batch(begin)?;
+        let result = f();
+        let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+        conn.batch(end)?;
+        result
+    }
+
+    /// Runs `f` as one all-or-nothing write (see `Store::write` in `store/mod.rs`), under the
+    /// write lock every host takes.
+    pub(crate) fn write<T>(&self, f: impl FnOnce(&Tx) -> Result<T>) -> Result<T> {
+        if self.rotated.load(Ordering::SeqCst) {
+            return Err(key_rotated());
+        }
+        let conn = self.lease()?;
+        let started = conn
+            .batch(&begin_write())
+            .and_then(|()| super::key_is_current(conn.meta("key_check")?, &self.key_check));
+        if let Err(e) = started {
+            return Err(self.end_failed(conn, e));
+        }
+        let outcome = run_caught(|| f(&Tx::new(&*conn, &self.row_key)));
+        if let Err(e) = outcome {
+            if undoes_writes(&e) {
+                return Err(self.end_failed(conn, e));
+            }
+            // A refusal: its audit event and counters are kept.
+            return self.commit(conn).and(Err(e));
+        }
+        self.commit(conn).and(outcome)
+    }
+
+    fn commit(&self, conn: Lease<'_>) -> Result<()> {
+        conn.batch("COMMIT").map_err(|e| {
+            // The server may have committed before the connection broke: say so.
+            conn.discard();
+            Error::Storage(format!(
+                "the commit's outcome is unknown (the connection failed while committing; the \
+                 write may or may not be in the store): {e}"
+            ))
+        })
+    }
+
+    /// Rolls back after an error that undoes the call; a connection that cannot roll back is
+    /// dropped rather than reused.
+    fn end_failed(&self, conn: Lease<'_>, err: Error) -> Error {
+        if conn.batch("ROLLBACK").is_err() {
+            conn.discard();
+        }
+        err
+    }
+
+    /// Runs `f` on one snapshot, without locks.
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&Tx) -> Result<T>) -> Result<T> {
+        if self.rotated.load(Ordering::SeqCst) {
+            return Err(key_rotated());
+        }
+        let conn = self.lease()?;
+        let result = self.in_transaction(&conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", || {
+            run_caught(|| f(&Tx::new(&*conn, &self.row_key)))
+        });
+        if result.is_err() && conn.batch("ROLLBACK").is_err() {
+            conn.discard();
+        }
+        result
+    }
+
+    pub(crate) fn retire_keys(&self) {
+        self.rotated.store(true, Ordering::SeqCst);
+    }
+}
+
+/// The start of every write transaction: READ COMMITTED whatever the server's default, then
+/// the write lock, in one round trip.
+fn begin_write() -> String {
+    format!("BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+}
+
+/// The schema version of the database, after checking that it is empty or an mfa-core store
+/// of a version this library knows, with this key. Reads only.
+fn inspect(conn: &Conn, keys: &Keys) -> Result<i64> {
+    let has_meta = conn
+        .query_opt(
+            "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() \
+             AND table_name = 'meta'",
+            &[],
+        )?
+        .is_some();
+    if !has_meta {
+        let tables = conn.query(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()",
+            &[],
+        )?;
+        let tables: i64 = tables[0].try_get(0)?;
+        if tables > 0 {
+            return Err(Error::Storage(
+                "the database's schema holds tables but no mfa-core store: it is left as it is (use an \
+                 empty database, or another schema through the URL's `options`)"
+                    .into(),
+            ));
+        }
+        return Ok(0);
+    }
+    let version = conn.schema_version()?;
+    if version > CURRENT_VERSION {
+        return Err(Error::Storage(format!(
+            "the database has schema version {version}, newer than this library's {CURRENT_VERSION}"
+        )));
+    }
+    match conn.meta("key_check")? {
+        Some(v) if keys.matches_check_value(&v) => Ok(version),
+        Some(_) => Err(Error::InvalidInput("key does not match this store".into())),
+        None => Err(Error::Storage("the store has no key check: it is damaged".into())),
+    }
+}
+
+impl From<postgres::Error> for Error {
+    fn from(err: postgres::Error) -> Self {
+        Error::Storage(url::describe(&err))
+    }
+}

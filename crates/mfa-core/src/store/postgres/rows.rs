@@ -1,0 +1,509 @@
+//! PostgreSQL's statements behind [`Rows`], on one connection. Statements are prepared once
+//! per connection and kept; every one uses an index.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use postgres::types::ToSql;
+use postgres::{Client, Row, Statement};
+
+use crate::error::{Error, Result};
+use crate::model::{AuditEvent, AuditQuery, Org, Policy, Role, UnixTime, User, UserCounts, UserStatus};
+use crate::store::integrity::tampered;
+use crate::store::rows::{AuditColumns, AuditRow, RawCode, RawOrg, RawUser, Rows, UserRow};
+
+type Args<'a> = [&'a (dyn ToSql + Sync)];
+
+/// One server connection and its prepared statements.
+pub(super) struct Conn {
+    client: RefCell<Client>,
+    statements: RefCell<HashMap<String, Statement>>,
+}
+
+impl Conn {
+    pub(super) fn new(client: Client) -> Conn {
+        Conn { client: RefCell::new(client), statements: RefCell::new(HashMap::new()) }
+    }
+
+    /// Whether the connection is gone (server restart, network): it is then dropped, never
+    /// returned to the pool.
+    pub(super) fn is_closed(&self) -> bool {
+        self.client.borrow().is_closed()
+    }
+
+    /// Runs statements without parameters through the simple protocol (transaction control).
+    pub(super) fn batch(&self, sql: &str) -> Result<()> {
+        Ok(self.client.borrow_mut().batch_execute(sql)?)
+    }
+
+    fn statement(&self, sql: &str) -> Result<Statement> {
+        if let Some(s) = self.statements.borrow().get(sql) {
+            return Ok(s.clone());
+        }
+        let prepared = self.client.borrow_mut().prepare(sql)?;
+        self.statements.borrow_mut().insert(sql.to_string(), prepared.clone());
+        Ok(prepared)
+    }
+
+    pub(super) fn query(&self, sql: &str, args: &Args) -> Result<Vec<Row>> {
+        let statement = self.statement(sql)?;
+        Ok(self.client.borrow_mut().query(&statement, args)?)
+    }
+
+    pub(super) fn query_opt(&self, sql: &str, args: &Args) -> Result<Option<Row>> {
+        let statement = self.statement(sql)?;
+        Ok(self.client.borrow_mut().query_opt(&statement, args)?)
+    }
+
+    pub(super) fn execute(&self, sql: &str, args: &Args) -> Result<u64> {
+        let statement = self.statement(sql)?;
+        Ok(self.client.borrow_mut().execute(&statement, args)?)
+    }
+}
+
+/// A column of type `bigint` as one of the core's unsigned types; a stored value out of its
+/// range was written with plain SQL, so the row is reported as tampered.
+fn int<T: TryFrom<i64>>(r: &Row, i: usize, what: impl FnOnce() -> String) -> Result<T> {
+    let v: i64 = r.try_get(i)?;
+    T::try_from(v).map_err(|_| tampered(what()))
+}
+
+/// The core's unsigned values as `bigint` (they all fit: the largest are `u64` counters and
+/// windows the core keeps far below 2^63).
+fn big(v: u64) -> Result<i64> {
+    i64::try_from(v).map_err(|_| Error::InvalidInput(format!("{v} is too large to store")))
+}
+
+const USER_COLUMNS: &str = "id, org_id, email, role, status, credential_epoch, created_at, \
+     deadline, totp_secret, totp_confirmed, last_step, failed_count, locked_until, email_key, row_mac";
+
+fn user_row(r: &Row) -> Result<RawUser> {
+    let id: String = r.try_get(0)?;
+    let what = || format!("user {id}");
+    let row = UserRow {
+        user: User {
+            id: id.clone(),
+            org: r.try_get(1)?,
+            email: r.try_get(2)?,
+            role: Role::Member,
+            status: UserStatus::Active,
+            credential_epoch: int(r, 5, what)?,
+            created_at: r.try_get(6)?,
+        },
+        email_key: r.try_get(13)?,
+        deadline: r.try_get(7)?,
+        secret: r.try_get(8)?,
+        confirmed: r.try_get(9)?,
+        last_step: r.try_get(10)?,
+        failed_count: int(r, 11, what)?,
+        locked_until: r.try_get(12)?,
+    };
+    Ok(RawUser { row, role: r.try_get(3)?, status: r.try_get(4)?, mac: r.try_get(14)? })
+}
+
+const ORG_COLUMNS: &str = "id, name, mfa_required, enrollment_window, reset_limit_per_hour, \
+     max_failed_verifications, require_step_up, created_at, row_mac";
+
+fn org_row(r: &Row) -> Result<RawOrg> {
+    let id: String = r.try_get(0)?;
+    let what = || format!("org {id}");
+    let org = Org {
+        id: id.clone(),
+        name: r.try_get(1)?,
+        policy: Policy {
+            mfa_required: r.try_get(2)?,
+            enrollment_window: int(r, 3, what)?,
+            reset_limit_per_hour: int(r, 4, what)?,
+            max_failed_verifications: int(r, 5, what)?,
+            require_step_up: r.try_get(6)?,
+        },
+        created_at: r.try_get(7)?,
+    };
+    Ok((org, r.try_get(8)?))
+}
+
+const AUDIT_COLUMNS: &str = "seq, at, actor, target, org, action, outcome, code, reason, detail, mac";
+
+fn audit_row(r: &Row) -> Result<AuditRow> {
+    Ok(AuditColumns {
+        seq: int(r, 0, || "an audit event".into())?,
+        at: r.try_get(1)?,
+        actor: r.try_get(2)?,
+        target: r.try_get(3)?,
+        org: r.try_get(4)?,
+        action: r.try_get(5)?,
+        outcome: r.try_get(6)?,
+        code: r.try_get(7)?,
+        reason: r.try_get(8)?,
+        detail: r.try_get(9)?,
+        mac: r.try_get(10)?,
+    }
+    .into())
+}
+
+/// The SQL of an audit page, as SQLite's (`sqlite/rows.rs`): `$1` is the seq to start after,
+/// then the filters given, then the limit; a page by target alone merges the partial target
+/// index with the target's own events found through the actor index.
+fn audit_page_sql(q: &AuditQuery) -> String {
+    let mut filters = String::new();
+    let mut n = 1;
+    let mut target_arg = 0;
+    for (column, value) in [("actor", &q.actor), ("target", &q.target), ("action", &q.action)] {
+        if value.is_some() {
+            n += 1;
+            filters.push_str(&format!(" AND {column} = ${n}"));
+            if column == "target" {
+                target_arg = n;
+            }
+        }
+    }
+    let select = format!("SELECT {AUDIT_COLUMNS} FROM audit WHERE seq > $1{filters}");
+    if q.target.is_some() && q.actor.is_none() {
+        format!(
+            "({select} AND target IS DISTINCT FROM actor) UNION ALL ({select} AND actor = ${target_arg}) \
+             ORDER BY seq LIMIT ${}",
+            n + 1
+        )
+    } else {
+        format!("{select} ORDER BY seq LIMIT ${}", n + 1)
+    }
+}
+
+impl Rows for Conn {
+    fn insert_org(&self, org: &Org, mac: &[u8]) -> Result<()> {
+        let p = &org.policy;
+        self.execute(
+            "INSERT INTO orgs (id, name, mfa_required, enrollment_window, reset_limit_per_hour, \
+             max_failed_verifications, require_step_up, created_at, row_mac) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            &[
+                &org.id,
+                &org.name,
+                &p.mfa_required,
+                &big(p.enrollment_window)?,
+                &i64::from(p.reset_limit_per_hour),
+                &i64::from(p.max_failed_verifications),
+                &p.require_step_up,
+                &org.created_at,
+                &mac,
+            ],
+        )
+        .map(drop)
+    }
+
+    fn org(&self, id: &str) -> Result<Option<RawOrg>> {
+        let sql = format!("SELECT {ORG_COLUMNS} FROM orgs WHERE id = $1");
+        self.query_opt(&sql, &[&id])?.as_ref().map(org_row).transpose()
+    }
+
+    fn set_policy(&self, id: &str, p: &Policy, mac: &[u8]) -> Result<()> {
+        self.execute(
+            "UPDATE orgs SET mfa_required = $2, enrollment_window = $3, reset_limit_per_hour = $4, \
+             max_failed_verifications = $5, require_step_up = $6, row_mac = $7 WHERE id = $1",
+            &[
+                &id,
+                &p.mfa_required,
+                &big(p.enrollment_window)?,
+                &i64::from(p.reset_limit_per_hour),
+                &i64::from(p.max_failed_verifications),
+                &p.require_step_up,
+                &mac,
+            ],
+        )
+        .map(drop)
+    }
+
+    fn org_ids(&self) -> Result<Vec<String>> {
+        // `COLLATE "C"`: byte order, as SQLite sorts, whatever the database's collation.
+        let rows = self.query("SELECT id FROM orgs ORDER BY id COLLATE \"C\"", &[])?;
+        rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+    }
+
+    fn every_org(&self) -> Result<Vec<RawOrg>> {
+        self.query(&format!("SELECT {ORG_COLUMNS} FROM orgs"), &[])?.iter().map(org_row).collect()
+    }
+
+    fn set_org_mac(&self, id: &str, mac: &[u8]) -> Result<()> {
+        self.execute("UPDATE orgs SET row_mac = $2 WHERE id = $1", &[&id, &mac]).map(drop)
+    }
+
+    fn insert_user(&self, row: &UserRow, mac: &[u8]) -> Result<()> {
+        let user = &row.user;
+        self.execute(
+            "INSERT INTO users (id, org_id, email, email_key, role, status, credential_epoch, \
+             created_at, deadline, totp_secret, totp_confirmed, last_step, failed_count, \
+             locked_until, row_mac) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
+             $14, $15)",
+            &[
+                &user.id,
+                &user.org,
+                &user.email,
+                &row.email_key,
+                &user.role.as_str(),
+                &user.status.as_str(),
+                &big(user.credential_epoch)?,
+                &user.created_at,
+                &row.deadline,
+                &row.secret,
+                &row.confirmed,
+                &row.last_step,
+                &i64::from(row.failed_count),
+                &row.locked_until,
+                &mac,
+            ],
+        )
+        .map(drop)
+    }
+
+    fn user(&self, id: &str) -> Result<Option<RawUser>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
+        self.query_opt(&sql, &[&id])?.as_ref().map(user_row).transpose()
+    }
+
+    fn user_by_email(&self, org: &str, email_key: &str) -> Result<Option<RawUser>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE org_id = $1 AND email_key = $2");
+        self.query_opt(&sql, &[&org, &email_key])?.as_ref().map(user_row).transpose()
+    }
+
+    fn users_of_org(&self, org: &str) -> Result<Vec<RawUser>> {
+        let sql =
+            format!("SELECT {USER_COLUMNS} FROM users WHERE org_id = $1 ORDER BY email_key COLLATE \"C\"");
+        self.query(&sql, &[&org])?.iter().map(user_row).collect()
+    }
+
+    fn active_owner_rows(&self, org: &str) -> Result<Vec<RawUser>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE org_id = $1 AND role = 'owner' AND status = 'active'"
+        );
+        self.query(&sql, &[&org])?.iter().map(user_row).collect()
+    }
+
+    fn every_user(&self) -> Result<Vec<RawUser>> {
+        self.query(&format!("SELECT {USER_COLUMNS} FROM users"), &[])?.iter().map(user_row).collect()
+    }
+
+    fn email_taken(&self, org: &str, email_key: &str) -> Result<bool> {
+        let found =
+            self.query_opt("SELECT 1 FROM users WHERE org_id = $1 AND email_key = $2", &[&org, &email_key])?;
+        Ok(found.is_some())
+    }
+
+    fn update_user(&self, row: &UserRow, mac: &[u8], _role_or_status_changed: bool) -> Result<()> {
+        // One statement whatever changed: PostgreSQL writes a new row version either way.
+        self.execute(
+            "UPDATE users SET role = $2, status = $3, credential_epoch = $4, deadline = $5, \
+             totp_secret = $6, totp_confirmed = $7, last_step = $8, failed_count = $9, \
+             locked_until = $10, row_mac = $11 WHERE id = $1",
+            &[
+                &row.user.id,
+                &row.user.role.as_str(),
+                &row.user.status.as_str(),
+                &big(row.user.credential_epoch)?,
+                &row.deadline,
+                &row.secret,
+                &row.confirmed,
+                &row.last_step,
+                &i64::from(row.failed_count),
+                &row.locked_until,
+                &mac,
+            ],
+        )
+        .map(drop)
+    }
+
+    fn set_email(&self, id: &str, email: &str, email_key: &str, mac: &[u8]) -> Result<()> {
+        self.execute(
+            "UPDATE users SET email = $2, email_key = $3, row_mac = $4 WHERE id = $1",
+            &[&id, &email, &email_key, &mac],
+        )
+        .map(drop)
+    }
+
+    fn delete_user(&self, id: &str) -> Result<u64> {
+        self.execute("DELETE FROM recovery_codes WHERE user_id = $1", &[&id])?;
+        self.execute("DELETE FROM reset_log WHERE actor = $1", &[&id])?;
+        self.execute("DELETE FROM users WHERE id = $1", &[&id])
+    }
+
+    fn delete_recovery_codes(&self, user: &str) -> Result<()> {
+        self.execute("DELETE FROM recovery_codes WHERE user_id = $1", &[&user]).map(drop)
+    }
+
+    fn insert_recovery_code(&self, user: &str, hash: &[u8], mac: &[u8]) -> Result<()> {
+        self.execute(
+            "INSERT INTO recovery_codes (user_id, hash, row_mac) VALUES ($1, $2, $3)",
+            &[&user, &hash, &mac],
+        )
+        .map(drop)
+    }
+
+    fn recovery_code(&self, user: &str, hash: &[u8]) -> Result<Option<(Option<UnixTime>, Vec<u8>)>> {
+        let row = self.query_opt(
+            "SELECT used_at, row_mac FROM recovery_codes WHERE user_id = $1 AND hash = $2",
+            &[&user, &hash],
+        )?;
+        row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+    }
+
+    fn set_recovery_code_used(&self, user: &str, hash: &[u8], at: UnixTime, mac: &[u8]) -> Result<()> {
+        self.execute(
+            "UPDATE recovery_codes SET used_at = $3, row_mac = $4 WHERE user_id = $1 AND hash = $2",
+            &[&user, &hash, &at, &mac],
+        )
+        .map(drop)
+    }
+
+    fn recovery_codes_of(&self, user: &str) -> Result<Vec<RawCode>> {
+        let rows =
+            self.query("SELECT hash, used_at, row_mac FROM recovery_codes WHERE user_id = $1", &[&user])?;
+        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).collect()
+    }
+
+    fn unused_recovery_codes(&self) -> Result<(u64, u64)> {
+        let rows = self.query(
+            "SELECT count(*), count(DISTINCT user_id) FROM recovery_codes WHERE used_at IS NULL",
+            &[],
+        )?;
+        let what = || "the recovery codes".to_string();
+        Ok((int(&rows[0], 0, what)?, int(&rows[0], 1, what)?))
+    }
+
+    fn delete_every_recovery_code(&self) -> Result<()> {
+        self.execute("DELETE FROM recovery_codes", &[]).map(drop)
+    }
+
+    fn schema_version(&self) -> Result<i64> {
+        let raw = self.meta("schema_version")?.unwrap_or_default();
+        std::str::from_utf8(&raw)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| Error::Storage("the store's schema version is unreadable: it is damaged".into()))
+    }
+
+    fn meta(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        let row = self.query_opt("SELECT value FROM meta WHERE key = $1", &[&key])?;
+        row.map(|r| Ok(r.try_get(0)?)).transpose()
+    }
+
+    fn put_meta(&self, key: &str, value: &[u8]) -> Result<()> {
+        self.execute(
+            "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            &[&key, &value],
+        )
+        .map(drop)
+    }
+
+    fn record_reset(&self, actor: &str, at: UnixTime) -> Result<()> {
+        self.execute(
+            "INSERT INTO reset_log (actor, n, at) \
+             SELECT $1, coalesce(max(n), 0) + 1, $2 FROM reset_log WHERE actor = $1",
+            &[&actor, &at],
+        )
+        .map(drop)
+    }
+
+    fn nth_recent_reset(&self, actor: &str, nth: u32) -> Result<Option<UnixTime>> {
+        let row = self.query_opt(
+            "SELECT at FROM reset_log WHERE actor = $1 \
+             AND n = (SELECT max(n) FROM reset_log WHERE actor = $1) - $2 + 1",
+            &[&actor, &i64::from(nth)],
+        )?;
+        row.map(|r| Ok(r.try_get(0)?)).transpose()
+    }
+
+    fn counts(&self, now: UnixTime) -> Result<(u64, UserCounts)> {
+        let orgs = self.query("SELECT count(*) FROM orgs", &[])?;
+        let users = self.query(
+            "SELECT count(*), \
+             count(*) FILTER (WHERE NOT totp_confirmed AND deadline IS NULL), \
+             count(*) FILTER (WHERE NOT totp_confirmed AND deadline > $1), \
+             count(*) FILTER (WHERE NOT totp_confirmed AND deadline <= $1), \
+             count(*) FILTER (WHERE totp_confirmed), \
+             count(*) FILTER (WHERE status = 'disabled') FROM users",
+            &[&now],
+        )?;
+        let (r, what) = (&users[0], || "the users".to_string());
+        let counts = UserCounts {
+            total: int(r, 0, what)?,
+            not_enrolled: int(r, 1, what)?,
+            enrollment_required: int(r, 2, what)?,
+            locked_out: int(r, 3, what)?,
+            enrolled: int(r, 4, what)?,
+            disabled: int(r, 5, what)?,
+        };
+        Ok((int(&orgs[0], 0, || "the orgs".to_string())?, counts))
+    }
+
+    fn audit_head(&self) -> Result<Option<(u64, Vec<u8>)>> {
+        let row = self.query_opt("SELECT seq, mac FROM audit ORDER BY seq DESC LIMIT 1", &[])?;
+        row.map(|r| Ok((int(&r, 0, || "the audit head".into())?, r.try_get(1)?))).transpose()
+    }
+
+    fn insert_audit(&self, e: &AuditEvent, detail: &str, mac: &[u8]) -> Result<()> {
+        self.execute(
+            "INSERT INTO audit (seq, at, actor, target, org, action, outcome, code, reason, detail, mac) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            &[
+                &big(e.seq)?,
+                &e.at,
+                &e.actor,
+                &e.target,
+                &e.org,
+                &e.action,
+                &e.outcome.as_str(),
+                &e.code,
+                &e.reason,
+                &detail,
+                &mac,
+            ],
+        )
+        .map(drop)
+    }
+
+    fn audit_page(&self, q: &AuditQuery, limit: u32) -> Result<Vec<AuditEvent>> {
+        let after = big(q.after_seq)?;
+        let limit = i64::from(limit);
+        let mut args: Vec<&(dyn ToSql + Sync)> = vec![&after];
+        args.extend([&q.actor, &q.target, &q.action].into_iter().flatten().map(|v| v as &(dyn ToSql + Sync)));
+        args.push(&limit);
+        let rows = self.query(&audit_page_sql(q), &args)?;
+        rows.iter().map(|r| Ok(audit_row(r)?.event)).collect()
+    }
+
+    fn audit_walk(&self, visit: &mut dyn FnMut(Option<AuditRow>) -> bool) -> Result<()> {
+        // Pages of the trail in seq order, so that a long trail is never held in memory whole.
+        const PAGE: i64 = 1000;
+        let sql = format!("SELECT {AUDIT_COLUMNS} FROM audit WHERE seq > $1 ORDER BY seq LIMIT $2");
+        let mut after = -1i64;
+        loop {
+            let rows = self.query(&sql, &[&after, &PAGE])?;
+            for r in &rows {
+                after = r.try_get(0)?;
+                // Every column is of the type this library writes (the schema says so), so only
+                // a negative seq, out of a `u64`'s range, can be unreadable.
+                if !visit(audit_row(r).ok()) {
+                    return Ok(());
+                }
+            }
+            if (rows.len() as i64) < PAGE {
+                return Ok(());
+            }
+        }
+    }
+
+    fn audit_mac_at(&self, seq: u64) -> Result<Option<Vec<u8>>> {
+        let seq = i64::try_from(seq).unwrap_or(i64::MAX);
+        let row = self.query_opt("SELECT mac FROM audit WHERE seq = $1", &[&seq])?;
+        row.map(|r| Ok(r.try_get(0)?)).transpose()
+    }
+
+    fn savepoint_statement(&self, sql: &str) -> Result<()> {
+        self.batch(sql)
+    }
+
+    fn in_transaction(&self) -> bool {
+        // PostgreSQL never ends a transaction by itself: a failed statement leaves it open
+        // (aborted) until the rollback.
+        true
+    }
+}

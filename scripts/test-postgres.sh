@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The PostgreSQL suite: starts a throwaway server (scripts/postgres.sh: Debian's postgresql,
+# installed if missing, under target/postgres), runs every suite that needs a server with
+# MFA_CORE_TEST_PG set to it, and stops the server at the end, also when a suite fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+trap './scripts/postgres.sh stop' EXIT
+MFA_CORE_TEST_PG="$(./scripts/postgres.sh start | tail -n 1)"
+export MFA_CORE_TEST_PG
+
+echo "--- every scenario of tests/scenarios through the Rust API, each on a new schema"
+cargo test --locked -q -p mfa-scenarios --features postgres-tests --test postgres
