@@ -27,9 +27,9 @@ impl CoreDriver {
         Ok(CoreDriver { core: core.map_err(failure)? })
     }
 
-    /// A new store at `location` (a file path or a PostgreSQL URL naming an empty database or
-    /// schema) with `key` and a manual clock at `t0`.
-    pub fn open_at(location: &str, key: &[u8; 32], t0: i64) -> Result<CoreDriver, Failure> {
+    /// The store at `location` (a file path or a PostgreSQL URL naming a database or schema,
+    /// where a store is created if there is none) with `key` and a manual clock at `t0`.
+    pub fn open_at(location: &str, key: &[u8], t0: i64) -> Result<CoreDriver, Failure> {
         let options = OpenOptions { manual_clock: Some(t0), ..OpenOptions::default() };
         Ok(CoreDriver { core: Core::open(location, key, options).map_err(failure)? })
     }
