@@ -179,6 +179,20 @@ impl Args<'_> {
             .transpose()
     }
 
+    /// `checkpoint` as the C struct, if given. A MAC text too long for the array fills it with no
+    /// NUL, which the library refuses as the core refuses a MAC that is not 64 digits.
+    fn checkpoint(&self) -> Result<Option<mfa_checkpoint>, Failure> {
+        let Some(v) = self.get("checkpoint") else { return Ok(None) };
+        let bad = || Failure::harness(format!("\"checkpoint\" must be {{\"seq\", \"mac\"}}, got {v}"));
+        let seq = v.get("seq").and_then(Value::as_u64).ok_or_else(bad)?;
+        let text = v.get("mac").and_then(Value::as_str).ok_or_else(bad)?;
+        let mut mac = [0 as c_char; MFA_MAC_LEN];
+        for (slot, byte) in mac.iter_mut().zip(text.bytes()) {
+            *slot = byte as c_char;
+        }
+        Ok(Some(mfa_checkpoint { seq, mac }))
+    }
+
     /// A list of byte values (a key).
     fn bytes(&self, key: &str) -> Result<Vec<u8>, Failure> {
         let bytes = self.get(key).and_then(Value::as_array).and_then(|items| {
@@ -488,7 +502,9 @@ impl Driver for CDriver {
                 Ok(json!({ "seq": c.seq, "mac": buf(&c.mac) }))
             }
             "verify_audit" => {
-                let r = fill(|out| unsafe { mfa_verify_audit(core, ptr::null(), out) })?;
+                let checkpoint = a.checkpoint()?;
+                let checkpoint = checkpoint.as_ref().map_or(ptr::null(), |c| c as *const mfa_checkpoint);
+                let r = fill(|out| unsafe { mfa_verify_audit(core, checkpoint, out) })?;
                 let first_bad = if r.ok { Value::Null } else { Value::from(r.first_bad_seq) };
                 Ok(json!({ "ok": r.ok, "checked": r.checked, "first_bad_seq": first_bad }))
             }

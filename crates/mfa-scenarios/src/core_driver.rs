@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::str::FromStr;
 
-use mfa_core::{AuditQuery, Core, Error, OpenOptions, Policy, PolicyChanges, ResetOptions, Role};
+use mfa_core::{AuditQuery, Checkpoint, Core, Error, OpenOptions, Policy, PolicyChanges, ResetOptions, Role};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
@@ -101,7 +101,7 @@ impl Driver for CoreDriver {
                 action: a.opt_str("action")?.map(str::to_string),
             })),
             "audit_checkpoint" => to_json(core.audit_checkpoint()),
-            "verify_audit" => to_json(core.verify_audit(None)),
+            "verify_audit" => to_json(core.verify_audit(a.checkpoint("checkpoint")?.as_ref())),
             "info" => to_json(core.info()),
             "backup" => to_json(core.backup(a.str("path")?)),
             "rotate_key" => to_json(core.rotate_key(&a.bytes("key")?)),
@@ -230,6 +230,13 @@ impl<'a> Args<'a> {
     /// A role is passed to the core's parser, which answers `invalid_input` for unknown ones.
     fn role(&self, key: &str) -> Result<Role, Failure> {
         Role::from_str(self.str(key)?).map_err(failure)
+    }
+
+    /// A checkpoint `{"seq", "mac"}`, if given.
+    fn checkpoint(&self, key: &str) -> Result<Option<Checkpoint>, Failure> {
+        self.typed(key, "a checkpoint", |v| {
+            Some(Checkpoint { seq: v.get("seq")?.as_u64()?, mac: v.get("mac")?.as_str()?.to_string() })
+        })
     }
 
     /// A list of byte values (a key).

@@ -27,7 +27,8 @@ pub trait Driver {
     ///   `{"recovery_codes": [CODE, ...]}` (the codes themselves);
     /// - `audit_checkpoint` returns `{"seq", "mac"}`.
     ///
-    /// `rotate_key`'s `key` arrives as a list of byte values (0 to 255).
+    /// `rotate_key`'s `key` arrives as a list of byte values (0 to 255), `verify_audit`'s
+    /// `checkpoint` as `{"seq", "mac"}`.
     ///
     /// A refusal by the surface is `Err(Failure)` with its error code. An argument the
     /// driver cannot even convert (a scenario bug, such as a string where a number belongs) is

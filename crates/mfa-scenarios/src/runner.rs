@@ -68,6 +68,9 @@ const OPS: [&str; 24] = [
     "rotate_key",
 ];
 
+/// The operations whose result is a checkpoint, which `as` binds (instead of an id).
+const CHECKPOINT_OPS: [&str; 2] = ["audit_checkpoint", "rotate_key"];
+
 /// Arguments that hold one id, written as a NAME or `{"raw": ...}`.
 const ID_ARGS: [&str; 4] = ["org", "user", "actor", "target"];
 /// Arguments that hold a code, written as `{"totp"}`, `{"wrong_totp"}`, `{"recovery"}` or
@@ -200,6 +203,7 @@ pub fn run_text<D: Driver>(
         names: HashMap::new(),
         secrets: HashMap::new(),
         recovery_codes: HashMap::new(),
+        checkpoints: HashMap::new(),
     };
     for (i, step) in scenario.steps.iter().enumerate() {
         replay.step(step).map_err(|e| fail(&scenario.name, Some(i), e))?;
@@ -291,6 +295,8 @@ struct Replay<'o, D> {
     secrets: HashMap<String, String>,
     /// User NAME to the codes of its last confirmation or regeneration.
     recovery_codes: HashMap<String, Vec<String>>,
+    /// NAME (from `as` on a [`CHECKPOINT_OPS`] step) to its `{"seq", "mac"}`.
+    checkpoints: HashMap<String, Value>,
 }
 
 impl<D: Driver> Replay<'_, D> {
@@ -335,6 +341,12 @@ impl<D: Driver> Replay<'_, D> {
         self.expect(op, step.get("expect"), &outcome)?;
         if let Some(name) = step.get("as") {
             let name = name.as_str().ok_or("\"as\" must be a string")?;
+            if CHECKPOINT_OPS.contains(&op) {
+                let checkpoint = outcome.ok().filter(|v| v.get("seq").is_some() && v.get("mac").is_some());
+                let checkpoint = checkpoint.ok_or_else(|| format!("{op}: \"as\" needs a checkpoint"))?;
+                self.checkpoints.insert(name.to_string(), checkpoint);
+                return Ok(());
+            }
             let id = outcome.ok().and_then(|v| v.get("id")?.as_str().map(str::to_string));
             let id = id.ok_or_else(|| format!("{op}: \"as\" needs a result with an \"id\""))?;
             self.names.insert(name.to_string(), id);
@@ -453,11 +465,29 @@ impl<D: Driver> Replay<'_, D> {
                 }
                 k if CODE_ARGS.contains(&k) => Value::String(self.code(value)?),
                 "key" => Value::from(key_bytes(value)?),
+                "checkpoint" => self.checkpoint(value)?,
                 _ => value.clone(),
             };
             out.insert(key.clone(), resolved);
         }
         Ok(out)
+    }
+
+    /// A checkpoint: a NAME bound by `as`, or `{"seq": N, "mac": text}` as written.
+    fn checkpoint(&self, value: &Value) -> Result<Value, String> {
+        if let Some(name) = value.as_str() {
+            return self
+                .checkpoints
+                .get(name)
+                .cloned()
+                .ok_or_else(|| format!("{name:?} is not a bound checkpoint"));
+        }
+        let map = value.as_object().filter(|m| m.get("seq").is_some_and(Value::is_u64));
+        let map = map.filter(|m| m.get("mac").is_some_and(Value::is_string));
+        let map =
+            map.ok_or_else(|| format!("a checkpoint is a NAME or {{\"seq\", \"mac\"}}, got {value}"))?;
+        only_keys(map, &["seq", "mac"])?;
+        Ok(value.clone())
     }
 
     fn id(&self, value: &Value) -> Result<String, String> {

@@ -203,3 +203,28 @@ fn keys_are_the_three_names_or_lowercase_hex() {
     run(r#"{"op": "rotate_key", "args": {"key": {"hex": "0001"}}, "expect": {"error": "invalid_input"}}"#)
         .unwrap();
 }
+
+#[test]
+fn checkpoints_are_bound_by_as_or_written_out() {
+    let saved = r#"{"op": "audit_checkpoint", "as": "cp", "expect": {"ok": {"seq": 3}}},
+        {"op": "create_user", "args": {"org": "acme", "email": "carl@acme.test", "role": "member"}}"#;
+    run(&format!(
+        r#"{saved}, {{"op": "verify_audit", "args": {{"checkpoint": "cp"}}, "expect": {{"ok": {{"ok": true, "checked": 4}}}}}}"#
+    ))
+    .unwrap();
+    // A checkpoint name is no id, and an id no checkpoint.
+    let m = run(&format!(r#"{saved}, {{"op": "get_user", "args": {{"user": "cp"}}}}"#)).unwrap_err();
+    assert!(m.message.contains("\"cp\" is not bound"), "{m}");
+    let m = run(r#"{"op": "verify_audit", "args": {"checkpoint": "bob"}}"#).unwrap_err();
+    assert!(m.message.contains("not a bound checkpoint"), "{m}");
+    // `as` on a checkpoint op needs a checkpoint.
+    let m = run(
+        r#"{"op": "rotate_key", "args": {"key": "first"}, "as": "cp", "expect": {"error": "invalid_input"}}"#,
+    )
+    .unwrap_err();
+    assert!(m.message.contains("needs a checkpoint"), "{m}");
+    for bad in [r#"{"seq": 3}"#, r#"{"seq": -1, "mac": ""}"#, r#"{"seq": 3, "mac": "", "at": 0}"#, "3"] {
+        let m = run(&format!(r#"{{"op": "verify_audit", "args": {{"checkpoint": {bad}}}}}"#)).unwrap_err();
+        assert!(m.message.contains("checkpoint") || m.message.contains("unknown key"), "{bad}: {m}");
+    }
+}
