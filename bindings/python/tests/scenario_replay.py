@@ -37,6 +37,8 @@ OPS = (
     "audit_checkpoint", "verify_audit", "info", "backup", "rotate_key",
 )  # fmt: skip
 ID_ARGS = ("org", "user", "actor", "target")
+# The operations whose result is a checkpoint, which ``as`` binds (instead of an id).
+CHECKPOINT_OPS = ("audit_checkpoint", "rotate_key")
 CODE_ARGS = ("code", "proof", "actor_proof")
 TIME_KEYS = ("created_at", "deadline", "at")
 U64_MAX = 2**64 - 1
@@ -378,7 +380,10 @@ class PythonDriver:
         if op == "audit_checkpoint":
             return to_json(c.audit_checkpoint())
         if op == "verify_audit":
-            return to_json(c.verify_audit())
+            checkpoint = a.get("checkpoint")
+            if checkpoint is None:
+                return to_json(c.verify_audit())
+            return to_json(c.verify_audit((checkpoint["seq"], checkpoint["mac"])))
         raise Harness(f"PythonDriver has no op {op!r}")
 
 
@@ -407,6 +412,7 @@ class Replay:
         self.names: dict[str, str] = {}
         self.secrets: dict[str, str] = {}
         self.recovery_codes: dict[str, list[str]] = {}
+        self.checkpoints: dict[str, dict[str, Any]] = {}
 
     def step(self, step: Mapping[str, Any]) -> None:
         if "advance" in step:
@@ -446,6 +452,11 @@ class Replay:
             name = step["as"]
             if not isinstance(name, str):
                 raise ScenarioError('"as" must be a string')
+            if op in CHECKPOINT_OPS:
+                if not (failure is None and isinstance(result, dict) and "seq" in result and "mac" in result):
+                    raise ScenarioError(f'{op}: "as" needs a checkpoint')
+                self.checkpoints[name] = result
+                return None
             bound = result.get("id") if failure is None and isinstance(result, dict) else None
             if not isinstance(bound, str):
                 raise ScenarioError(f'{op}: "as" needs a result with an "id"')
@@ -534,9 +545,27 @@ class Replay:
                 out[key] = self.code(value)
             elif key == "key":
                 out[key] = key_bytes(value)
+            elif key == "checkpoint":
+                out[key] = self.checkpoint(value)
             else:
                 out[key] = value
         return out
+
+    def checkpoint(self, value: Any) -> dict[str, Any]:
+        """A checkpoint: a NAME bound by ``as``, or ``{"seq": N, "mac": text}`` as written."""
+        if isinstance(value, str):
+            if value not in self.checkpoints:
+                raise ScenarioError(f"{value!r} is not a bound checkpoint")
+            return self.checkpoints[value]
+        if not (
+            isinstance(value, dict)
+            and is_int(value.get("seq"))
+            and 0 <= value["seq"] <= U64_MAX
+            and isinstance(value.get("mac"), str)
+        ):
+            raise ScenarioError(f'a checkpoint is a NAME or {{"seq", "mac"}}, got {json.dumps(value)}')
+        only_keys(value, ("seq", "mac"))
+        return dict(value)
 
     def id(self, value: Any) -> str:
         if isinstance(value, str):

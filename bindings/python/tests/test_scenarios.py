@@ -135,3 +135,20 @@ def test_rotate_key_passes_the_bytes_written(tmp_path: Path) -> None:
              {"op": "rotate_key", "args": {"key": "first"}, "expect": {"error": "invalid_input"}},
              {"op": "rotate_key", "args": {"key": "second"}, "expect": {"ok": {"seq": 4}}}]  # fmt: skip
     run_file(write(tmp_path, steps))
+
+
+def test_checkpoints_are_bound_by_as_or_written_out(tmp_path: Path) -> None:
+    saved: list[object] = [*SETUP, {"op": "audit_checkpoint", "as": "cp", "expect": {"ok": {"seq": 3}}},
+                           {"op": "create_user", "args": {"org": "acme", "email": "carl@acme.test", "role": "member"}}]  # fmt: skip
+    verify = {"op": "verify_audit", "args": {"checkpoint": "cp"}, "expect": {"ok": {"ok": True, "checked": 4}}}
+    run_file(write(tmp_path, [*saved, verify]))
+    with pytest.raises(ScenarioError, match="'cp' is not bound"):
+        run_file(write(tmp_path, [*saved, {"op": "get_user", "args": {"user": "cp"}}]))
+    with pytest.raises(ScenarioError, match="not a bound checkpoint"):
+        run_file(write(tmp_path, [*SETUP, {"op": "verify_audit", "args": {"checkpoint": "bob"}}]))
+    rotate = {"op": "rotate_key", "args": {"key": "first"}, "as": "cp", "expect": {"error": "invalid_input"}}
+    with pytest.raises(ScenarioError, match="needs a checkpoint"):
+        run_file(write(tmp_path, [*SETUP, rotate]))
+    for bad in [{"seq": 3}, {"seq": -1, "mac": ""}, {"seq": 3, "mac": "", "at": 0}, 3]:
+        with pytest.raises(ScenarioError, match="checkpoint|unknown key"):
+            run_file(write(tmp_path, [*SETUP, {"op": "verify_audit", "args": {"checkpoint": bad}}]))
