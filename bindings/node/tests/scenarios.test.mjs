@@ -131,6 +131,22 @@ describe('the runner itself', () => {
     }))
   })
 
+  test('checkpoints are bound by as or written out', async () => {
+    const onMemory = (name, steps) => write(name, { name, covers: ['s7'], steps: [...setup, ...steps] })
+    const saved = [{ op: 'audit_checkpoint', as: 'cp', expect: { ok: { seq: 3 } } }, carl(0)]
+    const verify = { op: 'verify_audit', args: { checkpoint: 'cp' }, expect: { ok: { ok: true, checked: 4 } } }
+    await runFile(onMemory('cp.json', [...saved, verify]))
+    await assert.rejects(runFile(onMemory('id.json', [...saved, { op: 'get_user', args: { user: 'cp' } }])), /"cp" is not bound/)
+    const unbound = onMemory('unbound.json', [{ op: 'verify_audit', args: { checkpoint: 'bob' } }])
+    await assert.rejects(runFile(unbound), /not a bound checkpoint/)
+    const rotate = { op: 'rotate_key', args: { key: 'first' }, as: 'cp', expect: { error: 'invalid_input' } }
+    await assert.rejects(runFile(onMemory('rotate.json', [rotate])), /needs a checkpoint/)
+    for (const bad of [{ seq: 3 }, { seq: -1, mac: '' }, { seq: 3, mac: '', at: 0 }, 3]) {
+      const step = { op: 'verify_audit', args: { checkpoint: bad } }
+      await assert.rejects(runFile(onMemory('bad.json', [step])), /checkpoint|unknown key/, JSON.stringify(bad))
+    }
+  })
+
   test('uris lose only their secret', () => {
     assert.equal(withoutSecret('otpauth://totp/A:b%40a.test?secret=ABC&issuer=A&digits=6'), 'otpauth://totp/A:b%40a.test?issuer=A&digits=6')
     assert.equal(withoutSecret('otpauth://totp/A:b?issuer=A&secret=ABC'), 'otpauth://totp/A:b?issuer=A')

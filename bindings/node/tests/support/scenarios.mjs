@@ -28,6 +28,8 @@ const OPS = [
   'backup', 'rotate_key',
 ]
 const ID_ARGS = ['org', 'user', 'actor', 'target']
+/** The operations whose result is a checkpoint, which `as` binds (instead of an id). */
+const CHECKPOINT_OPS = ['audit_checkpoint', 'rotate_key']
 const CODE_ARGS = ['code', 'proof', 'actor_proof']
 const TIME_KEYS = ['created_at', 'deadline', 'at']
 /** The keys a scenario names (README, "Keys"): the bytes 0-31, 32-63 and 64-95. */
@@ -206,7 +208,10 @@ async function callAddon(core, op, args) {
         action: a.optStr('action'),
       }),
     audit_checkpoint: () => core.auditCheckpoint(),
-    verify_audit: () => core.verifyAudit(),
+    verify_audit: () => {
+      const checkpoint = a.get('checkpoint')
+      return checkpoint === undefined ? core.verifyAudit() : core.verifyAudit({ seq: checkpoint.seq, mac: checkpoint.mac })
+    },
     info: () => core.info(),
     backup: () => core.backup(a.str('path')),
     rotate_key: () => {
@@ -306,6 +311,7 @@ class Replay {
     this.names = new Map()
     this.secrets = new Map()
     this.recoveryCodes = new Map()
+    this.checkpoints = new Map()
   }
 
   async step(step) {
@@ -338,6 +344,14 @@ class Replay {
     this.expect(op, step.expect, result)
     if ('as' in step) {
       if (typeof step.as !== 'string') throw new HarnessError('"as" must be a string')
+      if (CHECKPOINT_OPS.includes(op)) {
+        const checkpoint = result.ok
+        if (!isObject(checkpoint) || !('seq' in checkpoint) || !('mac' in checkpoint)) {
+          throw new HarnessError(`${op}: "as" needs a checkpoint`)
+        }
+        this.checkpoints.set(step.as, checkpoint)
+        return
+      }
       const id = result.ok?.id
       if (typeof id !== 'string') throw new HarnessError(`${op}: "as" needs a result with an "id"`)
       this.names.set(step.as, id)
@@ -424,9 +438,23 @@ class Replay {
         out[key] = value.map((v) => this.id(v))
       } else if (CODE_ARGS.includes(key)) out[key] = this.code(value)
       else if (key === 'key') out[key] = keyBytes(value)
+      else if (key === 'checkpoint') out[key] = this.checkpoint(value)
       else out[key] = value
     }
     return out
+  }
+
+  /** A checkpoint: a NAME bound by `as`, or `{"seq": N, "mac": text}` as written. */
+  checkpoint(value) {
+    if (typeof value === 'string') {
+      if (!this.checkpoints.has(value)) throw new HarnessError(`${JSON.stringify(value)} is not a bound checkpoint`)
+      return this.checkpoints.get(value)
+    }
+    if (!isObject(value) || !(isInteger(value.seq) && value.seq >= 0) || typeof value.mac !== 'string') {
+      throw new HarnessError(`a checkpoint is a NAME or {"seq", "mac"}, got ${JSON.stringify(value)}`)
+    }
+    onlyKeys(value, ['seq', 'mac'])
+    return value
   }
 
   id(value) {
