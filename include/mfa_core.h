@@ -965,12 +965,15 @@ void mfa_open_options_init(struct mfa_open_options *options);
  * `options->create_if_missing` is false). A new store file and its `-wal`/`-shm` are 0600
  * whatever the umask; `mfa_core_info` tells whether an existing one is readable by others.
  * Opening a store whose schema is current does not wait for another process's write.
+ * A `postgres://` or `postgresql://` URL opens the store in a PostgreSQL database instead
+ * (docs/scale-out.md); a password in it never appears in an error message.
  * `options` may be NULL. On success writes a new handle to `*out`; free it with
  * `mfa_core_close`.
  *
  * Errors: `MFA_ERR_INVALID_INPUT` (NULL or non-UTF-8 argument, key not 32 bytes, key does not
- * match the store, bad issuer or durability), `MFA_ERR_STORAGE` (missing when creation is
- * off, empty, not SQLite, corrupt, newer schema, cannot open; such files are left unchanged).
+ * match the store, bad issuer or durability, malformed URL), `MFA_ERR_STORAGE` (missing when
+ * creation is off, empty, not SQLite, corrupt, newer schema, cannot open, server unreachable;
+ * such files and databases are left unchanged).
  *
  * # Safety
  * `path` is a NUL-terminated string; `key` points to `key_len` readable bytes; `options` is

@@ -4,11 +4,14 @@
 #   scripts/postgres.sh start    # installs Debian's postgresql if missing, initdb, starts it,
 #                                # prints the URL of a fresh database (MFA_CORE_TEST_PG)
 #   scripts/postgres.sh stop     # stops it (does nothing when it is not running)
-#   scripts/postgres.sh url      # the URL of the running server's `mfa` database
+#   scripts/postgres.sh url      # the URL of the running server's `mfa` database (Unix socket)
+#   scripts/postgres.sh tls-url  # the same database over TCP with TLS (sslmode=verify-full)
 #
 # The server refuses to run as root (CI runs as root): the data folder belongs to the
-# `postgres` account, which runs it. It listens on a Unix socket in target/postgres/run and on
-# no TCP port, with trust authentication for local connections only. fsync and
+# `postgres` account, which runs it. It listens on a Unix socket in target/postgres/run, and
+# with TLS on 127.0.0.1 at a port derived from the checkout's path (MFA_CORE_PG_PORT to
+# choose), with a certificate for `localhost` signed by a CA made here
+# (target/postgres/tls/ca.crt); trust authentication, loopback only. fsync and
 # synchronous_commit stay on: the tests and the bench measure real commits.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +20,9 @@ base="$PWD/target/postgres"
 data="$base/data"
 run="$base/run"
 log="$base/server.log"
+tls="$base/tls"
 user=postgres
+port="${MFA_CORE_PG_PORT:-$((20000 + $(printf '%s' "$PWD" | cksum | cut -d' ' -f1) % 20000))}"
 
 as_server() {
     if [[ "$(id -un)" == "$user" ]]; then "$@"; else runuser -u "$user" -- "$@"; fi
@@ -38,7 +43,29 @@ bindir() {
 url() {
     # libpq's URL form with a Unix-socket host, percent-encoded.
     local socket="${run//\//%2F}"
-    echo "postgresql://$user@$socket/mfa?application_name=mfa-core-tests"
+    echo "postgresql://$user@$socket:$port/mfa?application_name=mfa-core-tests"
+}
+
+tls_url() {
+    echo "postgresql://$user@localhost:$port/mfa?sslmode=verify-full&sslrootcert=$tls/ca.crt&application_name=mfa-core-tests"
+}
+
+# A CA and a server certificate for `localhost` (no IP address in it, so that verify-full to
+# 127.0.0.1 fails as it must).
+make_certificates() {
+    command -v openssl >/dev/null || { apt-get update -qq >&2 && apt-get install -y -qq openssl >&2; }
+    mkdir -p "$tls"
+    (
+        cd "$tls"
+        openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=mfa-core test CA" \
+            -keyout ca.key -out ca.crt 2>/dev/null
+        openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout server.key -out server.csr 2>/dev/null
+        printf 'subjectAltName=DNS:localhost\n' >san.ext
+        openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 \
+            -extfile san.ext -out server.crt 2>/dev/null
+        chmod 600 server.key ca.key
+    )
+    chown -R "$user" "$tls"
 }
 
 start() {
@@ -50,17 +77,20 @@ start() {
         chown -R "$user" "$data" "$run"
         as_server "$bin/initdb" -D "$data" -A trust -U "$user" -E UTF8 --no-instructions >/dev/null
     fi
+    [[ -f "$tls/server.crt" ]] || make_certificates
     chown -R "$user" "$data" "$run"
     # Traversal into target/ for the server account (it owns only its own folders).
     chmod o+x "$PWD" "$PWD/target" "$base" 2>/dev/null || true
     if ! as_server "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
         touch "$log" && chown "$user" "$log"
         as_server "$bin/pg_ctl" -D "$data" -l "$log" -w -t 60 start \
-            -o "-k $run -c listen_addresses='' -c max_connections=200 -c fsync=on -c synchronous_commit=on" >/dev/null
+            -o "-k $run -c listen_addresses=127.0.0.1 -p $port -c max_connections=200 -c fsync=on \
+                -c synchronous_commit=on -c ssl=on -c ssl_cert_file=$tls/server.crt \
+                -c ssl_key_file=$tls/server.key" >/dev/null
     fi
-    as_server "$bin/psql" -h "$run" -U "$user" -d postgres -qAt \
+    as_server "$bin/psql" -h "$run" -p "$port" -U "$user" -d postgres -qAt \
         -c "SELECT 1 FROM pg_database WHERE datname = 'mfa'" | grep -q 1 ||
-        as_server "$bin/createdb" -h "$run" -U "$user" mfa
+        as_server "$bin/createdb" -h "$run" -p "$port" -U "$user" mfa
     url
 }
 
@@ -75,5 +105,6 @@ case "${1:-}" in
     start) start ;;
     stop) stop ;;
     url) url ;;
-    *) echo "usage: scripts/postgres.sh start|stop|url" >&2; exit 2 ;;
+    tls-url) tls_url ;;
+    *) echo "usage: scripts/postgres.sh start|stop|url|tls-url" >&2; exit 2 ;;
 esac

@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 
 trap './scripts/postgres.sh stop' EXIT
 MFA_CORE_TEST_PG="$(./scripts/postgres.sh start | tail -n 1)"
-export MFA_CORE_TEST_PG
+MFA_CORE_TEST_PG_TLS="$(./scripts/postgres.sh tls-url)"
+export MFA_CORE_TEST_PG MFA_CORE_TEST_PG_TLS
 
-echo "--- every scenario of tests/scenarios through the Rust API, each on a new schema"
+echo "--- every scenario of tests/scenarios through the Rust API, each on a new schema; TLS"
 cargo test --locked -q -p mfa-scenarios --features postgres-tests --test postgres

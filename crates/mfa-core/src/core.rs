@@ -67,6 +67,10 @@ impl Core {
     /// plain file name (never an SQLite URI); `":memory:"` is the same as
     /// [`Core::open_in_memory`].
     ///
+    /// A `postgres://` or `postgresql://` URL opens the store in a PostgreSQL database instead,
+    /// for hosts on several machines (docs/scale-out.md: the URL's parameters, TLS, the pool);
+    /// an empty database gets the tables. A password in the URL never appears in an error.
+    ///
     /// A new store file (and its `-wal` and `-shm`) is readable and writable by its owner only
     /// (0600), whatever the process umask. An existing store that other users can read is
     /// opened all the same: [`Core::info`] tells.
@@ -74,10 +78,11 @@ impl Core {
     /// Opening a store whose schema is current only reads it: it does not wait for another
     /// process's write.
     ///
-    /// Errors: `invalid_input` for a key that is not 32 bytes or does not match the store, or a
-    /// bad option; `storage` for a missing file when creation is off, or a file that is empty,
-    /// is not SQLite, is corrupt, or has a newer schema (such files are left byte-for-byte
-    /// unchanged).
+    /// Errors: `invalid_input` for a key that is not 32 bytes or does not match the store, a
+    /// bad option or a malformed URL; `storage` for a missing file when creation is off, or a
+    /// file that is empty, is not SQLite, is corrupt, or has a newer schema (such files are
+    /// left byte-for-byte unchanged), and on PostgreSQL for a server that cannot be reached or
+    /// a database that holds something else or a newer schema (left untouched).
     pub fn open(path: impl AsRef<Path>, key: &[u8], options: OpenOptions) -> Result<Core> {
         let path = path.as_ref();
         if path.as_os_str().is_empty() {

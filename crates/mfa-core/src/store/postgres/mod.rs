@@ -17,12 +17,13 @@
 
 mod rows;
 mod schema;
+mod tls;
 mod url;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex};
 
-use self::rows::Conn;
+use self::rows::{Conn, begin_write_sql};
 pub(crate) use self::url::is_postgres_url;
 use super::rows::Rows;
 use super::{CURRENT_VERSION, Tx, key_rotated, lock, run_caught, undoes_writes};
@@ -40,6 +41,7 @@ const LOCK_TIMEOUT: &str = "30s";
 /// An open store on a PostgreSQL server.
 pub(crate) struct Store {
     config: postgres::Config,
+    tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
     pool: Pool,
     durability: Durability,
     row_key: RowKey,
@@ -100,6 +102,7 @@ impl Store {
         let target = url::parse(url)?;
         let store = Store {
             config: target.config,
+            tls: target.tls,
             pool: Pool {
                 size: target.pool_size,
                 state: Mutex::new(PoolState { idle: Vec::new(), open: 0 }),
@@ -131,7 +134,7 @@ impl Store {
     /// the schema and the others find it done. DDL is transactional, so a failure leaves the
     /// database as it was.
     fn migrate(&self, conn: &Conn, keys: &Keys) -> Result<()> {
-        self.in_transaction(conn, &begin_write(), || {
+        self.in_transaction(conn, &begin_write_sql(), || {
             let version = inspect(conn, keys)?;
             for (from, sql) in schema::MIGRATIONS {
                 if version <= from {
@@ -145,7 +148,9 @@ impl Store {
                 conn.put_meta("schema_version", CURRENT_VERSION.to_string().as_bytes())?;
             }
             Ok(())
-        })
+        })?;
+        // Committed without waiting for its flush, as every write: wait for it here.
+        conn.batch(FLUSH)
     }
 
     /// A connection from the pool, a new one when none is idle and the pool is not full, or
@@ -173,7 +178,11 @@ impl Store {
     }
 
     fn connect(&self) -> Result<Conn> {
-        let client = self.config.connect(postgres::NoTls).map_err(|e| {
+        let client = match &self.tls {
+            Some(tls) => self.config.connect(tls.clone()),
+            None => self.config.connect(postgres::NoTls),
+        }
+        .map_err(|e| {
             Error::Storage(format!("cannot connect to the PostgreSQL server: {}", url::describe(&e)))
         })?;
         let conn = Conn::new(client);
@@ -205,9 +214,7 @@ impl Store {
             return Err(key_rotated());
         }
         let conn = self.lease()?;
-        let started = conn
-            .batch(&begin_write())
-            .and_then(|()| super::key_is_current(conn.meta("key_check")?, &self.key_check));
+        let started = conn.begin_write().and_then(|stored| super::key_is_current(stored, &self.key_check));
         if let Err(e) = started {
             return Err(self.end_failed(conn, e));
         }
@@ -222,15 +229,26 @@ impl Store {
         self.commit(conn).and(outcome)
     }
 
+    /// Commits without waiting for the flush, which releases the write lock at once, then
+    /// waits for the flush outside the lock (see [`FLUSH`]).
     fn commit(&self, conn: Lease<'_>) -> Result<()> {
-        conn.batch("COMMIT").map_err(|e| {
-            // The server may have committed before the connection broke: say so.
-            conn.discard();
+        let unknown = |e: Error| {
             Error::Storage(format!(
                 "the commit's outcome is unknown (the connection failed while committing; the \
                  write may or may not be in the store): {e}"
             ))
-        })
+        };
+        if let Err(e) = conn.batch("COMMIT") {
+            conn.discard();
+            return Err(unknown(e));
+        }
+        if self.durability == Durability::Full
+            && let Err(e) = conn.batch(FLUSH)
+        {
+            conn.discard();
+            return Err(unknown(e));
+        }
+        Ok(())
     }
 
     /// Rolls back after an error that undoes the call; a connection that cannot roll back is
@@ -262,11 +280,21 @@ impl Store {
     }
 }
 
-/// The start of every write transaction: READ COMMITTED whatever the server's default, then
-/// the write lock, in one round trip.
-fn begin_write() -> String {
-    format!("BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock({WRITE_LOCK})")
-}
+/// Makes the write just committed durable, after its lock is released.
+///
+/// A transaction-level lock is released only when its commit ends, and a synchronous commit
+/// ends after its WAL flush: with the lock held over the flush, the writes of all hosts could
+/// never share one. So the write commits asynchronously (its commit record is in the WAL, the
+/// lock released, the next host's write can start), and then this statement commits
+/// synchronously a transaction of its own that writes one small WAL record (a logical
+/// decoding message, which any role may emit and which changes no table): its flush covers
+/// every WAL record before it, the write's commit among them, and the flushes of several
+/// hosts' calls are shared by the server's group flush. (A transaction that writes no WAL,
+/// such as one that only takes a transaction id, commits without any flush.) The call returns
+/// only after it, so a call that returned is durable. A crash before the flush loses the write
+/// together with every write ordered after it (the WAL is one sequence), so no host is left
+/// with a write that depends on a lost one.
+const FLUSH: &str = "SELECT pg_logical_emit_message(true, 'mfa-core', 'flush')";
 
 /// The schema version of the database, after checking that it is empty or an mfa-core store
 /// of a version this library knows, with this key. Reads only.

@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use postgres::types::ToSql;
-use postgres::{Client, Row, Statement};
+use postgres::{Client, Row, SimpleQueryMessage, Statement};
 
 use crate::error::{Error, Result};
 use crate::model::{AuditEvent, AuditQuery, Org, Policy, Role, UnixTime, User, UserCounts, UserStatus};
@@ -36,6 +36,34 @@ impl Conn {
         Ok(self.client.borrow_mut().batch_execute(sql)?)
     }
 
+    /// Starts a write transaction (see [`begin_write_sql`]) and reads the store's key check in
+    /// the same round trip.
+    pub(super) fn begin_write(&self) -> Result<Option<Vec<u8>>> {
+        let sql = format!("{}; SELECT value FROM meta WHERE key = 'key_check'", begin_write_sql());
+        let messages = self.client.borrow_mut().simple_query(&sql)?;
+        // The rows of the last statement, the key check's: the messages after the statement
+        // before it completed. The simple protocol returns text: a bytea is `\x` and hex digits.
+        let last = messages
+            .iter()
+            .rev()
+            .skip(1)
+            .take_while(|m| !matches!(m, SimpleQueryMessage::CommandComplete(_)));
+        let stored = last.filter_map(|m| match m {
+            SimpleQueryMessage::Row(row) => Some(row.get(0).unwrap_or_default().to_string()),
+            _ => None,
+        });
+        let stored = stored.last();
+        stored
+            .map(|text| {
+                text.strip_prefix("\\x")
+                    .and_then(|hex| data_encoding::HEXLOWER_PERMISSIVE.decode(hex.as_bytes()).ok())
+                    .ok_or_else(|| {
+                        Error::Storage("the store's key check is unreadable: it is damaged".into())
+                    })
+            })
+            .transpose()
+    }
+
     fn statement(&self, sql: &str) -> Result<Statement> {
         if let Some(s) = self.statements.borrow().get(sql) {
             return Ok(s.clone());
@@ -59,6 +87,17 @@ impl Conn {
         let statement = self.statement(sql)?;
         Ok(self.client.borrow_mut().execute(&statement, args)?)
     }
+}
+
+/// The start of every write transaction, in one round trip: READ COMMITTED whatever the
+/// server's default, a commit that does not wait for its flush (see `FLUSH` in `mod.rs`),
+/// then the write lock every host takes.
+pub(super) fn begin_write_sql() -> String {
+    format!(
+        "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL synchronous_commit = off; \
+         SELECT pg_advisory_xact_lock({})",
+        super::WRITE_LOCK
+    )
 }
 
 /// A column of type `bigint` as one of the core's unsigned types; a stored value out of its

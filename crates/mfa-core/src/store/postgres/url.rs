@@ -5,8 +5,10 @@
 //! The URL may hold a password: nothing here ever puts the URL, or any part of it, into an
 //! error message.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
+use super::tls::{self, Mode};
 use crate::error::{Error, Result};
 
 /// Connections per handle when the URL does not say: enough for a few threads to read while
@@ -26,15 +28,23 @@ pub(crate) fn is_postgres_url(location: &str) -> bool {
 pub(super) struct Target {
     pub config: postgres::Config,
     pub pool_size: usize,
+    /// The TLS connector `sslmode` asks for (`None`: plain connections).
+    pub tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
 }
 
 /// Parses the URL. Errors are `invalid_input` and never quote the URL.
 pub(super) fn parse(url: &str) -> Result<Target> {
     let (base, query) = url.split_once('?').unwrap_or((url, ""));
     let mut pool_size = DEFAULT_POOL_SIZE;
+    let mut mode = Mode::Prefer;
+    let mut root_file = None;
     let mut kept = Vec::new();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         match pair.split_once('=') {
+            // The client knows only `disable`, `prefer` and `require`: the engine reads the
+            // mode and the CA file itself (tls.rs) and gives the client the TLS it settled on.
+            Some(("sslmode", v)) => mode = Mode::parse(&decode(v)?)?,
+            Some(("sslrootcert", v)) => root_file = Some(PathBuf::from(decode(v)?)),
             Some(("pool_size", v)) => {
                 pool_size = v.parse().ok().filter(|n| (1..=MAX_POOL_SIZE).contains(n)).ok_or_else(|| {
                     Error::InvalidInput(format!(
@@ -52,13 +62,24 @@ pub(super) fn parse(url: &str) -> Result<Target> {
     if config.get_hosts().is_empty() {
         return Err(Error::InvalidInput("the PostgreSQL URL names no host".into()));
     }
+    config.ssl_mode(mode.client_mode());
+    // TLS runs over TCP only; a URL whose hosts are all Unix sockets connects without it.
+    let tcp = config.get_hosts().iter().any(|h| matches!(h, postgres::config::Host::Tcp(_)));
+    let tls = if tcp { tls::connector(mode, root_file.as_deref())? } else { None };
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(DEFAULT_CONNECT_TIMEOUT);
     }
     if config.get_application_name().is_none() {
         config.application_name("mfa-core");
     }
-    Ok(Target { config, pool_size })
+    Ok(Target { config, pool_size, tls })
+}
+
+/// A percent-decoded URL parameter value.
+fn decode(value: &str) -> Result<String> {
+    percent_encoding::percent_decode_str(value).decode_utf8().map(|v| v.into_owned()).map_err(|_| {
+        Error::InvalidInput("a parameter of the PostgreSQL URL is not UTF-8 once decoded".into())
+    })
 }
 
 /// An error of the client or the server, without anything the URL held: the server's own
