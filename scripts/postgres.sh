@@ -4,6 +4,8 @@
 #   scripts/postgres.sh start    # installs Debian's postgresql if missing, initdb, starts it,
 #                                # prints the URL of a fresh database (MFA_CORE_TEST_PG)
 #   scripts/postgres.sh stop     # stops it (does nothing when it is not running)
+#   scripts/postgres.sh crash    # stops it at once, as a crash would (no shutdown checkpoint:
+#                                # the next start recovers from the write-ahead log)
 #   scripts/postgres.sh url      # the URL of the running server's `mfa` database (Unix socket)
 #   scripts/postgres.sh tls-url  # the same database over TCP with TLS (sslmode=verify-full)
 #
@@ -94,17 +96,19 @@ start() {
     url
 }
 
+# Stops the server: mode `fast` (sessions are ended, then a clean shutdown) or `immediate`.
 stop() {
     local bin
     bin="$(ls /usr/lib/postgresql/*/bin/pg_ctl 2>/dev/null | sort -V | tail -n 1 || true)"
     [[ -n "$bin" && -f "$data/PG_VERSION" ]] || return 0
-    as_server "$bin" -D "$data" -m fast -w stop >/dev/null 2>&1 || true
+    as_server "$bin" -D "$data" -m "$1" -w stop >/dev/null 2>&1 || true
 }
 
 case "${1:-}" in
     start) start ;;
-    stop) stop ;;
+    stop) stop fast ;;
+    crash) stop immediate ;;
     url) url ;;
     tls-url) tls_url ;;
-    *) echo "usage: scripts/postgres.sh start|stop|url|tls-url" >&2; exit 2 ;;
+    *) echo "usage: scripts/postgres.sh start|stop|crash|url|tls-url" >&2; exit 2 ;;
 esac

@@ -10,7 +10,7 @@ step "format"
 cargo fmt --all -- --check
 
 step "clippy (warnings denied, the Python and Node crates included)"
-cargo clippy --workspace --all-targets --features mfa-scenarios/postgres-tests --locked -- -D warnings
+cargo clippy --workspace --all-targets --features mfa-scenarios/postgres-tests,mfa-core/postgres-tests,mfa-cli/postgres-tests --locked -- -D warnings
 
 step "Rust tests"
 cargo test --locked

@@ -10,5 +10,9 @@ MFA_CORE_TEST_PG="$(./scripts/postgres.sh start | tail -n 1)"
 MFA_CORE_TEST_PG_TLS="$(./scripts/postgres.sh tls-url)"
 export MFA_CORE_TEST_PG MFA_CORE_TEST_PG_TLS
 
-echo "--- every scenario of tests/scenarios through the Rust API, each on a new schema; TLS"
-cargo test --locked -q -p mfa-scenarios --features postgres-tests --test postgres
+# One build for the three suites (the same features, so mfa-core is compiled once).
+echo "--- every scenario of tests/scenarios through the Rust API, each on a new schema; TLS; then"
+echo "    the rules across hosts: concurrent processes, a server restart and a crash under load,"
+echo "    schema life; then mfa-admin with --db URL, and migrate between a file and the server"
+cargo test --locked -q -p mfa-scenarios -p mfa-core -p mfa-cli \
+    --features mfa-scenarios/postgres-tests,mfa-core/postgres-tests,mfa-cli/postgres-tests --test postgres

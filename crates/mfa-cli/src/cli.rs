@@ -9,6 +9,7 @@ use mfa_core::Role;
 use zeroize::Zeroizing;
 
 use crate::exit;
+use crate::location;
 use crate::window;
 
 /// Parses the command line, with the exit-status table at the end of the top-level help.
@@ -49,6 +50,31 @@ impl fmt::Debug for Code {
     }
 }
 
+/// A store's location (`--db`, `--from`, `--to`): a file path, or a PostgreSQL URL that may
+/// hold a password, which its `Debug` never shows.
+#[derive(Clone)]
+pub struct Db(PathBuf);
+
+impl From<std::ffi::OsString> for Db {
+    fn from(s: std::ffi::OsString) -> Db {
+        Db(PathBuf::from(s))
+    }
+}
+
+impl std::ops::Deref for Db {
+    type Target = std::path::Path;
+
+    fn deref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Db {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Db").field(&location::shown(&self.0)).finish()
+    }
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "mfa-admin",
@@ -56,9 +82,11 @@ impl fmt::Debug for Code {
     about = "Operate an mfa-core store: orgs, users, TOTP enrollment, MFA resets and the audit trail."
 )]
 pub struct Cli {
-    /// The store, an SQLite file (created by `init`).
-    #[arg(long, global = true, env = "MFA_CORE_DB", value_name = "PATH")]
-    pub db: Option<PathBuf>,
+    /// The store: an SQLite file (created by `init`), or a PostgreSQL database given as a
+    /// postgres:// or postgresql:// URL (`init` creates the tables). A password in the URL is
+    /// never shown.
+    #[arg(long, global = true, env = "MFA_CORE_DB", value_name = "PATH|URL")]
+    pub db: Option<Db>,
     /// A file holding the 32-byte key: raw bytes or 64 hex digits; `-` reads it from stdin.
     /// Without it the key is read from MFA_CORE_KEY (64 hex digits).
     #[arg(long, global = true, env = "MFA_CORE_KEY_FILE", value_name = "PATH")]
@@ -90,6 +118,20 @@ pub enum Command {
         /// Replace an existing store (otherwise refused).
         #[arg(long)]
         force: bool,
+    },
+    /// Copy a whole store into an empty one, between engines (an SQLite file and a PostgreSQL
+    /// database, either way) or between two files: every row as stored and the audit trail
+    /// byte for byte, in one transaction, so the copy has the same audit head and every user
+    /// signs in as before. The source is read from one snapshot: stop the programs writing to
+    /// it first. Progress goes to stderr.
+    Migrate {
+        /// The store to copy (a file or a PostgreSQL URL); default: --db.
+        #[arg(long, value_name = "PATH|URL")]
+        from: Option<Db>,
+        /// The new store: a file that does not exist yet, or an empty PostgreSQL database or
+        /// schema (a destination holding any org, user or event is refused and left as it is).
+        #[arg(long, value_name = "PATH|URL")]
+        to: Db,
     },
     /// Run the whole story on a throwaway store with a random key: no set-up needed.
     Demo,
@@ -488,5 +530,11 @@ mod tests {
         assert!(debug.contains("Code(<redacted>)"), "{debug}");
         let cli = Cli::try_parse_from(["mfa-admin", "verify", "u", "123456"]).unwrap();
         assert!(!format!("{cli:?}").contains("123456"));
+        // Nor a password of a PostgreSQL URL.
+        let url = "postgresql://ann:s3cret-pw@db/mfa";
+        let cli =
+            Cli::try_parse_from(["mfa-admin", "--db", url, "migrate", "--from", url, "--to", url]).unwrap();
+        let debug = format!("{cli:?}");
+        assert!(!debug.contains("s3cret-pw") && debug.contains("postgresql://ann:***@db/mfa"), "{debug}");
     }
 }

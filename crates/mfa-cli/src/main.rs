@@ -9,6 +9,7 @@ mod commands;
 mod exit;
 mod input;
 mod key;
+mod location;
 mod output;
 mod progress;
 mod qr;

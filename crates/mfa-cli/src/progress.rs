@@ -4,6 +4,7 @@
 use std::io::{self, IsTerminal, Write};
 
 pub struct Progress {
+    label: String,
     total: usize,
     tty: bool,
 }
@@ -13,13 +14,25 @@ const WIDTH: usize = 30;
 
 impl Progress {
     pub fn new(total: usize) -> Progress {
-        Progress { total, tty: io::stderr().is_terminal() }
+        Progress::labelled("", total)
+    }
+
+    /// A bar that says what it counts, for runs of several steps.
+    pub fn labelled(label: &str, total: usize) -> Progress {
+        let label = if label.is_empty() { String::new() } else { format!("{label} ") };
+        Progress { label, total, tty: io::stderr().is_terminal() }
     }
 
     /// Shows `done` of the total. Progress is best effort: a closed stderr does not stop a run.
     pub fn show(&self, done: usize) {
         let filled = (done * WIDTH).checked_div(self.total).unwrap_or(WIDTH);
-        let bar = format!("[{}{}] {done}/{}", "#".repeat(filled), "-".repeat(WIDTH - filled), self.total);
+        let bar = format!(
+            "{}[{}{}] {done}/{}",
+            self.label,
+            "#".repeat(filled),
+            "-".repeat(WIDTH - filled),
+            self.total
+        );
         let mut err = io::stderr().lock();
         let _ = if self.tty { write!(err, "\r{bar}") } else { writeln!(err, "progress {bar}") };
         if self.tty && done == self.total {

@@ -4,6 +4,7 @@
 use std::io::BufRead;
 use std::path::Path;
 
+use mfa_core::key::Key;
 use mfa_core::{AuditOrigin, Core, Error, OpenOptions};
 use zeroize::Zeroizing;
 
@@ -11,10 +12,13 @@ use crate::cli::Cli;
 use crate::exit::{Failure, usage};
 use crate::input;
 use crate::key;
+use crate::location;
 
-/// The store path from `--db` or `MFA_CORE_DB`.
+/// The store path (or PostgreSQL URL) from `--db` or `MFA_CORE_DB`.
 pub fn db_path(cli: &Cli) -> Result<&Path, Failure> {
-    cli.db.as_deref().ok_or_else(|| usage("no store: pass --db PATH or set MFA_CORE_DB"))
+    cli.db
+        .as_deref()
+        .ok_or_else(|| usage("no store: pass --db PATH (or a PostgreSQL URL) or set MFA_CORE_DB"))
 }
 
 /// Opens an existing store. The key is checked first, so that the tool never starts without
@@ -23,7 +27,17 @@ pub fn db_path(cli: &Cli) -> Result<&Path, Failure> {
 /// can read is opened, with a warning on stderr.
 pub fn open(cli: &Cli) -> Result<Core, Failure> {
     let key = key::load(cli.key_file.as_deref())?;
-    let path = db_path(cli)?;
+    open_at(db_path(cli)?, &key)
+}
+
+/// Opens the existing store at `path` (a file or a PostgreSQL URL) with `key`, as [`open`].
+/// A URL is no file: it is never looked for on disk, and a database without a store is the
+/// core's `storage` error (nothing is created).
+pub fn open_at(path: &Path, key: &Key) -> Result<Core, Failure> {
+    let existing = OpenOptions { create_if_missing: false, ..OpenOptions::default() };
+    if location::is_url(path) {
+        return Ok(Core::open(path, key.as_slice(), existing)?.with_audit_origin(operator()));
+    }
     if !path.exists() {
         return Err(Error::NotFound(format!(
             "no store at {}: create one with `mfa-admin init`",
@@ -31,8 +45,7 @@ pub fn open(cli: &Cli) -> Result<Core, Failure> {
         ))
         .into());
     }
-    let core =
-        Core::open(path, key.as_slice(), OpenOptions { create_if_missing: false, ..OpenOptions::default() })?;
+    let core = Core::open(path, key.as_slice(), existing)?;
     let info = core.info()?;
     if info.readable_by_others {
         let mode = info.mode.map_or_else(String::new, |m| format!(" (mode {m:04o})"));

@@ -62,3 +62,28 @@ fn restore_refuses_a_copy_that_does_not_open_or_verify() {
         std::fs::read_dir(store.dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert!(names.iter().all(|n| !n.to_string_lossy().contains(".restore-")), "{names:?}");
 }
+
+#[test]
+fn backup_and_restore_refuse_a_postgresql_store_before_connecting() {
+    let store = Store::new();
+    let url = "postgresql://ann:s3cret-pw@127.0.0.1:1/mfa";
+    let copy = store.dir.path().join("copy.db");
+    let copy = copy.to_str().unwrap();
+    let on_server = |args: &[&str]| {
+        let out = bare().env("MFA_CORE_KEY", KEY_HEX).args(["--db", url]).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(10), "{args:?}: {}", stderr(&out));
+        stderr(&out)
+    };
+    // No server listens on port 1: the refusal comes before any connection is tried.
+    let err = on_server(&["backup", copy]);
+    assert!(err.contains("pg_dump") && err.contains("mfa-admin migrate --to FILE"), "{err}");
+    let err = on_server(&["restore", copy, "--force"]);
+    assert!(err.contains("pg_restore") && err.contains("mfa-admin migrate --from FILE --to URL"), "{err}");
+    for args in [&["backup", url][..], &["restore", url, "--force"]] {
+        let err = store.fails(args, 10);
+        assert!(err.contains("mfa-admin migrate"), "{err}");
+        assert!(!err.contains("s3cret-pw"), "{err}");
+    }
+    assert!(!std::path::Path::new(copy).exists());
+    assert_eq!(std::fs::read_dir(store.dir.path()).unwrap().count(), 1, "only the store itself");
+}

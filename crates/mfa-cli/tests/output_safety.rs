@@ -100,3 +100,31 @@ fn reset_many_echoes_hostile_lines_escaped() {
     let text = stdout(&out);
     assert!(!text.contains('\x1b') && text.contains("refused \\u{1b}[2Jwho@acme.example"), "{text:?}");
 }
+
+/// A PostgreSQL URL is no file: no command looks for it on disk or creates it there, and its
+/// password shows nowhere, also when the server cannot be reached (nothing listens on port 1).
+#[test]
+fn a_postgresql_url_is_never_a_file_and_its_password_never_shows() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::new();
+    let url = "postgresql://ann:s3cret-pw@127.0.0.1:1/mfa?connect_timeout=5&password=s3cret-pw";
+    let runs: [&[&str]; 6] = [
+        &["--db", url, "init"],
+        &["--db", url, "info"],
+        &["--db", url, "org", "list"],
+        &["--db", url, "--json", "audit", "verify"],
+        &["migrate", "--from", url, "--to", "copy.db"],
+        &["migrate", "--from", store.db.to_str().unwrap(), "--to", url],
+    ];
+    for args in runs {
+        let out = bare().env("MFA_CORE_KEY", KEY_HEX).current_dir(dir.path()).args(args).output().unwrap();
+        let (text, err) = (stdout(&out), stderr(&out));
+        assert_eq!(out.status.code(), Some(18), "{args:?}: {text}{err}");
+        assert!(err.contains("connect"), "{args:?}: {err}");
+        for shown in [&text, &err] {
+            assert!(!shown.contains("s3cret-pw"), "{args:?}: {shown}");
+            assert!(!shown.contains("no store at") && !shown.contains("exists"), "{args:?}: {shown}");
+        }
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing created on disk");
+}

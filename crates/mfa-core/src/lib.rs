@@ -32,6 +32,7 @@ mod directory;
 mod enrollment;
 mod error;
 pub mod key;
+mod migrate;
 mod model;
 mod policy;
 mod reset;
@@ -43,6 +44,7 @@ pub use crate::audit::ACTIONS;
 pub use crate::core::Core;
 pub use crate::enrollment::RECOVERY_CODE_COUNT;
 pub use crate::error::{Error, Result};
+pub use crate::migrate::{CopyProgress, CopyReport, is_postgres_url};
 pub use crate::model::{
     AuditEvent, AuditOrigin, AuditQuery, AuditReport, Checkpoint, Durability, Enrollment, MfaState,
     MfaStatus, OpenOptions, Org, Outcome, Policy, PolicyChanges, RecoveryCodes, ResetOptions, ResetReceipt,

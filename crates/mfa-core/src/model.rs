@@ -469,6 +469,8 @@ impl FromStr for Durability {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct StoreInfo {
+    /// The engine holding the store: `"sqlite"` (a file, or memory) or `"postgresql"`.
+    pub engine: &'static str,
     /// The schema version of the file (the library's [`crate::SCHEMA_VERSION`] once open).
     pub schema_version: i64,
     /// The file, as given to `open`; `None` for an in-memory store.

@@ -11,8 +11,36 @@ use serde_json::json;
 use crate::cli::Cli;
 use crate::exit::{Failure, Status};
 use crate::key;
+use crate::location;
 use crate::output::Out;
 use crate::session;
+
+/// Refuses a PostgreSQL URL as the store or the file of `backup` and `restore`, before anything
+/// connects: both copy SQLite files, and a server has its own tools.
+pub fn refuse_urls(command: &str, db: Option<&Path>, file: &Path) -> Result<(), Failure> {
+    let invalid = |msg: String| Err(Error::InvalidInput(msg).into());
+    match (command, db.is_some_and(location::is_url), location::is_url(file)) {
+        ("backup", true, _) => invalid(
+            "backup copies an SQLite file: back a PostgreSQL store up with the server's tools (pg_dump, \
+             or base backups with WAL archiving), or copy it into a file with `mfa-admin migrate --to FILE`"
+                .into(),
+        ),
+        ("backup", _, true) => invalid(
+            "backup writes a new file: copy a store into PostgreSQL with `mfa-admin migrate --to URL`".into(),
+        ),
+        (_, true, _) => invalid(
+            "restore replaces an SQLite file: restore a PostgreSQL store with the server's tools \
+             (pg_restore or psql), or fill an empty database from a file with `mfa-admin migrate --from \
+             FILE --to URL`"
+                .into(),
+        ),
+        (_, _, true) => invalid(
+            "restore reads a backup file: copy a PostgreSQL store into a file with `mfa-admin migrate`"
+                .into(),
+        ),
+        _ => Ok(()),
+    }
+}
 
 pub fn backup(core: &Core, dest: &Path, out: &mut Out) -> Result<Status, Failure> {
     let head = core.backup(dest)?;
@@ -44,6 +72,7 @@ pub fn rotate_key(core: &Core, new_key_file: &Path, out: &mut Out) -> Result<Sta
 /// then renames that copy over the store: the store's path holds either the old store or the
 /// checked backup, never a half-written file.
 pub fn restore(cli: &Cli, src: &Path, force: bool, out: &mut Out) -> Result<Status, Failure> {
+    refuse_urls("restore", cli.db.as_deref(), src)?;
     let key = key::load(cli.key_file.as_deref())?;
     let dest = session::db_path(cli)?;
     if dest.exists() && !force {

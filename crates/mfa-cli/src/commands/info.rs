@@ -1,20 +1,24 @@
 //! `info`: what the store holds, for an operator's first look. Nothing secret.
 
 use std::io::Write;
+use std::path::Path;
 
 use mfa_core::Core;
 
 use crate::exit::{Failure, Status};
+use crate::location;
 use crate::output::Out;
 
-pub fn run(core: &Core, out: &mut Out) -> Result<Status, Failure> {
+/// `db` is the location as given, shown without a password.
+pub fn run(core: &Core, db: &Path, out: &mut Out) -> Result<Status, Failure> {
     let info = core.info()?;
     if out.json {
         out.json(&info)?;
         return Ok(Status::Ok);
     }
-    let path = info.path.as_ref().map_or_else(|| "(in memory)".to_string(), |p| p.display().to_string());
-    writeln!(out, "store: {path}")?;
+    writeln!(out, "store: {}", location::shown(db))?;
+    let engine = if info.engine == "postgresql" { "PostgreSQL" } else { "SQLite" };
+    writeln!(out, "engine: {engine}")?;
     writeln!(out, "schema version: {}", info.schema_version)?;
     if let Some(size) = info.file_size {
         writeln!(out, "file size: {size} bytes")?;

@@ -9,6 +9,7 @@ mod import;
 mod info;
 mod init;
 mod mfa;
+mod migrate;
 mod reset;
 
 use crate::cli::{Cli, Command, KeyCommand, StoreCommand};
@@ -27,7 +28,11 @@ pub fn run(cli: &Cli, out: &mut Out) -> Result<Status, Failure> {
         }
         Command::Completions { shell } => generate::completions(*shell, out),
         Command::Man { out_dir } => generate::man(out_dir.as_deref(), out),
+        Command::Migrate { from, to } => migrate::run(cli, from.as_deref(), to, out),
         Command::Store(command) => {
+            if let StoreCommand::Backup { dest } = command {
+                backup::refuse_urls("backup", cli.db.as_deref(), dest)?;
+            }
             let core = session::open(cli)?;
             match command {
                 StoreCommand::Org(c) => directory::org(&core, c, out),
@@ -39,7 +44,7 @@ pub fn run(cli: &Cli, out: &mut Out) -> Result<Status, Failure> {
                 StoreCommand::Reset(args) => reset::one(&core, args, out),
                 StoreCommand::ResetMany(args) => reset::many(&core, args, out),
                 StoreCommand::Audit(c) => audit::run(&core, c, out),
-                StoreCommand::Info => info::run(&core, out),
+                StoreCommand::Info => info::run(&core, session::db_path(cli)?, out),
                 StoreCommand::Backup { dest } => backup::backup(&core, dest, out),
                 StoreCommand::Key(KeyCommand::Rotate { new_key_file }) => {
                     backup::rotate_key(&core, new_key_file, out)

@@ -172,9 +172,51 @@ pub fn enroll(store: &Store, user: &str) -> (String, Vec<String>) {
     (secret, codes.collect())
 }
 
+/// A store with something in every table, for `migrate`: an org whose owner may reset once an
+/// hour and has done so (the reset log), an enrolled member who spent one recovery code, and
+/// an audit trail of all that.
+pub struct Story {
+    pub acme: Org,
+    /// The member's TOTP secret and recovery codes (the first one spent).
+    pub secret: String,
+    pub codes: Vec<String>,
+}
+
+pub fn story(store: &Store) -> Story {
+    let acme = org(store, "Acme", &["--reset-limit-per-hour", "1"]);
+    let (secret, codes) = enroll(store, &acme.member);
+    store.ok(&["verify", &acme.member, &codes[0]]);
+    enroll(store, &acme.admin);
+    store.ok(&["reset", "--actor", &acme.owner, &acme.admin, "--reason", "lost phone"]);
+    Story { acme, secret, codes }
+}
+
+/// Checks that `copy` holds what `source` holds (`story` was told on it): the same users and
+/// audit trail byte for byte, the same head, which verifies there; the member signs in with the
+/// app and an unspent recovery code but not the spent one, and the owner's reset limit counts
+/// the reset made before the copy.
+pub fn check_copy(source: &Store, copy: &Store, told: &Story) {
+    let head = source.ok(&["audit", "checkpoint"]);
+    assert_eq!(copy.ok(&["audit", "checkpoint"]), head);
+    let verified = copy.json(&["audit", "verify", "--checkpoint", head.trim()]);
+    assert_eq!(verified["report"]["ok"], true, "{verified}");
+    for args in [&["audit", "export", "--format", "jsonl"][..], &["user", "list", "--org", "Acme", "--json"]]
+    {
+        assert_eq!(copy.ok(args), source.ok(args), "{args:?}");
+    }
+    let member = &told.acme.member;
+    assert_eq!(copy.json(&["verify", member, &code(&told.secret, 1)])["method"], "totp");
+    assert_eq!(copy.code_of(&["verify", member, &told.codes[0]], 16), "invalid_code");
+    assert_eq!(copy.json(&["verify", member, &told.codes[1]])["method"], "recovery_code");
+    assert_eq!(copy.code_of(&["reset", "--actor", &told.acme.owner, member], 17), "rate_limited");
+    // The source is as it was.
+    assert_eq!(source.ok(&["audit", "checkpoint"]), head);
+}
+
 /// Every subcommand path: each has its own help, completion and man page.
-pub const COMMANDS: [&[&str]; 33] = [
+pub const COMMANDS: [&[&str]; 34] = [
     &["init"],
+    &["migrate"],
     &["completions"],
     &["man"],
     &["org"],

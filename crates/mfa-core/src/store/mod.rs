@@ -8,6 +8,7 @@
 //! one version number for both: a store of version N has the same tables and meaning on
 //! either engine.
 
+mod copy;
 mod integrity;
 mod postgres;
 mod rows;
@@ -101,7 +102,8 @@ impl Store {
         match self {
             Store::Sqlite(s) => s.backup(dest),
             Store::Postgres(_) => Err(Error::InvalidInput(
-                "a PostgreSQL store is backed up with the server's tools (pg_dump, or base backups                  with WAL archiving): see docs/backup.md"
+                "a PostgreSQL store is backed up with the server's tools (pg_dump, or base backups \
+                 with WAL archiving): see docs/backup.md"
                     .into(),
             )),
         }
@@ -120,9 +122,9 @@ impl Store {
     /// `now`), whether the stored key check still matches `keys`, and for a file its size and
     /// permissions.
     pub(crate) fn info(&self, keys: &Keys, now: UnixTime) -> Result<StoreInfo> {
-        let file = match self {
-            Store::Sqlite(s) => s.file_facts()?,
-            Store::Postgres(_) => FileFacts::default(),
+        let (engine, file) = match self {
+            Store::Sqlite(s) => ("sqlite", s.file_facts()?),
+            Store::Postgres(_) => ("postgresql", FileFacts::default()),
         };
         self.read(|tx| {
             let schema_version = tx.schema_version()?;
@@ -132,6 +134,7 @@ impl Store {
             // count, without a walk over the trail.
             let audit_head = crate::audit::checkpoint(tx)?;
             Ok(StoreInfo {
+                engine,
                 schema_version,
                 path: file.path,
                 mode: file.mode,

@@ -43,6 +43,31 @@ impl RawUser {
     }
 }
 
+/// A recovery-code row with its owner, as stored (for copying a whole store: `copy.rs`).
+pub(crate) struct CodeRow {
+    pub user: String,
+    pub hash: Vec<u8>,
+    pub used_at: Option<UnixTime>,
+    pub mac: Vec<u8>,
+}
+
+/// A reset-log row as stored: the actor's `n`th successful reset, at `at`.
+pub(crate) struct ResetRow {
+    pub actor: String,
+    pub n: i64,
+    pub at: UnixTime,
+}
+
+/// How many rows each table of a store holds (the meta entries aside).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct RowCounts {
+    pub orgs: u64,
+    pub users: u64,
+    pub recovery_codes: u64,
+    pub reset_log: u64,
+    pub audit: u64,
+}
+
 /// An org row as read, with its MAC.
 pub(crate) type RawOrg = (Org, Vec<u8>);
 
@@ -171,6 +196,23 @@ pub(crate) trait Rows {
     /// library writes them (only tampering makes one). `visit` returns false to stop.
     fn audit_walk(&self, visit: &mut dyn FnMut(Option<AuditRow>) -> bool) -> Result<()>;
     fn audit_mac_at(&self, seq: u64) -> Result<Option<Vec<u8>>>;
+
+    // ---- copying a whole store (copy.rs) ----
+    /// Rows in each table, read in the open transaction.
+    fn row_counts(&self) -> Result<RowCounts>;
+    /// Every meta entry, as stored.
+    fn every_meta(&self) -> Result<Vec<(String, Vec<u8>)>>;
+    /// Every user row in id order, as stored, without holding the table in memory; an error
+    /// from `visit` stops the walk and is returned.
+    fn each_user(&self, visit: &mut dyn FnMut(RawUser) -> Result<()>) -> Result<()>;
+    /// Every recovery-code row, by user and hash, as [`Rows::each_user`] walks users.
+    fn each_recovery_code(&self, visit: &mut dyn FnMut(CodeRow) -> Result<()>) -> Result<()>;
+    /// Every reset-log row, by actor and number, as [`Rows::each_user`] walks users.
+    fn each_reset(&self, visit: &mut dyn FnMut(ResetRow) -> Result<()>) -> Result<()>;
+    /// Inserts a recovery-code row exactly as given (spent or not, with its MAC).
+    fn copy_recovery_code(&self, code: &CodeRow) -> Result<()>;
+    /// Inserts a reset-log row exactly as given (its number too).
+    fn copy_reset(&self, row: &ResetRow) -> Result<()>;
 
     // ---- nesting ----
     /// Runs `sql`, one of `SAVEPOINT`, `ROLLBACK TO` and `RELEASE` with a savepoint name.

@@ -22,8 +22,8 @@ pub(crate) struct RekeyCounts {
 
 /// An open transaction of either engine, with the row key that checks and seals its rows.
 pub(crate) struct Tx<'c> {
-    rows: &'c dyn Rows,
-    key: &'c RowKey,
+    pub(super) rows: &'c dyn Rows,
+    pub(super) key: &'c RowKey,
     depth: Cell<u32>,
 }
 

@@ -13,7 +13,9 @@
 //!   its own sessions (`on`, or `off` under [`crate::Durability::Normal`]).
 //! - Reads run in `REPEATABLE READ READ ONLY` transactions (one snapshot) and take no lock.
 //! - Each handle keeps a small pool of connections; a connection the server dropped is
-//!   discarded, the call that met it fails with `storage`, and the next call connects again.
+//!   discarded with the pool's other idle ones. A call that finds its connection closed
+//!   before it began anything goes on with a new one; a call in flight fails with `storage`,
+//!   and the next call connects again.
 
 mod rows;
 mod schema;
@@ -87,10 +89,19 @@ impl Drop for Lease<'_> {
     fn drop(&mut self) {
         let mut state = lock(&self.pool.state);
         match self.conn.take() {
-            Some(conn) if !conn.is_closed() => state.idle.push(conn),
-            _ => state.open -= 1,
+            Some(conn) if !conn.is_closed() => {
+                state.idle.push(conn);
+                self.pool.freed.notify_one();
+            }
+            // A connection the server dropped (or one in an unknown state): the idle ones
+            // were opened before the same failure and are most likely gone too (a restart ends
+            // every session), so they are dropped with it rather than each failing a later call.
+            _ => {
+                state.open -= 1 + state.idle.len();
+                state.idle.clear();
+                self.pool.freed.notify_all();
+            }
         }
-        self.pool.freed.notify_one();
     }
 }
 
@@ -198,6 +209,24 @@ impl Store {
         Ok(conn)
     }
 
+    /// A connection from the pool on which `begin` started a transaction, and what it read. An idle connection may have been
+    /// ended by the server since its last use (a restart ends every session): when `begin`
+    /// finds it closed, nothing of the call has run, so it is dropped (with the other idle
+    /// ones, see `Lease`) and the call goes on once with a new connection rather than fail.
+    fn begin<T>(&self, begin: impl Fn(&Conn) -> Result<T>) -> Result<(Lease<'_>, T)> {
+        let mut conn = self.lease()?;
+        let mut started = begin(&conn);
+        if started.is_err() && conn.is_closed() {
+            drop(conn);
+            conn = self.lease()?;
+            started = begin(&conn);
+        }
+        match started {
+            Ok(v) => Ok((conn, v)),
+            Err(e) => Err(self.end_failed(conn, e)),
+        }
+    }
+
     /// Runs `f` between `begin` and `COMMIT`, rolling back when `f` fails.
     fn in_transaction<T>(&self, conn: &Conn, begin: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
         conn.batch(begin)?;
@@ -213,9 +242,8 @@ impl Store {
         if self.rotated.load(Ordering::SeqCst) {
             return Err(key_rotated());
         }
-        let conn = self.lease()?;
-        let started = conn.begin_write().and_then(|stored| super::key_is_current(stored, &self.key_check));
-        if let Err(e) = started {
+        let (conn, stored) = self.begin(Conn::begin_write)?;
+        if let Err(e) = super::key_is_current(stored, &self.key_check) {
             return Err(self.end_failed(conn, e));
         }
         let outcome = run_caught(|| f(&Tx::new(&*conn, &self.row_key)));
@@ -265,10 +293,9 @@ impl Store {
         if self.rotated.load(Ordering::SeqCst) {
             return Err(key_rotated());
         }
-        let conn = self.lease()?;
-        let result = self.in_transaction(&conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", || {
-            run_caught(|| f(&Tx::new(&*conn, &self.row_key)))
-        });
+        let (conn, ()) = self.begin(|c| c.batch("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"))?;
+        let result =
+            run_caught(|| f(&Tx::new(&*conn, &self.row_key))).and_then(|v| conn.batch("COMMIT").map(|()| v));
         if result.is_err() && conn.batch("ROLLBACK").is_err() {
             conn.discard();
         }

@@ -10,7 +10,9 @@ use postgres::{Client, Row, SimpleQueryMessage, Statement};
 use crate::error::{Error, Result};
 use crate::model::{AuditEvent, AuditQuery, Org, Policy, Role, UnixTime, User, UserCounts, UserStatus};
 use crate::store::integrity::tampered;
-use crate::store::rows::{AuditColumns, AuditRow, RawCode, RawOrg, RawUser, Rows, UserRow};
+use crate::store::rows::{
+    AuditColumns, AuditRow, CodeRow, RawCode, RawOrg, RawUser, ResetRow, RowCounts, Rows, UserRow,
+};
 
 type Args<'a> = [&'a (dyn ToSql + Sync)];
 
@@ -81,6 +83,23 @@ impl Conn {
     pub(super) fn query_opt(&self, sql: &str, args: &Args) -> Result<Option<Row>> {
         let statement = self.statement(sql)?;
         Ok(self.client.borrow_mut().query_opt(&statement, args)?)
+    }
+
+    /// Runs `sql` (a query without parameters) through a cursor of the open transaction and
+    /// hands each row to `visit`, a page at a time: a whole table never sits in memory, and
+    /// every page comes from the transaction's snapshot.
+    fn each_row(&self, sql: &str, visit: &mut dyn FnMut(&Row) -> Result<()>) -> Result<()> {
+        const PAGE: usize = 1000;
+        self.batch(&format!("DECLARE mfa_copy NO SCROLL CURSOR FOR {sql}"))?;
+        loop {
+            let rows = self.client.borrow_mut().query(&format!("FETCH {PAGE} FROM mfa_copy"), &[])?;
+            for r in &rows {
+                visit(r)?;
+            }
+            if rows.len() < PAGE {
+                return self.batch("CLOSE mfa_copy");
+            }
+        }
     }
 
     pub(super) fn execute(&self, sql: &str, args: &Args) -> Result<u64> {
@@ -534,6 +553,67 @@ impl Rows for Conn {
         let seq = i64::try_from(seq).unwrap_or(i64::MAX);
         let row = self.query_opt("SELECT mac FROM audit WHERE seq = $1", &[&seq])?;
         row.map(|r| Ok(r.try_get(0)?)).transpose()
+    }
+
+    fn row_counts(&self) -> Result<RowCounts> {
+        let rows = self.query(
+            "SELECT (SELECT count(*) FROM orgs), (SELECT count(*) FROM users), \
+             (SELECT count(*) FROM recovery_codes), (SELECT count(*) FROM reset_log), \
+             (SELECT count(*) FROM audit)",
+            &[],
+        )?;
+        let (r, what) = (&rows[0], || "the row counts".to_string());
+        Ok(RowCounts {
+            orgs: int(r, 0, what)?,
+            users: int(r, 1, what)?,
+            recovery_codes: int(r, 2, what)?,
+            reset_log: int(r, 3, what)?,
+            audit: int(r, 4, what)?,
+        })
+    }
+
+    fn every_meta(&self) -> Result<Vec<(String, Vec<u8>)>> {
+        let rows = self.query("SELECT key, value FROM meta ORDER BY key", &[])?;
+        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+    }
+
+    fn each_user(&self, visit: &mut dyn FnMut(RawUser) -> Result<()>) -> Result<()> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users ORDER BY id");
+        self.each_row(&sql, &mut |r| visit(user_row(r)?))
+    }
+
+    fn each_recovery_code(&self, visit: &mut dyn FnMut(CodeRow) -> Result<()>) -> Result<()> {
+        let sql = "SELECT user_id, hash, used_at, row_mac FROM recovery_codes ORDER BY user_id, hash";
+        self.each_row(sql, &mut |r| {
+            visit(CodeRow {
+                user: r.try_get(0)?,
+                hash: r.try_get(1)?,
+                used_at: r.try_get(2)?,
+                mac: r.try_get(3)?,
+            })
+        })
+    }
+
+    fn each_reset(&self, visit: &mut dyn FnMut(ResetRow) -> Result<()>) -> Result<()> {
+        self.each_row("SELECT actor, n, at FROM reset_log ORDER BY actor, n", &mut |r| {
+            visit(ResetRow { actor: r.try_get(0)?, n: r.try_get(1)?, at: r.try_get(2)? })
+        })
+    }
+
+    fn copy_recovery_code(&self, code: &CodeRow) -> Result<()> {
+        self.execute(
+            "INSERT INTO recovery_codes (user_id, hash, used_at, row_mac) VALUES ($1, $2, $3, $4)",
+            &[&code.user, &code.hash, &code.used_at, &code.mac],
+        )
+        .map(drop)
+    }
+
+    fn copy_reset(&self, row: &ResetRow) -> Result<()> {
+        self.execute(
+            "INSERT INTO reset_log (actor, n, at) VALUES ($1, $2, $3)",
+            &[&row.actor, &row.n, &row.at],
+        )
+        .map(drop)
     }
 
     fn savepoint_statement(&self, sql: &str) -> Result<()> {

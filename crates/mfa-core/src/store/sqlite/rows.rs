@@ -6,7 +6,9 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use crate::error::{Error, Result};
 use crate::model::{AuditEvent, AuditQuery, Org, Policy, Role, UnixTime, User, UserCounts, UserStatus};
 use crate::store::integrity::{self, tampered};
-use crate::store::rows::{AuditColumns, AuditRow, RawCode, RawOrg, RawUser, Rows, UserRow};
+use crate::store::rows::{
+    AuditColumns, AuditRow, CodeRow, RawCode, RawOrg, RawUser, ResetRow, RowCounts, Rows, UserRow,
+};
 
 /// A connection inside a transaction.
 pub(super) struct SqliteRows<'c>(pub(super) &'c Connection);
@@ -136,6 +138,16 @@ impl SqliteRows<'_> {
         let mut stmt = self.0.prepare_cached(sql)?;
         let rows = stmt.query_map(rusqlite::params_from_iter(args), user_row)?;
         rows.map(|r| r.map_err(|e| unreadable(e, &what))).collect()
+    }
+
+    /// Runs `sql` (without parameters) and hands each row to `visit`, one at a time.
+    fn each_row(&self, sql: &str, visit: &mut dyn FnMut(&Row) -> Result<()>) -> Result<()> {
+        let mut stmt = self.0.prepare(sql)?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            visit(r)?;
+        }
+        Ok(())
     }
 
     fn execute(&self, sql: &str, args: impl rusqlite::Params) -> Result<u64> {
@@ -490,6 +502,74 @@ impl Rows for SqliteRows<'_> {
             .query_row([seq], |r| r.get(0))
             .optional()?;
         Ok(mac)
+    }
+
+    fn row_counts(&self) -> Result<RowCounts> {
+        let counts = self.0.query_row(
+            "SELECT (SELECT count(*) FROM orgs), (SELECT count(*) FROM users), \
+             (SELECT count(*) FROM recovery_codes), (SELECT count(*) FROM reset_log), \
+             (SELECT count(*) FROM audit)",
+            [],
+            |r| {
+                Ok(RowCounts {
+                    orgs: r.get(0)?,
+                    users: r.get(1)?,
+                    recovery_codes: r.get(2)?,
+                    reset_log: r.get(3)?,
+                    audit: r.get(4)?,
+                })
+            },
+        )?;
+        Ok(counts)
+    }
+
+    fn every_meta(&self) -> Result<Vec<(String, Vec<u8>)>> {
+        let mut stmt = self.0.prepare("SELECT key, value FROM meta ORDER BY key")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, mac_column(r, 1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn each_user(&self, visit: &mut dyn FnMut(RawUser) -> Result<()>) -> Result<()> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users ORDER BY id");
+        self.each_row(&sql, &mut |r| visit(user_row(r).map_err(|e| unreadable(e, || "a user".into()))?))
+    }
+
+    fn each_recovery_code(&self, visit: &mut dyn FnMut(CodeRow) -> Result<()>) -> Result<()> {
+        let sql = "SELECT user_id, hash, used_at, row_mac FROM recovery_codes ORDER BY user_id, hash";
+        self.each_row(sql, &mut |r| {
+            let code = (|| -> rusqlite::Result<CodeRow> {
+                Ok(CodeRow {
+                    user: r.get(0)?,
+                    hash: mac_column(r, 1)?,
+                    used_at: r.get(2)?,
+                    mac: mac_column(r, 3)?,
+                })
+            })()
+            .map_err(|e| unreadable(e, || "a recovery code".into()))?;
+            visit(code)
+        })
+    }
+
+    fn each_reset(&self, visit: &mut dyn FnMut(ResetRow) -> Result<()>) -> Result<()> {
+        self.each_row("SELECT actor, n, at FROM reset_log ORDER BY actor, n", &mut |r| {
+            visit(ResetRow { actor: r.get(0)?, n: r.get(1)?, at: r.get(2)? })
+        })
+    }
+
+    fn copy_recovery_code(&self, code: &CodeRow) -> Result<()> {
+        self.execute(
+            "INSERT INTO recovery_codes (user_id, hash, used_at, row_mac) VALUES (?1, ?2, ?3, ?4)",
+            params![code.user, code.hash, code.used_at, code.mac],
+        )
+        .map(drop)
+    }
+
+    fn copy_reset(&self, row: &ResetRow) -> Result<()> {
+        self.execute(
+            "INSERT INTO reset_log (actor, n, at) VALUES (?1, ?2, ?3)",
+            params![row.actor, row.n, row.at],
+        )
+        .map(drop)
     }
 
     fn savepoint_statement(&self, sql: &str) -> Result<()> {
