@@ -4,6 +4,9 @@
 //! `scripts/bench.sh` uses two more modes (see [`compare`]): `--make-fixture DIR N` writes one
 //! enrolled store, and `--run floor|rust|rust-threads DIR R V` runs workloads A and B on a copy of
 //! it, so that every surface and the bare-SQL floor start from the same file in the same run.
+//! `scripts/bench-postgres.sh` uses `--make-pg-fixture`, `--procs` (A and B from several client
+//! processes on PostgreSQL or SQLite, see [`processes`]), `--round-trip` and `--lock-model`
+//! (see [`lock_model`]).
 //!
 //! A: reset storm (one call at a time), B: verify storm, C: the reset storm from 8 threads
 //! sharing one handle (group commit), then from 4 processes on one file (each a child run of
@@ -18,6 +21,10 @@ use std::time::{Duration, Instant};
 
 #[path = "workloads/compare.rs"]
 mod compare;
+#[path = "workloads/lock_model.rs"]
+mod lock_model;
+#[path = "workloads/processes.rs"]
+mod processes;
 
 use mfa_core::{AuditQuery, Core, MfaState, OpenOptions, Outcome, Policy, ResetOptions, Role, totp};
 use serde_json::json;
@@ -66,6 +73,15 @@ fn fixture(members: usize, dir: &str) -> Fixture {
     let dir = tempfile::tempdir_in(dir).unwrap();
     let options = OpenOptions { manual_clock: Some(T0), ..Default::default() };
     let core = Arc::new(Core::open(dir.path().join("bench.db"), &KEY, options).unwrap());
+    let (owner, admins, members, secrets) = enroll(&core, members);
+    Fixture { core, owner, admins, members, secrets, dir }
+}
+
+/// The owner, admins and members of the fixture's one org, with every user's secret.
+type Enrolled = (String, Vec<String>, Vec<String>, std::collections::HashMap<String, Vec<u8>>);
+
+/// Fills an empty store (a file or a PostgreSQL database) as docs/benchmarks.md says.
+fn enroll(core: &Arc<Core>, members: usize) -> Enrolled {
     let policy = Policy {
         mfa_required: true,
         enrollment_window: 7 * 86_400,
@@ -101,14 +117,7 @@ fn fixture(members: usize, dir: &str) -> Fixture {
         .collect();
     let enrolled: Vec<(String, Vec<u8>)> = handles.into_iter().flat_map(|h| h.join().unwrap()).collect();
     let ids: Vec<String> = enrolled.iter().map(|(id, _)| id.clone()).collect();
-    Fixture {
-        core,
-        owner: ids[0].clone(),
-        admins: ids[1..=ADMINS].to_vec(),
-        members: ids[ADMINS + 1..].to_vec(),
-        secrets: enrolled.into_iter().collect(),
-        dir,
-    }
+    (ids[0].clone(), ids[1..=ADMINS].to_vec(), ids[ADMINS + 1..].to_vec(), enrolled.into_iter().collect())
 }
 
 /// `{ops_per_s, p50_us, p99_us}` from per-call latencies and the phase's wall time.
@@ -287,6 +296,12 @@ fn main() {
         Some("--child") => return child(&argv[2], &argv[3]),
         Some("--make-fixture") => return compare::make_fixture(&argv[2..]),
         Some("--run") => return compare::run(&argv[2..]),
+        Some("--make-pg-fixture") => return processes::make_pg_fixture(&argv[2..]),
+        Some("--procs") => return processes::run(&argv[2..]),
+        Some("--proc-child") => return processes::child(&argv[2..]),
+        Some("--round-trip") => return processes::round_trip(&argv[2..]),
+        Some("--lock-model") => return lock_model::run(&argv[2..]),
+        Some("--lock-model-child") => return lock_model::child(&argv[2..]),
         _ => {}
     }
     let a = args();

@@ -18,7 +18,7 @@ use mfa_core::{Core, Durability, MfaState, OpenOptions, ResetOptions, totp};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Value, json};
 
-use super::{ADMINS, KEY, T0, THREADS, figures, fixture};
+use super::{ADMINS, Enrolled, KEY, T0, THREADS, figures, fixture};
 
 /// `--make-fixture DIR MEMBERS`: one enrolled store as `DIR/fixture.db` (its WAL folded in)
 /// and the ids and secrets the drivers need as `DIR/fixture.json`.
@@ -27,26 +27,35 @@ pub fn make_fixture(argv: &[String]) {
     let members: usize = argv[1].parse().expect("a member count");
     std::fs::create_dir_all(&out).unwrap();
     let f = fixture(members, out.to_str().unwrap());
-    let secrets: serde_json::Map<String, Value> =
-        f.secrets.iter().map(|(id, s)| (id.clone(), json!(totp::secret_base32(s)))).collect();
-    let index = json!({ "owner": f.owner, "admins": f.admins, "members": f.members, "secrets": secrets });
     let db = f.dir.path().join("bench.db");
+    write_index(&out.join("fixture.json"), &(f.owner, f.admins, f.members, f.secrets));
     // The last handle closes: the WAL is folded into the file, which is then complete alone.
     drop(Arc::try_unwrap(f.core).expect("no other handle"));
     std::fs::copy(db, out.join("fixture.db")).unwrap();
-    std::fs::write(out.join("fixture.json"), index.to_string()).unwrap();
+}
+
+/// The ids and secrets the drivers need, as JSON (read back by [`index_at`]).
+pub(super) fn write_index(path: &Path, (owner, admins, members, secrets): &Enrolled) {
+    let secrets: serde_json::Map<String, Value> =
+        secrets.iter().map(|(id, s)| (id.clone(), json!(totp::secret_base32(s)))).collect();
+    let index = json!({ "owner": owner, "admins": admins, "members": members, "secrets": secrets });
+    std::fs::write(path, index.to_string()).unwrap();
 }
 
 /// The fixture's users, read back from `fixture.json`.
-struct Index {
-    owner: String,
-    admins: Vec<String>,
-    members: Vec<String>,
-    secrets: std::collections::HashMap<String, Vec<u8>>,
+pub(super) struct Index {
+    pub owner: String,
+    pub admins: Vec<String>,
+    pub members: Vec<String>,
+    pub secrets: std::collections::HashMap<String, Vec<u8>>,
 }
 
 fn index(dir: &Path) -> Index {
-    let v: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("fixture.json")).unwrap()).unwrap();
+    index_at(&dir.join("fixture.json"))
+}
+
+pub(super) fn index_at(path: &Path) -> Index {
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let ids = |k: &str| -> Vec<String> {
         v[k].as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect()
     };
@@ -88,7 +97,7 @@ fn phase(calls: usize, run: impl FnOnce() -> (Vec<Duration>, Duration)) -> Value
 }
 
 /// Round r of workload B runs at T0 + 60 + 30 (r + 1): codes computed before the phase.
-fn verify_plan(ix: &Index, users: &[String], calls: usize) -> Vec<(i64, Vec<(String, String)>)> {
+pub(super) fn verify_plan(ix: &Index, users: &[String], calls: usize) -> Vec<(i64, Vec<(String, String)>)> {
     let rounds = calls.div_ceil(users.len());
     let mut left = calls;
     (0..rounds)
@@ -185,7 +194,7 @@ pub fn run(argv: &[String]) {
 }
 
 /// Calls `f` on each item in turn, timing each call.
-fn serial<T>(items: &[T], mut f: impl FnMut(&T)) -> (Vec<Duration>, Duration) {
+pub(super) fn serial<T>(items: &[T], mut f: impl FnMut(&T)) -> (Vec<Duration>, Duration) {
     let start = Instant::now();
     let lat = items
         .iter()
@@ -199,7 +208,7 @@ fn serial<T>(items: &[T], mut f: impl FnMut(&T)) -> (Vec<Duration>, Duration) {
 }
 
 /// Calls `f` on every item from `threads` threads (interleaved slices), timing each call.
-fn parallel<T: Clone + Send + 'static>(
+pub(super) fn parallel<T: Clone + Send + 'static>(
     threads: usize,
     items: &[T],
     f: impl Fn(&T) + Send + Sync + Clone + 'static,

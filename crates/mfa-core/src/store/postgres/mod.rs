@@ -9,8 +9,9 @@
 //!   hosts: the audit chain has one head, the rate limit and failure counters count every
 //!   call, a code is spent once, the last owner stays. No two writers wait on each other's row
 //!   locks, so neither a serialization failure nor a deadlock can occur.
-//! - A call returns once its `COMMIT` returned, with `synchronous_commit` set by the engine for
-//!   its own sessions (`on`, or `off` under [`crate::Durability::Normal`]).
+//! - A write commits without waiting for its WAL flush, which releases the lock at once, then
+//!   waits for the flush outside the lock (see [`FLUSH`]): a call returns only once its write
+//!   is durable, and hosts share flushes. Under [`crate::Durability::Normal`] it does not wait.
 //! - Reads run in `REPEATABLE READ READ ONLY` transactions (one snapshot) and take no lock.
 //! - Each handle keeps a small pool of connections; a connection the server dropped is
 //!   discarded with the pool's other idle ones. A call that finds its connection closed
