@@ -46,7 +46,7 @@ impl Drop for Core {
     /// checkpoint the WAL, so it is dropped on the addon's threads, not the JS thread.
     fn drop(&mut self) {
         if let Some(open) = self.open.take() {
-            crate::pool::spawn(move || drop(open));
+            crate::pool::spawn(move || drop(open), |()| ());
         }
     }
 }

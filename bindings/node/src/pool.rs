@@ -6,20 +6,28 @@
 //! only; waiting here costs the host nothing.
 //!
 //! One pool per process, shared by every handle and every worker thread's environment. Threads
-//! start on demand (a job with no idle thread to take it starts one) up to [`MAX_THREADS`], so a
+//! start on demand (a job that no free thread will take starts one) up to [`MAX_THREADS`], so a
 //! host that makes one call at a time has one thread, and concurrent calls (which share commits)
 //! get one each. Jobs run in submission order.
+//!
+//! A thread counts as free *before* its result goes back to JS ([`spawn`]'s `then` runs after
+//! that), so that a host awaiting one call after another, whose next call comes as soon as the
+//! result arrives, finds that thread rather than starting another: its calls all run on one
+//! thread, whose caches hold the store. (Otherwise each call could land on a different thread,
+//! up to [`MAX_THREADS`] of them, each woken cold.)
 
 use std::collections::VecDeque;
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 
-type Job = Box<dyn FnOnce() + Send>;
+/// What a job gives back once it is done: run after its thread counts as free again.
+type Then = Box<dyn FnOnce() + Send>;
+type Job = Box<dyn FnOnce() -> Then + Send>;
 
 /// Threads the pool may start. Each concurrent call needs one (a write waits there for its
 /// commit); 16 lets 16 calls share commits while the rest queue.
 const MAX_THREADS: usize = 16;
 
-struct Pool {
+pub(crate) struct Pool {
     state: Mutex<State>,
     wake: Condvar,
 }
@@ -27,8 +35,10 @@ struct Pool {
 struct State {
     jobs: VecDeque<Job>,
     threads: usize,
-    /// Threads waiting for a job and not yet woken for one.
-    idle: usize,
+    /// Threads not running a job: about to look at the queue, or asleep.
+    free: usize,
+    /// Free threads asleep on `wake` and not yet woken.
+    sleeping: usize,
     /// Wake-ups sent and not yet taken (a condition variable may also wake spuriously).
     wakeups: usize,
 }
@@ -38,28 +48,49 @@ fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
     state.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Runs `job` on one of the addon's threads. The job must not panic (callers catch panics
-/// themselves, to report them).
-pub(crate) fn spawn(job: impl FnOnce() + Send + 'static) {
+/// Runs `work` on one of the addon's threads, then `then` with its result once that thread is
+/// free for the next job (so a job submitted by `then`'s receiver finds it). Neither may panic
+/// (callers catch panics themselves, to report them).
+pub(crate) fn spawn<R: Send + 'static>(
+    work: impl FnOnce() -> R + Send + 'static,
+    then: impl FnOnce(R) + Send + 'static,
+) {
     static POOL: OnceLock<Pool> = OnceLock::new();
-    let pool = POOL.get_or_init(|| Pool {
-        state: Mutex::new(State { jobs: VecDeque::new(), threads: 0, idle: 0, wakeups: 0 }),
-        wake: Condvar::new(),
-    });
-    pool.submit(Box::new(job));
+    POOL.get_or_init(Pool::new).submit(work, then);
 }
 
 impl Pool {
-    fn submit(&'static self, job: Job) {
+    fn new() -> Pool {
+        Pool {
+            state: Mutex::new(State { jobs: VecDeque::new(), threads: 0, free: 0, sleeping: 0, wakeups: 0 }),
+            wake: Condvar::new(),
+        }
+    }
+
+    fn submit<R: Send + 'static>(
+        &'static self,
+        work: impl FnOnce() -> R + Send + 'static,
+        then: impl FnOnce(R) + Send + 'static,
+    ) {
+        let job: Job = Box::new(move || {
+            let result = work();
+            Box::new(move || then(result))
+        });
         let mut state = lock(&self.state);
         state.jobs.push_back(job);
-        if state.idle > 0 {
-            state.idle -= 1;
+        // Free threads that are awake take queued jobs on their own; wake or start one more only
+        // when the queue holds more jobs than they are.
+        if state.jobs.len() <= state.free - state.sleeping {
+            return;
+        }
+        if state.sleeping > 0 {
+            state.sleeping -= 1;
             state.wakeups += 1;
             drop(state);
             self.wake.notify_one();
         } else if state.threads < MAX_THREADS {
             state.threads += 1;
+            state.free += 1;
             let name = format!("mfa-core-{}", state.threads);
             drop(state);
             let started = std::thread::Builder::new().name(name).spawn(move || self.work());
@@ -68,10 +99,11 @@ impl Pool {
                 // all it would wait forever, so run it here rather than lose it.
                 let mut state = lock(&self.state);
                 state.threads -= 1;
+                state.free -= 1;
                 if state.threads == 0 {
                     let job = state.jobs.pop_front();
                     drop(state);
-                    job.into_iter().for_each(|job| job());
+                    job.into_iter().for_each(|job| job()());
                 }
             }
         }
@@ -82,12 +114,17 @@ impl Pool {
         let mut state = lock(&self.state);
         loop {
             if let Some(job) = state.jobs.pop_front() {
+                state.free -= 1;
                 drop(state);
-                job();
+                let then = job();
+                state = lock(&self.state);
+                state.free += 1;
+                drop(state);
+                then();
                 state = lock(&self.state);
                 continue;
             }
-            state.idle += 1;
+            state.sleeping += 1;
             loop {
                 state = self.wake.wait(state).unwrap_or_else(PoisonError::into_inner);
                 if state.wakeups > 0 {
@@ -96,5 +133,70 @@ impl Pool {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+    use std::sync::{Arc, Barrier};
+    use std::time::Duration;
+
+    use super::*;
+
+    fn pool() -> &'static Pool {
+        Box::leak(Box::new(Pool::new()))
+    }
+
+    /// A host awaiting one call after another gets its results back while the thread that ran
+    /// the call is finishing it: the next call must find that thread rather than start another.
+    #[test]
+    fn calls_made_one_after_another_share_one_thread() {
+        let pool = pool();
+        let (done, results) = mpsc::channel();
+        let mut threads = std::collections::HashSet::new();
+        for _ in 0..300 {
+            let done = done.clone();
+            pool.submit(|| std::thread::current().id(), move |id| done.send(id).unwrap());
+            threads.insert(results.recv_timeout(Duration::from_secs(60)).unwrap());
+        }
+        assert_eq!(threads.len(), 1);
+        assert_eq!(lock(&pool.state).threads, 1);
+    }
+
+    /// Calls made together each get a thread (a commit they share waits for all of them), also
+    /// when the pool's threads are free from an earlier round.
+    #[test]
+    fn concurrent_calls_run_together() {
+        let pool = pool();
+        for round in 0..3 {
+            const CALLS: usize = 6;
+            let barrier = Arc::new(Barrier::new(CALLS));
+            let (done, results) = mpsc::channel();
+            for _ in 0..CALLS {
+                let (barrier, done) = (Arc::clone(&barrier), done.clone());
+                pool.submit(move || barrier.wait(), move |_| done.send(()).unwrap());
+            }
+            for _ in 0..CALLS {
+                results.recv_timeout(Duration::from_secs(60)).unwrap();
+            }
+            assert_eq!(lock(&pool.state).threads, CALLS, "round {round}");
+        }
+    }
+
+    /// More calls than threads: the extra ones queue and still all run.
+    #[test]
+    fn calls_beyond_the_thread_limit_queue_and_run() {
+        let pool = pool();
+        let (done, results) = mpsc::channel();
+        for i in 0..MAX_THREADS * 4 {
+            let done = done.clone();
+            pool.submit(move || i, move |i| done.send(i).unwrap());
+        }
+        let mut seen: Vec<usize> =
+            (0..MAX_THREADS * 4).map(|_| results.recv_timeout(Duration::from_secs(60)).unwrap()).collect();
+        seen.sort_unstable();
+        assert_eq!(seen, (0..MAX_THREADS * 4).collect::<Vec<_>>());
+        assert!(lock(&pool.state).threads <= MAX_THREADS);
     }
 }

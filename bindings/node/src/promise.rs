@@ -15,6 +15,7 @@ use std::ffi::c_void;
 use std::marker::PhantomData;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use mfa_core::Error;
@@ -93,20 +94,28 @@ where
 {
     let (deferred, call) = new_promise(env)?;
     let channel = Channel::of(env)?;
-    pool::spawn(move || {
-        let result = catch_unwind(AssertUnwindSafe(work))
-            .unwrap_or_else(|_| Err(Error::Internal("a panic was caught in the Node addon".into())));
-        channel.send(Box::new(move |env| settle(env, deferred, result)));
-    });
+    pool::spawn(
+        move || {
+            catch_unwind(AssertUnwindSafe(work))
+                .unwrap_or_else(|_| Err(Error::Internal("a panic was caught in the Node addon".into())))
+        },
+        move |result| channel.send(Box::new(move |env| settle(env, deferred, result))),
+    );
     Ok(call)
 }
 
 /// What a pool thread hands back: settle one Promise, given the environment.
 type Done = Box<dyn FnOnce(sys::napi_env) + Send>;
 
-/// The way back to one environment's thread. `None` once Node has finalized the thread-safe
-/// function (the environment is gone): results are then dropped.
-struct Channel(Mutex<Option<Tsfn>>);
+/// The way back to one environment's thread.
+struct Channel {
+    /// `None` once Node has finalized the thread-safe function (the environment is gone):
+    /// results are then dropped.
+    tsfn: Mutex<Option<Tsfn>>,
+    /// Set with `tsfn` taken, for the JS thread's check on every call: reading the flag, unlike
+    /// taking the mutex, never waits for a pool thread that is sending a result through it.
+    closed: AtomicBool,
+}
 
 struct Tsfn(sys::napi_threadsafe_function);
 
@@ -149,7 +158,7 @@ impl Channel {
     }
 
     fn create(env: &Env) -> napi::Result<Local> {
-        let channel = Arc::new(Channel(Mutex::new(None)));
+        let channel = Arc::new(Channel { tsfn: Mutex::new(None), closed: AtomicBool::new(false) });
         let mut name = ptr::null_mut();
         check_status!(unsafe {
             sys::napi_create_string_utf8(env.raw(), c"mfa-core".as_ptr(), 8, &mut name)
@@ -176,19 +185,19 @@ impl Channel {
             drop(unsafe { Arc::from_raw(finalize_data as *const Channel) });
             return Err(err);
         }
-        *channel.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(Tsfn(tsfn));
+        *channel.tsfn.lock().unwrap_or_else(PoisonError::into_inner) = Some(Tsfn(tsfn));
         // Idle until a call is pending.
         check_status!(unsafe { sys::napi_unref_threadsafe_function(env.raw(), tsfn) })?;
         Ok(Local { env: env.raw(), channel, tsfn, pending: 0 })
     }
 
     fn closed(&self) -> bool {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).is_none()
+        self.closed.load(Ordering::Acquire)
     }
 
     /// From a pool thread: queues `done` for the environment's thread.
     fn send(&self, done: Done) {
-        let tsfn = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let tsfn = self.tsfn.lock().unwrap_or_else(PoisonError::into_inner);
         let Some(tsfn) = tsfn.as_ref() else { return };
         let data = Box::into_raw(Box::new(done));
         let status = unsafe {
@@ -233,5 +242,6 @@ unsafe extern "C" fn deliver(
 /// threads drop their results instead of calling it.
 unsafe extern "C" fn finalized(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
     let channel = unsafe { Arc::from_raw(data as *const Channel) };
-    channel.0.lock().unwrap_or_else(PoisonError::into_inner).take();
+    channel.tsfn.lock().unwrap_or_else(PoisonError::into_inner).take();
+    channel.closed.store(true, Ordering::Release);
 }

@@ -15,7 +15,7 @@ use pyo3::IntoPyObjectExt;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDateTime, PyDelta, PyDict, PyList, PyType, PyTzInfo};
+use pyo3::types::{PyDateTime, PyDelta, PyDict, PyList, PyString, PyType, PyTzInfo};
 use serde_json::Value;
 
 use crate::errors::exception;
@@ -69,7 +69,9 @@ struct Fields<'py> {
 }
 
 impl<'py> Fields<'py> {
-    fn set(self, key: &str, value: impl IntoPyObject<'py>) -> PyResult<Self> {
+    /// Sets field `key`, an interned name (`intern!`): a key string made once per process, whose
+    /// hash Python keeps, rather than one made and hashed on every call.
+    fn set(self, key: &Bound<'py, PyString>, value: impl IntoPyObject<'py>) -> PyResult<Self> {
         self.dict.set_item(key, value)?;
         Ok(self)
     }
@@ -79,10 +81,11 @@ impl<'py> Fields<'py> {
     }
 }
 
-/// The members of one of the package's `str` enums by value, looked up once.
+/// The members of one of the package's `str` enums with their values, looked up once. A few
+/// members each: found by comparing the value in Rust, with no Python string made per call.
 struct Members {
     class: Class,
-    by_value: PyOnceLock<Py<PyDict>>,
+    by_value: PyOnceLock<Vec<(String, Py<PyAny>)>>,
 }
 
 impl Members {
@@ -93,15 +96,15 @@ impl Members {
     /// The member whose value is `value`, e.g. `Role.OWNER` for `"owner"`.
     fn get<'py>(&self, py: Python<'py>, value: &str) -> PyResult<Bound<'py, PyAny>> {
         let by_value = self.by_value.get_or_try_init(py, || {
-            let map = PyDict::new(py);
+            let mut members = Vec::new();
             for member in self.class.get(py)?.try_iter()? {
                 let member = member?;
-                map.set_item(member.getattr(intern!(py, "value"))?, member)?;
+                members.push((member.getattr(intern!(py, "value"))?.extract::<String>()?, member.unbind()));
             }
-            Ok::<_, PyErr>(map.unbind())
+            Ok::<_, PyErr>(members)
         })?;
-        match by_value.bind(py).get_item(value)? {
-            Some(member) => Ok(member),
+        match by_value.iter().find(|(v, _)| v == value) {
+            Some((_, member)) => Ok(member.bind(py).clone()),
             None => {
                 Err(exception(py, &Error::Internal(format!("{} has no member {value:?}", self.class.name))))
             }
@@ -162,34 +165,34 @@ pub(crate) fn policy<'py>(py: Python<'py>, p: &Policy) -> PyResult<Bound<'py, Py
     let window = PyDelta::new(py, days, (p.enrollment_window % 86_400) as i32, 0, true)?;
     Ok(POLICY
         .fields(py)?
-        .set("mfa_required", p.mfa_required)?
-        .set("enrollment_window", window)?
-        .set("reset_limit_per_hour", p.reset_limit_per_hour)?
-        .set("max_failed_verifications", p.max_failed_verifications)?
-        .set("require_step_up", p.require_step_up)?
+        .set(intern!(py, "mfa_required"), p.mfa_required)?
+        .set(intern!(py, "enrollment_window"), window)?
+        .set(intern!(py, "reset_limit_per_hour"), p.reset_limit_per_hour)?
+        .set(intern!(py, "max_failed_verifications"), p.max_failed_verifications)?
+        .set(intern!(py, "require_step_up"), p.require_step_up)?
         .done())
 }
 
 pub(crate) fn org<'py>(py: Python<'py>, o: &Org) -> PyResult<Bound<'py, PyAny>> {
     Ok(ORG
         .fields(py)?
-        .set("id", &o.id)?
-        .set("name", &o.name)?
-        .set("policy", policy(py, &o.policy)?)?
-        .set("created_at", datetime(py, o.created_at)?)?
+        .set(intern!(py, "id"), &o.id)?
+        .set(intern!(py, "name"), &o.name)?
+        .set(intern!(py, "policy"), policy(py, &o.policy)?)?
+        .set(intern!(py, "created_at"), datetime(py, o.created_at)?)?
         .done())
 }
 
 pub(crate) fn user<'py>(py: Python<'py>, u: &User) -> PyResult<Bound<'py, PyAny>> {
     Ok(USER
         .fields(py)?
-        .set("id", &u.id)?
-        .set("org", &u.org)?
-        .set("email", &u.email)?
-        .set("role", ROLE.get(py, u.role.as_str())?)?
-        .set("status", USER_STATUS.get(py, u.status.as_str())?)?
-        .set("credential_epoch", u.credential_epoch)?
-        .set("created_at", datetime(py, u.created_at)?)?
+        .set(intern!(py, "id"), &u.id)?
+        .set(intern!(py, "org"), &u.org)?
+        .set(intern!(py, "email"), &u.email)?
+        .set(intern!(py, "role"), ROLE.get(py, u.role.as_str())?)?
+        .set(intern!(py, "status"), USER_STATUS.get(py, u.status.as_str())?)?
+        .set(intern!(py, "credential_epoch"), u.credential_epoch)?
+        .set(intern!(py, "created_at"), datetime(py, u.created_at)?)?
         .done())
 }
 
@@ -208,16 +211,16 @@ pub(crate) fn list<'py, T>(
 pub(crate) fn status<'py>(py: Python<'py>, s: &MfaStatus) -> PyResult<Bound<'py, PyAny>> {
     Ok(MFA_STATUS
         .fields(py)?
-        .set("user", &s.user)?
-        .set("state", MFA_STATE.get(py, s.state.as_str())?)?
-        .set("deadline", opt_datetime(py, s.deadline)?)?
-        .set("credential_epoch", s.credential_epoch)?
-        .set("recovery_codes_remaining", s.recovery_codes_remaining)?
+        .set(intern!(py, "user"), &s.user)?
+        .set(intern!(py, "state"), MFA_STATE.get(py, s.state.as_str())?)?
+        .set(intern!(py, "deadline"), opt_datetime(py, s.deadline)?)?
+        .set(intern!(py, "credential_epoch"), s.credential_epoch)?
+        .set(intern!(py, "recovery_codes_remaining"), s.recovery_codes_remaining)?
         .done())
 }
 
 pub(crate) fn enrollment<'py>(py: Python<'py>, e: &Enrollment) -> PyResult<Bound<'py, PyAny>> {
-    Ok(ENROLLMENT.fields(py)?.set("secret", &e.secret)?.set("uri", &e.uri)?.done())
+    Ok(ENROLLMENT.fields(py)?.set(intern!(py, "secret"), &e.secret)?.set(intern!(py, "uri"), &e.uri)?.done())
 }
 
 pub(crate) fn recovery_codes<'py>(py: Python<'py>, codes: &RecoveryCodes) -> PyResult<Bound<'py, PyAny>> {
@@ -227,21 +230,21 @@ pub(crate) fn recovery_codes<'py>(py: Python<'py>, codes: &RecoveryCodes) -> PyR
 pub(crate) fn verification<'py>(py: Python<'py>, v: &Verification) -> PyResult<Bound<'py, PyAny>> {
     Ok(VERIFICATION
         .fields(py)?
-        .set("method", VERIFY_METHOD.get(py, v.method.as_str())?)?
-        .set("recovery_codes_remaining", v.recovery_codes_remaining)?
+        .set(intern!(py, "method"), VERIFY_METHOD.get(py, v.method.as_str())?)?
+        .set(intern!(py, "recovery_codes_remaining"), v.recovery_codes_remaining)?
         .done())
 }
 
 pub(crate) fn receipt<'py>(py: Python<'py>, r: &ResetReceipt) -> PyResult<Bound<'py, PyAny>> {
     Ok(RESET_RECEIPT
         .fields(py)?
-        .set("target", &r.target)?
-        .set("previous_state", MFA_STATE.get(py, r.previous_state.as_str())?)?
-        .set("state", MFA_STATE.get(py, r.state.as_str())?)?
-        .set("deadline", datetime(py, r.deadline)?)?
-        .set("credential_epoch", r.credential_epoch)?
-        .set("audit_seq", r.audit_seq)?
-        .set("dry_run", r.dry_run)?
+        .set(intern!(py, "target"), &r.target)?
+        .set(intern!(py, "previous_state"), MFA_STATE.get(py, r.previous_state.as_str())?)?
+        .set(intern!(py, "state"), MFA_STATE.get(py, r.state.as_str())?)?
+        .set(intern!(py, "deadline"), datetime(py, r.deadline)?)?
+        .set(intern!(py, "credential_epoch"), r.credential_epoch)?
+        .set(intern!(py, "audit_seq"), r.audit_seq)?
+        .set(intern!(py, "dry_run"), r.dry_run)?
         .done())
 }
 
@@ -252,10 +255,12 @@ pub(crate) fn outcome<'py>(
     target: &str,
     result: &Result<ResetReceipt, Error>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let fields = RESET_OUTCOME.fields(py)?.set("target", target)?;
+    let fields = RESET_OUTCOME.fields(py)?.set(intern!(py, "target"), target)?;
     let fields = match result {
-        Ok(r) => fields.set("receipt", receipt(py, r)?)?.set("error", py.None())?,
-        Err(e) => fields.set("receipt", py.None())?.set("error", exception(py, e).into_value(py))?,
+        Ok(r) => fields.set(intern!(py, "receipt"), receipt(py, r)?)?.set(intern!(py, "error"), py.None())?,
+        Err(e) => fields
+            .set(intern!(py, "receipt"), py.None())?
+            .set(intern!(py, "error"), exception(py, e).into_value(py))?,
     };
     Ok(fields.done())
 }
@@ -263,17 +268,17 @@ pub(crate) fn outcome<'py>(
 pub(crate) fn event<'py>(py: Python<'py>, e: &AuditEvent) -> PyResult<Bound<'py, PyAny>> {
     Ok(AUDIT_EVENT
         .fields(py)?
-        .set("seq", e.seq)?
-        .set("at", datetime(py, e.at)?)?
-        .set("actor", &e.actor)?
-        .set("target", &e.target)?
-        .set("org", &e.org)?
-        .set("action", &e.action)?
-        .set("outcome", OUTCOME.get(py, e.outcome.as_str())?)?
-        .set("code", &e.code)?
-        .set("reason", &e.reason)?
-        .set("detail", json(py, &e.detail)?)?
-        .set("mac", &e.mac)?
+        .set(intern!(py, "seq"), e.seq)?
+        .set(intern!(py, "at"), datetime(py, e.at)?)?
+        .set(intern!(py, "actor"), &e.actor)?
+        .set(intern!(py, "target"), &e.target)?
+        .set(intern!(py, "org"), &e.org)?
+        .set(intern!(py, "action"), &e.action)?
+        .set(intern!(py, "outcome"), OUTCOME.get(py, e.outcome.as_str())?)?
+        .set(intern!(py, "code"), &e.code)?
+        .set(intern!(py, "reason"), &e.reason)?
+        .set(intern!(py, "detail"), json(py, &e.detail)?)?
+        .set(intern!(py, "mac"), &e.mac)?
         .done())
 }
 
@@ -285,36 +290,36 @@ pub(crate) fn checkpoint<'py>(py: Python<'py>, c: &Checkpoint) -> PyResult<Bound
 pub(crate) fn store_info<'py>(py: Python<'py>, i: &StoreInfo) -> PyResult<Bound<'py, PyAny>> {
     Ok(STORE_INFO
         .fields(py)?
-        .set("schema_version", i.schema_version)?
-        .set("path", i.path.as_ref().map(|p| p.to_string_lossy().into_owned()))?
-        .set("mode", i.mode)?
-        .set("readable_by_others", i.readable_by_others)?
-        .set("file_size", i.file_size)?
-        .set("key_check_ok", i.key_check_ok)?
-        .set("orgs", i.orgs)?
-        .set("users", user_counts(py, &i.users)?)?
-        .set("audit_events", i.audit_events)?
-        .set("audit_head", checkpoint(py, &i.audit_head)?)?
+        .set(intern!(py, "schema_version"), i.schema_version)?
+        .set(intern!(py, "path"), i.path.as_ref().map(|p| p.to_string_lossy().into_owned()))?
+        .set(intern!(py, "mode"), i.mode)?
+        .set(intern!(py, "readable_by_others"), i.readable_by_others)?
+        .set(intern!(py, "file_size"), i.file_size)?
+        .set(intern!(py, "key_check_ok"), i.key_check_ok)?
+        .set(intern!(py, "orgs"), i.orgs)?
+        .set(intern!(py, "users"), user_counts(py, &i.users)?)?
+        .set(intern!(py, "audit_events"), i.audit_events)?
+        .set(intern!(py, "audit_head"), checkpoint(py, &i.audit_head)?)?
         .done())
 }
 
 fn user_counts<'py>(py: Python<'py>, u: &UserCounts) -> PyResult<Bound<'py, PyAny>> {
     Ok(USER_COUNTS
         .fields(py)?
-        .set("total", u.total)?
-        .set("not_enrolled", u.not_enrolled)?
-        .set("enrollment_required", u.enrollment_required)?
-        .set("locked_out", u.locked_out)?
-        .set("enrolled", u.enrolled)?
-        .set("disabled", u.disabled)?
+        .set(intern!(py, "total"), u.total)?
+        .set(intern!(py, "not_enrolled"), u.not_enrolled)?
+        .set(intern!(py, "enrollment_required"), u.enrollment_required)?
+        .set(intern!(py, "locked_out"), u.locked_out)?
+        .set(intern!(py, "enrolled"), u.enrolled)?
+        .set(intern!(py, "disabled"), u.disabled)?
         .done())
 }
 
 pub(crate) fn report<'py>(py: Python<'py>, r: &AuditReport) -> PyResult<Bound<'py, PyAny>> {
     Ok(AUDIT_REPORT
         .fields(py)?
-        .set("ok", r.ok)?
-        .set("checked", r.checked)?
-        .set("first_bad_seq", r.first_bad_seq)?
+        .set(intern!(py, "ok"), r.ok)?
+        .set(intern!(py, "checked"), r.checked)?
+        .set(intern!(py, "first_bad_seq"), r.first_bad_seq)?
         .done())
 }

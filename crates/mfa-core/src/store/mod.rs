@@ -9,6 +9,7 @@
 //! either engine.
 
 mod copy;
+mod batch;
 mod integrity;
 mod postgres;
 mod rows;

@@ -124,6 +124,38 @@ impl From<AuditColumns> for AuditRow {
     }
 }
 
+/// The SQL of an audit page in either engine's dialect (`param` is its placeholder sign, `?`
+/// or `$`; `differs` its null-safe "not equal"): parameter 1 is the seq to start after, then
+/// the filters given (actor, target, action, in that order), then the limit. Only the filters
+/// given enter the SQL, so that the engine can use the actor or target index instead of
+/// scanning the trail. The target index holds only events whose target is not their actor, so
+/// a page by target alone is the merge (in seq order) of those and of the target's own events,
+/// found through the actor index.
+pub(super) fn audit_page_sql(q: &AuditQuery, columns: &str, param: char, differs: &str) -> String {
+    let mut filters = String::new();
+    let mut n = 1;
+    let mut target_arg = 0;
+    for (column, value) in [("actor", &q.actor), ("target", &q.target), ("action", &q.action)] {
+        if value.is_some() {
+            n += 1;
+            filters.push_str(&format!(" AND {column} = {param}{n}"));
+            if column == "target" {
+                target_arg = n;
+            }
+        }
+    }
+    let select = format!("SELECT {columns} FROM audit WHERE seq > {param}1{filters}");
+    let limit = n + 1;
+    if q.target.is_some() && q.actor.is_none() {
+        format!(
+            "{select} AND target {differs} actor UNION ALL {select} AND actor = {param}{target_arg} \
+             ORDER BY seq LIMIT {param}{limit}"
+        )
+    } else {
+        format!("{select} ORDER BY seq LIMIT {param}{limit}")
+    }
+}
+
 pub(crate) fn hex(bytes: &[u8]) -> String {
     data_encoding::HEXLOWER.encode(bytes)
 }

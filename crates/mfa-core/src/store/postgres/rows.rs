@@ -12,6 +12,7 @@ use crate::model::{AuditEvent, AuditQuery, Org, Policy, Role, UnixTime, User, Us
 use crate::store::integrity::tampered;
 use crate::store::rows::{
     AuditColumns, AuditRow, CodeRow, RawCode, RawOrg, RawUser, ResetRow, RowCounts, Rows, UserRow,
+    audit_page_sql,
 };
 
 type Args<'a> = [&'a (dyn ToSql + Sync)];
@@ -197,34 +198,6 @@ fn audit_row(r: &Row) -> Result<AuditRow> {
         mac: r.try_get(10)?,
     }
     .into())
-}
-
-/// The SQL of an audit page, as SQLite's (`sqlite/rows.rs`): `$1` is the seq to start after,
-/// then the filters given, then the limit; a page by target alone merges the partial target
-/// index with the target's own events found through the actor index.
-fn audit_page_sql(q: &AuditQuery) -> String {
-    let mut filters = String::new();
-    let mut n = 1;
-    let mut target_arg = 0;
-    for (column, value) in [("actor", &q.actor), ("target", &q.target), ("action", &q.action)] {
-        if value.is_some() {
-            n += 1;
-            filters.push_str(&format!(" AND {column} = ${n}"));
-            if column == "target" {
-                target_arg = n;
-            }
-        }
-    }
-    let select = format!("SELECT {AUDIT_COLUMNS} FROM audit WHERE seq > $1{filters}");
-    if q.target.is_some() && q.actor.is_none() {
-        format!(
-            "({select} AND target IS DISTINCT FROM actor) UNION ALL ({select} AND actor = ${target_arg}) \
-             ORDER BY seq LIMIT ${}",
-            n + 1
-        )
-    } else {
-        format!("{select} ORDER BY seq LIMIT ${}", n + 1)
-    }
 }
 
 impl Rows for Conn {
@@ -524,7 +497,8 @@ impl Rows for Conn {
         let mut args: Vec<&(dyn ToSql + Sync)> = vec![&after];
         args.extend([&q.actor, &q.target, &q.action].into_iter().flatten().map(|v| v as &(dyn ToSql + Sync)));
         args.push(&limit);
-        let rows = self.query(&audit_page_sql(q), &args)?;
+        let sql = audit_page_sql(q, AUDIT_COLUMNS, '$', "IS DISTINCT FROM");
+        let rows = self.query(&sql, &args)?;
         rows.iter().map(|r| Ok(audit_row(r)?.event)).collect()
     }
 

@@ -20,7 +20,7 @@ pub(super) mod schema;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rusqlite::config::DbConfig;
@@ -30,6 +30,7 @@ use self::rows::SqliteRows;
 use self::schema::CURRENT_VERSION;
 use super::FileFacts;
 use super::rows::Rows;
+use super::batch::{Batch, MAX_BATCH};
 use super::{Tx, key_rotated, lock, run_caught, undoes_writes};
 use crate::crypto::{Keys, RowKey};
 use crate::error::{Error, Result};
@@ -37,8 +38,6 @@ use crate::model::{Durability, OpenOptions};
 
 /// How long a writer waits for another process's write lock before `storage`.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
-/// Most calls that share one commit; bounds the latency a busy handle adds to a call.
-const MAX_BATCH: usize = 64;
 /// Prepared statements kept per connection.
 const STATEMENT_CACHE: usize = 64;
 
@@ -69,31 +68,6 @@ struct WriterState {
     conn: Connection,
     /// The open shared transaction, if a previous call left it for the waiting ones.
     batch: Option<Arc<Batch>>,
-}
-
-/// One shared transaction: the calls that joined it wait here for its commit.
-#[derive(Default)]
-struct Batch {
-    calls: AtomicUsize,
-    result: Mutex<Option<Result<()>>>,
-    done: Condvar,
-}
-
-impl Batch {
-    fn finish(&self, result: Result<()>) {
-        *lock(&self.result) = Some(result);
-        self.done.notify_all();
-    }
-
-    fn wait(&self) -> Result<()> {
-        let mut slot = lock(&self.result);
-        loop {
-            if let Some(result) = slot.as_ref() {
-                return result.clone();
-            }
-            slot = self.done.wait(slot).unwrap_or_else(|e| e.into_inner());
-        }
-    }
 }
 
 struct ReaderPool {

@@ -8,6 +8,7 @@ use crate::model::{AuditEvent, AuditQuery, Org, Policy, Role, UnixTime, User, Us
 use crate::store::integrity::{self, tampered};
 use crate::store::rows::{
     AuditColumns, AuditRow, CodeRow, RawCode, RawOrg, RawUser, ResetRow, RowCounts, Rows, UserRow,
+    audit_page_sql,
 };
 
 /// A connection inside a transaction.
@@ -97,34 +98,10 @@ fn wrong_type(err: &rusqlite::Error) -> bool {
     )
 }
 
-/// The SQL of an audit page: `?1` is the seq to start after, then the filters given (actor,
-/// target, action, in that order), then the limit. Only the filters given enter the SQL, so
-/// that SQLite can use the actor or target index instead of scanning the trail. The target
-/// index holds only events whose target is not their actor, so a page by target alone is the
-/// merge (in seq order) of those and of the target's own events, found through the actor index.
-pub(super) fn audit_page_sql(q: &AuditQuery) -> String {
-    let mut filters = String::new();
-    let mut n = 1;
-    let mut target_arg = 0;
-    for (column, value) in [("actor", &q.actor), ("target", &q.target), ("action", &q.action)] {
-        if value.is_some() {
-            n += 1;
-            filters.push_str(&format!(" AND {column} = ?{n}"));
-            if column == "target" {
-                target_arg = n;
-            }
-        }
-    }
-    let select = format!("SELECT {AUDIT_COLUMNS} FROM audit WHERE seq > ?1{filters}");
-    if q.target.is_some() && q.actor.is_none() {
-        format!(
-            "{select} AND target IS NOT actor UNION ALL {select} AND actor = ?{target_arg} \
-             ORDER BY seq LIMIT ?{}",
-            n + 1
-        )
-    } else {
-        format!("{select} ORDER BY seq LIMIT ?{}", n + 1)
-    }
+/// The SQL of an audit page on SQLite: `target IS NOT actor` is written as the partial target
+/// index's condition is, so that SQLite can use that index.
+fn page_sql(q: &AuditQuery) -> String {
+    audit_page_sql(q, AUDIT_COLUMNS, '?', "IS NOT")
 }
 
 impl SqliteRows<'_> {
@@ -473,7 +450,7 @@ impl Rows for SqliteRows<'_> {
             [&q.actor, &q.target, &q.action].into_iter().flatten().map(|v| v as &dyn rusqlite::ToSql),
         );
         args.push(&limit);
-        let mut stmt = self.0.prepare_cached(&audit_page_sql(q))?;
+        let mut stmt = self.0.prepare_cached(&page_sql(q))?;
         let rows = stmt.query_map(args.as_slice(), audit_row)?;
         rows.map(|r| Ok(r?.event)).collect()
     }
@@ -630,7 +607,7 @@ mod tests {
             (some(), None, Some("mfa.verify".to_string())),
         ] {
             let q = AuditQuery { actor, target, action, ..Default::default() };
-            let sql = audit_page_sql(&q);
+            let sql = page_sql(&q);
             let state = crate::store::lock(&store.writer);
             let conn = &state.conn;
             let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
