@@ -8,8 +8,8 @@
 //! one version number for both: a store of version N has the same tables and meaning on
 //! either engine.
 
-mod copy;
 mod batch;
+mod copy;
 mod integrity;
 mod postgres;
 mod rows;
@@ -49,6 +49,7 @@ impl<'a> Location<'a> {
 }
 
 /// An open store on one of the engines.
+#[allow(clippy::large_enum_variant, reason = "one per handle, built once and never moved in a loop")]
 pub(crate) enum Store {
     Sqlite(sqlite::Store),
     Postgres(postgres::Store),

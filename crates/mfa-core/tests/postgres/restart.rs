@@ -146,35 +146,36 @@ pub fn restart_under_load(base: &str) {
     assert_eq!(created, core.list_users(&org).unwrap().len(), "one event per user, none lost");
 }
 
-/// The engine's write lock ("mfa-core" in ASCII), which every write takes first.
-const WRITE_LOCK: i64 = 0x6d66_612d_636f_7265;
-
 /// A handle whose pool holds several idle connections when the server restarts: no call
-/// after the restart fails, be it a read or a write. The first finds its connection ended
+/// after the restart fails, be it a read or a write. The first read finds its connection ended
 /// before it began anything, drops it with the other idle ones (ended too) and goes on with a
-/// new connection.
+/// new connection; the first write does the same with the handle's write connection.
 pub fn idle_connections_after_restart(base: &str) {
     let mut schema = Schema::new(base, "idle_pool");
     let url = format!("{}&pool_size=4", schema.url);
     let core = Core::open(&url, &KEY, OpenOptions::default()).unwrap();
     let mut orgs = 0;
     for (stop_how, first_call) in [("stop", "read"), ("crash", "write")] {
-        // Four writes at once, held on the write lock until all four wait, fill the pool.
-        schema.sql(&format!("SELECT pg_advisory_lock({WRITE_LOCK})"));
+        // Four reads at once, held on a table lock until all four wait, fill the pool (writes
+        // share one connection: group commit).
+        for i in 0..4 {
+            core.create_org(&format!("Org{orgs}-{i}"), Policy::default()).unwrap();
+        }
+        schema.sql("BEGIN; LOCK TABLE orgs IN ACCESS EXCLUSIVE MODE");
         std::thread::scope(|s| {
-            for i in 0..4 {
+            for _ in 0..4 {
                 let core = &core;
-                s.spawn(move || core.create_org(&format!("Org{i}"), Policy::default()).unwrap());
+                s.spawn(move || core.list_orgs().unwrap());
             }
-            let waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted";
+            let waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'relation' AND NOT granted";
             for _ in 0..6000 {
                 if schema.number(waiting) == 4 {
                     break;
                 }
                 std::thread::sleep(std::time::Duration::from_millis(10));
             }
-            assert_eq!(schema.number(waiting), 4, "four connections wait on the lock");
-            schema.sql(&format!("SELECT pg_advisory_unlock({WRITE_LOCK})"));
+            assert_eq!(schema.number(waiting), 4, "four connections wait on the table lock");
+            schema.sql("COMMIT");
         });
         orgs += 4;
         server(stop_how);

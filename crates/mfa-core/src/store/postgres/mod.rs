@@ -23,11 +23,12 @@ mod schema;
 mod tls;
 mod url;
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Condvar, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
 
 use self::rows::{Conn, begin_write_sql};
 pub(crate) use self::url::is_postgres_url;
+use super::batch::{Batch, MAX_BATCH};
 use super::rows::Rows;
 use super::{CURRENT_VERSION, Tx, key_rotated, lock, run_caught, undoes_writes};
 use crate::crypto::{Keys, RowKey};
@@ -43,6 +44,10 @@ const LOCK_TIMEOUT: &str = "30s";
 
 /// An open store on a PostgreSQL server.
 pub(crate) struct Store {
+    /// Writes: one connection, shared by the calls of a batch (group commit).
+    writer: Mutex<Writer>,
+    /// Calls blocked on `writer`; a batch is left open only while this is non-zero.
+    waiting: AtomicUsize,
     config: postgres::Config,
     tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
     pool: Pool,
@@ -52,6 +57,35 @@ pub(crate) struct Store {
     key_check: [u8; 32],
     /// Set once this handle rotated the store's key.
     rotated: AtomicBool,
+}
+
+/// The handle's connection for writes, and the write transaction other calls may join.
+struct Writer {
+    conn: Option<Conn>,
+    batch: Option<Arc<Batch>>,
+}
+
+impl Writer {
+    /// Rolls the open transaction back; a connection that cannot is dropped.
+    fn rollback(&mut self) {
+        if self.conn.as_ref().is_some_and(|c| c.batch("ROLLBACK").is_err()) {
+            self.conn = None;
+        }
+    }
+
+    /// Commits without waiting for the flush, which releases the write lock at once.
+    fn commit(&mut self) -> Result<()> {
+        let Some(conn) = &self.conn else {
+            return Err(Error::Storage("the write connection is gone".into()));
+        };
+        conn.batch("COMMIT").map_err(|e| {
+            self.conn = None;
+            Error::Storage(format!(
+                "the commit's outcome is unknown (the connection failed while committing; the \
+                 write may or may not be in the store): {e}"
+            ))
+        })
+    }
 }
 
 /// At most `size` connections, the idle ones kept for the next call.
@@ -113,6 +147,8 @@ impl Store {
     pub(crate) fn open(url: &str, keys: &Keys, options: &OpenOptions) -> Result<Store> {
         let target = url::parse(url)?;
         let store = Store {
+            writer: Mutex::new(Writer { conn: None, batch: None }),
+            waiting: AtomicUsize::new(0),
             config: target.config,
             tls: target.tls,
             pool: Pool {
@@ -238,46 +274,102 @@ impl Store {
     }
 
     /// Runs `f` as one all-or-nothing write (see `Store::write` in `store/mod.rs`), under the
-    /// write lock every host takes.
+    /// write lock every host takes, with group commit as on SQLite: a call that finds a write
+    /// transaction of this handle open joins it in a savepoint; the call that ends the batch
+    /// commits for all, and every call of the batch returns once that commit is flushed.
     pub(crate) fn write<T>(&self, f: impl FnOnce(&Tx) -> Result<T>) -> Result<T> {
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        let mut writer = lock(&self.writer);
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
         if self.rotated.load(Ordering::SeqCst) {
             return Err(key_rotated());
         }
-        let (conn, stored) = self.begin(Conn::begin_write)?;
-        if let Err(e) = super::key_is_current(stored, &self.key_check) {
-            return Err(self.end_failed(conn, e));
-        }
-        let outcome = run_caught(|| f(&Tx::new(&*conn, &self.row_key)));
-        if let Err(e) = outcome {
-            if undoes_writes(&e) {
-                return Err(self.end_failed(conn, e));
+        let (batch, outcome) = match writer.batch.clone() {
+            Some(batch) => {
+                batch.calls.fetch_add(1, Ordering::SeqCst);
+                let conn = writer.conn.as_ref().expect("an open batch keeps its connection");
+                (batch, Tx::new(conn, &self.row_key).savepoint(|tx| run_caught(|| f(tx))))
             }
-            // A refusal: its audit event and counters are kept.
-            return self.commit(conn).and(Err(e));
+            None => {
+                let stored = self.begin_write(&mut writer)?;
+                let conn = writer.conn.as_ref().expect("begin_write leaves a connection");
+                if let Err(e) = super::key_is_current(stored, &self.key_check) {
+                    writer.rollback();
+                    return Err(e);
+                }
+                let outcome = run_caught(|| f(&Tx::new(conn, &self.row_key)));
+                if let Err(e) = &outcome
+                    && undoes_writes(e)
+                {
+                    writer.rollback();
+                    return outcome;
+                }
+                let batch = Arc::new(Batch::default());
+                batch.calls.store(1, Ordering::SeqCst);
+                writer.batch = Some(batch.clone());
+                (batch, outcome)
+            }
+        };
+        if writer.conn.as_ref().is_none_or(Conn::is_closed) {
+            // The connection went with the transaction: no call of the batch was made.
+            writer.conn = None;
+            writer.batch = None;
+            let lost = Error::Storage(
+                "the connection to the PostgreSQL server was lost during the write: it was not made".into(),
+            );
+            batch.finish(Err(lost.clone()));
+            return Err(lost);
         }
-        self.commit(conn).and(outcome)
+        if self.waiting.load(Ordering::SeqCst) > 0 && batch.calls.load(Ordering::SeqCst) < MAX_BATCH {
+            // Leave the transaction open for the next call; one of them commits for us.
+            drop(writer);
+            return batch.wait().and(outcome);
+        }
+        let committed = writer.commit();
+        writer.batch = None;
+        drop(writer);
+        // The flush is waited for outside the handle's lock too: the next batch runs meanwhile.
+        let durable = committed.and_then(|()| self.flush());
+        batch.finish(durable.clone());
+        durable.and(outcome)
     }
 
-    /// Commits without waiting for the flush, which releases the write lock at once, then
-    /// waits for the flush outside the lock (see [`FLUSH`]).
-    fn commit(&self, conn: Lease<'_>) -> Result<()> {
-        let unknown = |e: Error| {
+    /// Starts a write transaction on the handle's write connection (connecting when it has
+    /// none) and returns the key check it read. A connection the server ended since its last
+    /// use (a restart ends every session) is found closed before anything of the call ran: the
+    /// call then goes on once with a new connection rather than fail.
+    fn begin_write(&self, writer: &mut Writer) -> Result<Option<Vec<u8>>> {
+        let mut retried = false;
+        loop {
+            if writer.conn.as_ref().is_none_or(Conn::is_closed) {
+                writer.conn = Some(self.connect()?);
+            }
+            let conn = writer.conn.as_ref().expect("connected above");
+            match conn.begin_write() {
+                Ok(stored) => return Ok(stored),
+                Err(_) if conn.is_closed() && !retried => retried = true,
+                Err(e) => {
+                    writer.rollback();
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    /// Waits until the writes committed so far are flushed (see [`FLUSH`]), on a pooled
+    /// connection; a no-op under durability `normal`.
+    fn flush(&self) -> Result<()> {
+        if self.durability == Durability::Normal {
+            return Ok(());
+        }
+        // A pooled connection the server ended (a restart) is replaced, as for a read.
+        let flushed = self.begin(|conn| conn.batch(FLUSH)).map(drop);
+        flushed.map_err(|e| {
             Error::Storage(format!(
-                "the commit's outcome is unknown (the connection failed while committing; the \
-                 write may or may not be in the store): {e}"
+                "the write was committed, but whether it reached the disk is unknown (waiting for the \
+                 flush failed; a server crash now could lose it): {e}"
             ))
-        };
-        if let Err(e) = conn.batch("COMMIT") {
-            conn.discard();
-            return Err(unknown(e));
-        }
-        if self.durability == Durability::Full
-            && let Err(e) = conn.batch(FLUSH)
-        {
-            conn.discard();
-            return Err(unknown(e));
-        }
-        Ok(())
+        })
     }
 
     /// Rolls back after an error that undoes the call; a connection that cannot roll back is
