@@ -4,6 +4,8 @@
 //! `storage` is documented for I/O faults (busy, full disk, corrupt file); the targets run on
 //! in-memory stores with one thread, where none can happen, so it is never accepted here: a
 //! caller's argument must not look like a storage fault. `internal` is never accepted.
+//! `invalid_input` is in every set: it is also every call's answer on a handle that
+//! `rotate_key` retired.
 
 pub const INVALID_INPUT: &str = "invalid_input";
 pub const UNAUTHENTICATED: &str = "unauthenticated";
@@ -18,16 +20,19 @@ pub const RATE_LIMITED: &str = "rate_limited";
 pub fn allowed(call: &str) -> &'static [&'static str] {
     match call {
         "open" | "create_org" | "set_time" | "totp_code" | "now" | "audit_events" | "verify_audit"
-        | "audit_checkpoint" | "list_orgs" => &[INVALID_INPUT],
+        | "audit_checkpoint" | "list_orgs" | "rotate_key" | "info" => &[INVALID_INPUT],
+        // In memory there is no file to copy: `invalid_input`.
+        "backup" => &[INVALID_INPUT, CONFLICT],
         // The whole run fails on bad arguments or a refused step-up, checked once.
         "reset_mfa_many" => &[INVALID_INPUT, FORBIDDEN, RATE_LIMITED],
         "get_org" | "get_user" | "find_user_by_email" | "list_users" | "mfa_status" => {
             &[INVALID_INPUT, NOT_FOUND]
         }
         "create_user" => &[INVALID_INPUT, NOT_FOUND, CONFLICT],
-        "set_role" | "disable_user" => {
+        "set_role" | "disable_user" | "delete_user" | "rename_user" => {
             &[INVALID_INPUT, UNAUTHENTICATED, NOT_FOUND, FORBIDDEN, CONFLICT, RATE_LIMITED]
         }
+        "update_policy" => &[INVALID_INPUT, UNAUTHENTICATED, NOT_FOUND, FORBIDDEN, RATE_LIMITED],
         "enable_user" => &[INVALID_INPUT, UNAUTHENTICATED, NOT_FOUND, FORBIDDEN],
         "begin_enrollment" => &[INVALID_INPUT, NOT_FOUND, UNAUTHENTICATED, CONFLICT, FORBIDDEN],
         "confirm_enrollment" => &[

@@ -71,6 +71,82 @@ describe('the runner itself', () => {
     await assert.rejects(runFile(path), /"name" must be a string/)
   })
 
+  const setup = [
+    ...bootstrap,
+    { op: 'create_user', args: { org: 'acme', email: 'bob@acme.test', role: 'member' }, as: 'bob' },
+  ]
+  const refused = { reopen: { key: 'second' }, expect: { error: 'invalid_input' } }
+  const carl = (createdAt) => ({
+    op: 'create_user',
+    args: { org: 'acme', email: 'carl@acme.test', role: 'member' },
+    expect: { ok: { created_at: createdAt } },
+  })
+  const onFile = (name, steps) => write(name, { name, covers: ['s8'], store: 'file', steps: [...setup, ...steps] })
+
+  test('a file store is opened again with the clock where the scenario is', async () => {
+    await runFile(onFile('reopen.json', [
+      { advance: 45 },
+      { reopen: { key: 'first' } },
+      { op: 'get_user', args: { user: 'bob' }, expect: { ok: { created_at: 0 } } },
+      carl(45),
+    ]))
+  })
+
+  test('memory scenarios cannot reopen, and "store" must be "memory" or "file"', async () => {
+    const memory = write('memory.json', { name: 'm', covers: ['s8'], steps: [...setup, { reopen: { key: 'first' } }] })
+    await assert.rejects(runFile(memory), /step 3: "reopen" needs a scenario with "store": "file"/)
+    assert.throws(() => parse('{"name": "x", "covers": ["s8"], "store": "disk", "steps": []}'), /"store" must be/)
+  })
+
+  test('a reopen fails when its outcome differs', async () => {
+    const wrongExpect = onFile('expect.json', [{ reopen: { key: 'first' }, expect: { error: 'invalid_input' } }])
+    await assert.rejects(runFile(wrongExpect), /step 3: reopen: expected error invalid_input/)
+    await assert.rejects(runFile(onFile('wrongkey.json', [{ reopen: { key: 'second' } }])), /expected success, got error invalid_input/)
+  })
+
+  test('after a failed reopen no store is open until one succeeds', async () => {
+    const none = onFile('none.json', [refused, { op: 'get_user', args: { user: 'bob' } }])
+    await assert.rejects(runFile(none), /step 4: no store is open/)
+    await runFile(onFile('again.json', [refused, { advance: 30 }, { reopen: { key: 'first' } }, carl(30)]))
+  })
+
+  test('keys are the three names or lowercase hex', async () => {
+    for (const key of ['fourth', { hex: '0G' }, { hex: 'ABCD' }, { hex: 'abc' }, { hex: '00', x: 1 }, 7, { hex: '00 01' }]) {
+      await assert.rejects(runFile(onFile('key.json', [{ reopen: { key } }])), /key/, JSON.stringify(key))
+      const rotate = { op: 'rotate_key', args: { key }, expect: { error: 'invalid_input' } }
+      await assert.rejects(runFile(write('rotate.json', { name: 'r', covers: ['s8'], steps: [...setup, rotate] })), /key/)
+    }
+  })
+
+  test('rotate_key passes the bytes written', async () => {
+    await runFile(write('bytes.json', {
+      name: 'bytes',
+      covers: ['s8'],
+      steps: [
+        ...setup,
+        { op: 'rotate_key', args: { key: { hex: '0001' } }, expect: { error: 'invalid_input' } },
+        { op: 'rotate_key', args: { key: 'first' }, expect: { error: 'invalid_input' } },
+        { op: 'rotate_key', args: { key: 'second' }, expect: { ok: { seq: 4 } } },
+      ],
+    }))
+  })
+
+  test('checkpoints are bound by as or written out', async () => {
+    const onMemory = (name, steps) => write(name, { name, covers: ['s7'], steps: [...setup, ...steps] })
+    const saved = [{ op: 'audit_checkpoint', as: 'cp', expect: { ok: { seq: 3 } } }, carl(0)]
+    const verify = { op: 'verify_audit', args: { checkpoint: 'cp' }, expect: { ok: { ok: true, checked: 4 } } }
+    await runFile(onMemory('cp.json', [...saved, verify]))
+    await assert.rejects(runFile(onMemory('id.json', [...saved, { op: 'get_user', args: { user: 'cp' } }])), /"cp" is not bound/)
+    const unbound = onMemory('unbound.json', [{ op: 'verify_audit', args: { checkpoint: 'bob' } }])
+    await assert.rejects(runFile(unbound), /not a bound checkpoint/)
+    const rotate = { op: 'rotate_key', args: { key: 'first' }, as: 'cp', expect: { error: 'invalid_input' } }
+    await assert.rejects(runFile(onMemory('rotate.json', [rotate])), /needs a checkpoint/)
+    for (const bad of [{ seq: 3 }, { seq: -1, mac: '' }, { seq: 3, mac: '', at: 0 }, 3]) {
+      const step = { op: 'verify_audit', args: { checkpoint: bad } }
+      await assert.rejects(runFile(onMemory('bad.json', [step])), /checkpoint|unknown key/, JSON.stringify(bad))
+    }
+  })
+
   test('uris lose only their secret', () => {
     assert.equal(withoutSecret('otpauth://totp/A:b%40a.test?secret=ABC&issuer=A&digits=6'), 'otpauth://totp/A:b%40a.test?issuer=A&digits=6')
     assert.equal(withoutSecret('otpauth://totp/A:b?issuer=A&secret=ABC'), 'otpauth://totp/A:b?issuer=A')

@@ -1,10 +1,10 @@
 """The Python replay of the cross-language scenarios (format: tests/scenarios/README.md).
 
 It mirrors the Rust runner (crates/mfa-scenarios) step for step: the same key and manual clock,
-names bound by ``as``, secrets and recovery codes kept per NAME, the ``enroll`` shorthand,
-times made relative to T0 at any depth, strict keys, and JSON-exact pattern matching (``True``
-is not ``1``). The driver half calls the public ``mfa_core`` API and turns its results into the
-README's JSON shapes.
+in-memory or file stores and ``reopen``, names bound by ``as``, secrets and recovery codes kept
+per NAME, the ``enroll`` shorthand, times made relative to T0 at any depth, strict keys, and
+JSON-exact pattern matching (``True`` is not ``1``). The driver half calls the public
+``mfa_core`` API and turns its results into the README's JSON shapes.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ import dataclasses
 import datetime as dt
 import enum
 import json
+import re
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -22,15 +24,21 @@ from authenticator import totp, wrong_totp
 
 T0 = 1_700_000_010
 KEY = bytes(range(32))
+# The keys a scenario names (README, "Keys"): the bytes 0-31, 32-63 and 64-95.
+KEYS = {"first": KEY, "second": bytes(range(32, 64)), "third": bytes(range(64, 96))}
+HEX = re.compile(r"(?:[0-9a-f]{2})*")
+STORE_FILE = "store.db"
 SCENARIO_DIR = Path(__file__).resolve().parents[3] / "tests" / "scenarios"
 
 OPS = (
     "create_org", "create_user", "get_user", "list_users", "set_role", "disable_user",
     "enable_user", "update_policy", "delete_user", "rename_user", "begin_enrollment", "confirm_enrollment", "enroll", "verify",
     "regenerate_recovery_codes", "mfa_status", "reset_mfa", "reset_mfa_many", "audit_events",
-    "audit_checkpoint", "verify_audit", "info", "backup",
+    "audit_checkpoint", "verify_audit", "info", "backup", "rotate_key",
 )  # fmt: skip
 ID_ARGS = ("org", "user", "actor", "target")
+# The operations whose result is a checkpoint, which ``as`` binds (instead of an id).
+CHECKPOINT_OPS = ("audit_checkpoint", "rotate_key")
 CODE_ARGS = ("code", "proof", "actor_proof")
 TIME_KEYS = ("created_at", "deadline", "at")
 U64_MAX = 2**64 - 1
@@ -172,6 +180,23 @@ def raw(value: Any) -> Optional[str]:
     return None
 
 
+def key_bytes(spec: Any) -> bytes:
+    """A key written as ``"first"``, ``"second"``, ``"third"`` or ``{"hex": "..."}``
+    (lowercase, two digits a byte, any length)."""
+    bad = ScenarioError(f'a key is "first", "second", "third" or {{"hex": text}}, got {json.dumps(spec)}')
+    if isinstance(spec, str):
+        if spec not in KEYS:
+            raise bad
+        return KEYS[spec]
+    if isinstance(spec, dict):
+        only_keys(spec, ("hex",))
+        text = spec.get("hex")
+        if not (isinstance(text, str) and HEX.fullmatch(text)):
+            raise bad
+        return bytes.fromhex(text)
+    raise bad
+
+
 def without_secret(uri: str) -> str:
     """An otpauth URI without its ``secret=...&`` parameter."""
     start = uri.find("secret=")
@@ -254,10 +279,11 @@ def policy(value: Any) -> mfa_core.Policy:
 
 
 class PythonDriver:
-    """Replays scenarios against ``mfa_core.Core`` on an in-memory store."""
+    """Replays scenarios against ``mfa_core.Core``: a new in-memory store (``path`` None) or
+    the scenario's store file, opened with ``key`` and a manual clock at ``now``."""
 
-    def __init__(self) -> None:
-        self.core = mfa_core.Core.open(":memory:", KEY, manual_clock=T0)
+    def __init__(self, path: Optional[Path], key: bytes, now: int) -> None:
+        self.core = mfa_core.Core.open(":memory:" if path is None else path, key, manual_clock=now)
 
     def close(self) -> None:
         self.core.close()
@@ -307,6 +333,11 @@ class PythonDriver:
             return to_json(c.info())
         if op == "backup":
             return to_json(c.backup(a.str("path")))
+        if op == "rotate_key":
+            key = a.get("key")
+            if not isinstance(key, bytes):
+                raise Harness('"key" must be a key')
+            return to_json(c.rotate_key(key))
         if op == "delete_user":
             c.delete_user(a.str("actor"), a.str("target"), actor_proof=a.opt_str("actor_proof"))
             return None
@@ -349,7 +380,10 @@ class PythonDriver:
         if op == "audit_checkpoint":
             return to_json(c.audit_checkpoint())
         if op == "verify_audit":
-            return to_json(c.verify_audit())
+            checkpoint = a.get("checkpoint")
+            if checkpoint is None:
+                return to_json(c.verify_audit())
+            return to_json(c.verify_audit((checkpoint["seq"], checkpoint["mac"])))
         raise Harness(f"PythonDriver has no op {op!r}")
 
 
@@ -367,14 +401,18 @@ def outcome(o: mfa_core.ResetOutcome) -> dict[str, Any]:
 
 
 class Replay:
-    """One scenario in progress: the driver, the clock, and what steps bound by name."""
+    """One scenario in progress: the driver, the clock, and what steps bound by name.
+    ``driver`` is None after a ``reopen`` that failed, until one succeeds; ``path`` is the
+    store file of a ``"store": "file"`` scenario."""
 
-    def __init__(self, driver: PythonDriver) -> None:
-        self.driver = driver
+    def __init__(self, driver: PythonDriver, path: Optional[Path]) -> None:
+        self.driver: Optional[PythonDriver] = driver
+        self.path = path
         self.now = T0
         self.names: dict[str, str] = {}
         self.secrets: dict[str, str] = {}
         self.recovery_codes: dict[str, list[str]] = {}
+        self.checkpoints: dict[str, dict[str, Any]] = {}
 
     def step(self, step: Mapping[str, Any]) -> None:
         if "advance" in step:
@@ -387,10 +425,20 @@ class Replay:
             if not is_int(step["at"]):
                 raise ScenarioError('"at" must be an integer')
             return self.set_clock(T0 + step["at"])
+        if "reopen" in step:
+            only_keys(step, ("reopen", "expect"))
+            reopen = step["reopen"]
+            if not isinstance(reopen, dict):
+                raise ScenarioError('"reopen" must be an object')
+            only_keys(reopen, ("key",))
+            if "key" not in reopen:
+                raise ScenarioError('"reopen" needs a "key"')
+            failure = self.reopen(key_bytes(reopen["key"]))
+            return self.expect("reopen", step.get("expect"), None, failure)
         only_keys(step, ("op", "args", "as", "expect"))
         op = step.get("op")
         if not isinstance(op, str):
-            raise ScenarioError('a step needs "op", "advance" or "at"')
+            raise ScenarioError('a step needs "op", "advance", "at" or "reopen"')
         if op not in OPS:
             raise ScenarioError(f"unknown op {op!r}")
         args = step.get("args", {})
@@ -404,6 +452,11 @@ class Replay:
             name = step["as"]
             if not isinstance(name, str):
                 raise ScenarioError('"as" must be a string')
+            if op in CHECKPOINT_OPS:
+                if not (failure is None and isinstance(result, dict) and "seq" in result and "mac" in result):
+                    raise ScenarioError(f'{op}: "as" needs a checkpoint')
+                self.checkpoints[name] = result
+                return None
             bound = result.get("id") if failure is None and isinstance(result, dict) else None
             if not isinstance(bound, str):
                 raise ScenarioError(f'{op}: "as" needs a result with an "id"')
@@ -411,11 +464,34 @@ class Replay:
         return None
 
     def set_clock(self, t: int) -> None:
+        """Without an open handle (after a failed ``reopen``) only the scenario's clock moves:
+        the next ``reopen`` starts the store's clock there."""
         self.now = t
+        if self.driver is None:
+            return
         try:
             self.driver.set_time(t)
         except mfa_core.MfaError as err:
             raise ScenarioError(f"set_time({t}) failed: {err.code}: {err}") from err
+
+    def reopen(self, key: bytes) -> Optional[Failure]:
+        """Closes the handle (if one is open) and opens the store file again with ``key`` and a
+        manual clock at the scenario's current time; returns the open's refusal, if any."""
+        if self.path is None:
+            raise ScenarioError('"reopen" needs a scenario with "store": "file"')
+        if self.driver is not None:
+            self.driver.close()
+            self.driver = None
+        try:
+            self.driver = PythonDriver(self.path, key, self.now)
+        except mfa_core.MfaError as err:
+            return Failure.of(err)
+        return None
+
+    def open_driver(self) -> PythonDriver:
+        if self.driver is None:
+            raise Harness('no store is open: the last "reopen" failed')
+        return self.driver
 
     def call(self, op: str, args: Mapping[str, Any]) -> tuple[Any, Optional[Failure]]:
         resolved = self.resolve(args)
@@ -426,7 +502,7 @@ class Replay:
                     raise ScenarioError('enroll needs a "user" NAME')
                 result = self.enroll(user, resolved)
             else:
-                result = self.keep_secrets(op, user, self.driver.call(op, resolved))
+                result = self.keep_secrets(op, user, self.open_driver().call(op, resolved))
         except mfa_core.MfaError as err:
             return None, Failure.of(err)
         except Harness as err:
@@ -434,10 +510,11 @@ class Replay:
         return relativise(result), None
 
     def enroll(self, user: str, args: Mapping[str, Any]) -> Any:
-        begun = self.driver.call("begin_enrollment", args)
+        begun = self.open_driver().call("begin_enrollment", args)
         self.keep_secrets("begin_enrollment", user, begun)
         confirm = dict(args, code=totp(self.secrets[user], self.now))
-        return self.keep_secrets("confirm_enrollment", user, self.driver.call("confirm_enrollment", confirm))
+        confirmed = self.open_driver().call("confirm_enrollment", confirm)
+        return self.keep_secrets("confirm_enrollment", user, confirmed)
 
     def keep_secrets(self, op: str, user: Optional[str], result: Any) -> Any:
         """Remembers a secret or recovery codes under the user's NAME and returns the result as
@@ -466,9 +543,29 @@ class Replay:
                 out[key] = [self.id(v) for v in value]
             elif key in CODE_ARGS:
                 out[key] = self.code(value)
+            elif key == "key":
+                out[key] = key_bytes(value)
+            elif key == "checkpoint":
+                out[key] = self.checkpoint(value)
             else:
                 out[key] = value
         return out
+
+    def checkpoint(self, value: Any) -> dict[str, Any]:
+        """A checkpoint: a NAME bound by ``as``, or ``{"seq": N, "mac": text}`` as written."""
+        if isinstance(value, str):
+            if value not in self.checkpoints:
+                raise ScenarioError(f"{value!r} is not a bound checkpoint")
+            return self.checkpoints[value]
+        if not (
+            isinstance(value, dict)
+            and is_int(value.get("seq"))
+            and 0 <= value["seq"] <= U64_MAX
+            and isinstance(value.get("mac"), str)
+        ):
+            raise ScenarioError(f'a checkpoint is a NAME or {{"seq", "mac"}}, got {json.dumps(value)}')
+        only_keys(value, ("seq", "mac"))
+        return dict(value)
 
     def id(self, value: Any) -> str:
         if isinstance(value, str):
@@ -550,28 +647,39 @@ class Replay:
 
 
 def run_file(path: Path) -> None:
-    """Replays one file on a fresh store; raises ScenarioError naming the file and step."""
+    """Replays one file on a fresh store (a new in-memory one, or a new file in a temporary
+    folder for ``"store": "file"``); raises ScenarioError naming the file and step."""
     try:
         scenario = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
         raise ScenarioError(f"{path.name}: cannot read: {err}") from err
     if not isinstance(scenario, dict):
         raise ScenarioError(f"{path.name}: a scenario is a JSON object")
-    only_keys(scenario, ("name", "covers", "steps"))
+    only_keys(scenario, ("name", "covers", "store", "steps"))
     name, covers, steps = scenario.get("name"), scenario.get("covers"), scenario.get("steps")
+    store = scenario.get("store", "memory")
     if not isinstance(name, str):
         raise ScenarioError(f'{path.name}: "name" must be a string')
     if not (isinstance(covers, list) and covers and all(isinstance(c, str) for c in covers)):
         raise ScenarioError(f'{path.name}: "covers" must list at least one section or seed')
+    if store not in ("memory", "file"):
+        raise ScenarioError(f'{path.name}: "store" must be "memory" or "file", got {json.dumps(store)}')
     if not (isinstance(steps, list) and all(isinstance(s, dict) for s in steps)):
         raise ScenarioError(f'{path.name}: "steps" must be a list of objects')
-    driver = PythonDriver()
+    folder = tempfile.TemporaryDirectory(prefix="mfa-scenario-") if store == "file" else None
     try:
-        replay = Replay(driver)
-        for i, step in enumerate(steps):
-            try:
-                replay.step(step)
-            except ScenarioError as err:
-                raise ScenarioError(f"{path.name} step {i} ({name!r}): {err}") from None
+        store_file = None if folder is None else Path(folder.name) / STORE_FILE
+        replay = Replay(PythonDriver(store_file, KEY, T0), store_file)
+        try:
+            for i, step in enumerate(steps):
+                try:
+                    replay.step(step)
+                except ScenarioError as err:
+                    raise ScenarioError(f"{path.name} step {i} ({name!r}): {err}") from None
+        finally:
+            if replay.driver is not None:
+                replay.driver.close()
     finally:
-        driver.close()
+        # After the handle is closed: the store file outlives it.
+        if folder is not None:
+            folder.cleanup()

@@ -75,3 +75,80 @@ def test_patterns_are_json_exact() -> None:
 def test_times_are_relative_at_any_depth() -> None:
     value = [{"at": 1_700_000_070, "detail": {"deadline": 1_700_003_670, "window": 3600}, "deadline": None}]
     assert relativise(value) == [{"at": 60, "detail": {"deadline": 3660, "window": 3600}, "deadline": None}]
+
+
+# ---- file stores and reopen (README, "Stores and reopening") ----------------------------------
+
+SETUP = [
+    ORG,
+    {"op": "create_user", "args": {"org": "acme", "email": "olga@acme.test", "role": "owner"}, "as": "olga"},
+    {"op": "create_user", "args": {"org": "acme", "email": "bob@acme.test", "role": "member"}, "as": "bob"},
+]
+REFUSED = {"reopen": {"key": "second"}, "expect": {"error": "invalid_input"}}
+
+
+def test_a_file_store_is_opened_again_with_the_clock_where_the_scenario_is(tmp_path: Path) -> None:
+    steps = [*SETUP, {"advance": 45}, {"reopen": {"key": "first"}},
+             {"op": "get_user", "args": {"user": "bob"}, "expect": {"ok": {"created_at": 0}}},
+             {"op": "create_user", "args": {"org": "acme", "email": "carl@acme.test", "role": "member"},
+              "expect": {"ok": {"created_at": 45}}}]  # fmt: skip
+    run_file(write(tmp_path, steps, store="file"))
+
+
+def test_memory_scenarios_cannot_reopen_and_store_must_be_memory_or_file(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError, match=r'step 3 .*"store": "file"'):
+        run_file(write(tmp_path, [*SETUP, {"reopen": {"key": "first"}}]))
+    with pytest.raises(ScenarioError, match='"store" must be'):
+        run_file(write(tmp_path, [], store="disk"))
+
+
+def test_a_reopen_fails_when_its_outcome_differs(tmp_path: Path) -> None:
+    step = {"reopen": {"key": "first"}, "expect": {"error": "invalid_input"}}
+    with pytest.raises(ScenarioError, match="step 3 .*expected error invalid_input"):
+        run_file(write(tmp_path, [*SETUP, step], store="file"))
+    with pytest.raises(ScenarioError, match="expected success.*invalid_input"):
+        run_file(write(tmp_path, [*SETUP, {"reopen": {"key": "second"}}], store="file"))
+
+
+def test_after_a_failed_reopen_no_store_is_open_until_one_succeeds(tmp_path: Path) -> None:
+    steps = [*SETUP, REFUSED, {"op": "get_user", "args": {"user": "bob"}}]
+    with pytest.raises(ScenarioError, match="step 4 .*no store is open"):
+        run_file(write(tmp_path, steps, store="file"))
+    steps = [*SETUP, REFUSED, {"advance": 30}, {"reopen": {"key": "first"}},
+             {"op": "create_user", "args": {"org": "acme", "email": "carl@acme.test", "role": "member"},
+              "expect": {"ok": {"created_at": 30}}}]  # fmt: skip
+    run_file(write(tmp_path, steps, store="file"))
+
+
+@pytest.mark.parametrize("key", ["fourth", {"hex": "0G"}, {"hex": "ABCD"}, {"hex": "abc"}, {"hex": "00", "x": 1}, 7,
+                                 {"hex": "00 01"}])  # fmt: skip
+def test_keys_are_the_three_names_or_lowercase_hex(tmp_path: Path, key: object) -> None:
+    with pytest.raises(ScenarioError, match="key"):
+        run_file(write(tmp_path, [*SETUP, {"reopen": {"key": key}}], store="file"))
+    step = {"op": "rotate_key", "args": {"key": key}, "expect": {"error": "invalid_input"}}
+    with pytest.raises(ScenarioError, match="key"):
+        run_file(write(tmp_path, [*SETUP, step]))
+
+
+def test_rotate_key_passes_the_bytes_written(tmp_path: Path) -> None:
+    steps: list[object] = [*SETUP, {"op": "rotate_key", "args": {"key": {"hex": "0001"}}, "expect": {"error": "invalid_input"}},
+             {"op": "rotate_key", "args": {"key": "first"}, "expect": {"error": "invalid_input"}},
+             {"op": "rotate_key", "args": {"key": "second"}, "expect": {"ok": {"seq": 4}}}]  # fmt: skip
+    run_file(write(tmp_path, steps))
+
+
+def test_checkpoints_are_bound_by_as_or_written_out(tmp_path: Path) -> None:
+    saved: list[object] = [*SETUP, {"op": "audit_checkpoint", "as": "cp", "expect": {"ok": {"seq": 3}}},
+                           {"op": "create_user", "args": {"org": "acme", "email": "carl@acme.test", "role": "member"}}]  # fmt: skip
+    verify = {"op": "verify_audit", "args": {"checkpoint": "cp"}, "expect": {"ok": {"ok": True, "checked": 4}}}
+    run_file(write(tmp_path, [*saved, verify]))
+    with pytest.raises(ScenarioError, match="'cp' is not bound"):
+        run_file(write(tmp_path, [*saved, {"op": "get_user", "args": {"user": "cp"}}]))
+    with pytest.raises(ScenarioError, match="not a bound checkpoint"):
+        run_file(write(tmp_path, [*SETUP, {"op": "verify_audit", "args": {"checkpoint": "bob"}}]))
+    rotate = {"op": "rotate_key", "args": {"key": "first"}, "as": "cp", "expect": {"error": "invalid_input"}}
+    with pytest.raises(ScenarioError, match="needs a checkpoint"):
+        run_file(write(tmp_path, [*SETUP, rotate]))
+    for bad in [{"seq": 3}, {"seq": -1, "mac": ""}, {"seq": 3, "mac": "", "at": 0}, 3]:
+        with pytest.raises(ScenarioError, match="checkpoint|unknown key"):
+            run_file(write(tmp_path, [*SETUP, {"op": "verify_audit", "args": {"checkpoint": bad}}]))

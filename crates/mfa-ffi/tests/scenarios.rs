@@ -3,13 +3,14 @@
 
 use std::ffi::{CStr, CString, c_char};
 use std::mem::MaybeUninit;
+use std::path::Path;
 use std::ptr;
 
 use ::mfa_core::*;
 use mfa_scenarios::{Driver, Failure, run_dir, scenario_dir};
 use serde_json::{Map, Value, json};
 
-/// The C ABI on a fresh in-memory store; closed on drop.
+/// The C ABI on a fresh in-memory store or the scenario's store file; closed on drop.
 struct CDriver {
     core: *mut mfa_core,
 }
@@ -21,14 +22,21 @@ impl Drop for CDriver {
 }
 
 impl CDriver {
-    fn open(key: &[u8; 32], t0: i64) -> Result<CDriver, Failure> {
+    fn open(path: Option<&Path>, key: &[u8], t0: i64) -> Result<CDriver, Failure> {
+        let path = match path {
+            None => c":memory:".to_owned(),
+            Some(path) => {
+                let path = path.to_str().ok_or_else(|| Failure::harness("the store path is not UTF-8"))?;
+                CString::new(path).map_err(|_| Failure::harness("the store path holds a NUL byte"))?
+            }
+        };
         let mut options = MaybeUninit::uninit();
         unsafe { mfa_open_options_init(options.as_mut_ptr()) };
         let mut options = unsafe { options.assume_init() };
         options.manual_clock = true;
         options.start_time = t0;
         let mut core = ptr::null_mut();
-        check(unsafe { mfa_core_open(c":memory:".as_ptr(), key.as_ptr(), key.len(), &options, &mut core) })?;
+        check(unsafe { mfa_core_open(path.as_ptr(), key.as_ptr(), key.len(), &options, &mut core) })?;
         Ok(CDriver { core })
     }
 }
@@ -171,6 +179,28 @@ impl Args<'_> {
             .transpose()
     }
 
+    /// `checkpoint` as the C struct, if given. A MAC text too long for the array fills it with no
+    /// NUL, which the library refuses as the core refuses a MAC that is not 64 digits.
+    fn checkpoint(&self) -> Result<Option<mfa_checkpoint>, Failure> {
+        let Some(v) = self.get("checkpoint") else { return Ok(None) };
+        let bad = || Failure::harness(format!("\"checkpoint\" must be {{\"seq\", \"mac\"}}, got {v}"));
+        let seq = v.get("seq").and_then(Value::as_u64).ok_or_else(bad)?;
+        let text = v.get("mac").and_then(Value::as_str).ok_or_else(bad)?;
+        let mut mac = [0 as c_char; MFA_MAC_LEN];
+        for (slot, byte) in mac.iter_mut().zip(text.bytes()) {
+            *slot = byte as c_char;
+        }
+        Ok(Some(mfa_checkpoint { seq, mac }))
+    }
+
+    /// A list of byte values (a key).
+    fn bytes(&self, key: &str) -> Result<Vec<u8>, Failure> {
+        let bytes = self.get(key).and_then(Value::as_array).and_then(|items| {
+            items.iter().map(|b| b.as_u64().and_then(|b| u8::try_from(b).ok())).collect::<Option<Vec<u8>>>()
+        });
+        bytes.ok_or_else(|| Failure::harness(format!("{key:?} must be a list of bytes")))
+    }
+
     fn opt_bool(&self, key: &str) -> Result<Option<bool>, Failure> {
         self.get(key)
             .map(|v| v.as_bool().ok_or_else(|| Failure::harness(format!("{key:?} must be a bool"))))
@@ -308,6 +338,11 @@ impl Driver for CDriver {
             "backup" => {
                 let path = a.str("path")?;
                 fill(|out| unsafe { mfa_backup(core, path, out) })
+                    .map(|c| json!({ "seq": c.seq, "mac": buf(&c.mac) }))
+            }
+            "rotate_key" => {
+                let key = a.bytes("key")?;
+                fill(|out| unsafe { mfa_rotate_key(core, key.as_ptr(), key.len(), out) })
                     .map(|c| json!({ "seq": c.seq, "mac": buf(&c.mac) }))
             }
             "info" => {
@@ -467,7 +502,9 @@ impl Driver for CDriver {
                 Ok(json!({ "seq": c.seq, "mac": buf(&c.mac) }))
             }
             "verify_audit" => {
-                let r = fill(|out| unsafe { mfa_verify_audit(core, ptr::null(), out) })?;
+                let checkpoint = a.checkpoint()?;
+                let checkpoint = checkpoint.as_ref().map_or(ptr::null(), |c| c as *const mfa_checkpoint);
+                let r = fill(|out| unsafe { mfa_verify_audit(core, checkpoint, out) })?;
                 let first_bad = if r.ok { Value::Null } else { Value::from(r.first_bad_seq) };
                 Ok(json!({ "ok": r.ok, "checked": r.checked, "first_bad_seq": first_bad }))
             }

@@ -1,8 +1,9 @@
-//! The [`Driver`] over the Rust API itself: [`mfa_core::Core`] on an in-memory store.
+//! The [`Driver`] over the Rust API itself: [`mfa_core::Core`].
 
+use std::path::Path;
 use std::str::FromStr;
 
-use mfa_core::{AuditQuery, Core, Error, OpenOptions, Policy, PolicyChanges, ResetOptions, Role};
+use mfa_core::{AuditQuery, Checkpoint, Core, Error, OpenOptions, Policy, PolicyChanges, ResetOptions, Role};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
@@ -15,15 +16,20 @@ pub struct CoreDriver {
 }
 
 impl CoreDriver {
-    /// A fresh in-memory store with `key` and a manual clock at `t0`.
-    pub fn open(key: &[u8; 32], t0: i64) -> Result<CoreDriver, Failure> {
+    /// The store file at `path` (created if missing), or a fresh in-memory store for `None`,
+    /// with `key` and a manual clock at `t0`.
+    pub fn open(path: Option<&Path>, key: &[u8], t0: i64) -> Result<CoreDriver, Failure> {
         let options = OpenOptions { manual_clock: Some(t0), ..OpenOptions::default() };
-        Ok(CoreDriver { core: Core::open_in_memory(key, options).map_err(failure)? })
+        let core = match path {
+            Some(path) => Core::open(path, key, options),
+            None => Core::open_in_memory(key, options),
+        };
+        Ok(CoreDriver { core: core.map_err(failure)? })
     }
 
-    /// A new store at `location` (a file path or a PostgreSQL URL naming an empty database or
-    /// schema) with `key` and a manual clock at `t0`.
-    pub fn open_at(location: &str, key: &[u8; 32], t0: i64) -> Result<CoreDriver, Failure> {
+    /// The store at `location` (a file path or a PostgreSQL URL naming a database or schema,
+    /// where a store is created if there is none) with `key` and a manual clock at `t0`.
+    pub fn open_at(location: &str, key: &[u8], t0: i64) -> Result<CoreDriver, Failure> {
         let options = OpenOptions { manual_clock: Some(t0), ..OpenOptions::default() };
         Ok(CoreDriver { core: Core::open(location, key, options).map_err(failure)? })
     }
@@ -95,9 +101,10 @@ impl Driver for CoreDriver {
                 action: a.opt_str("action")?.map(str::to_string),
             })),
             "audit_checkpoint" => to_json(core.audit_checkpoint()),
-            "verify_audit" => to_json(core.verify_audit(None)),
+            "verify_audit" => to_json(core.verify_audit(a.checkpoint("checkpoint")?.as_ref())),
             "info" => to_json(core.info()),
             "backup" => to_json(core.backup(a.str("path")?)),
+            "rotate_key" => to_json(core.rotate_key(&a.bytes("key")?)),
             _ => Err(Failure::harness(format!("CoreDriver has no op {op:?}"))),
         }
     }
@@ -223,6 +230,24 @@ impl<'a> Args<'a> {
     /// A role is passed to the core's parser, which answers `invalid_input` for unknown ones.
     fn role(&self, key: &str) -> Result<Role, Failure> {
         Role::from_str(self.str(key)?).map_err(failure)
+    }
+
+    /// A checkpoint `{"seq", "mac"}`, if given.
+    fn checkpoint(&self, key: &str) -> Result<Option<Checkpoint>, Failure> {
+        self.typed(key, "a checkpoint", |v| {
+            Some(Checkpoint { seq: v.get("seq")?.as_u64()?, mac: v.get("mac")?.as_str()?.to_string() })
+        })
+    }
+
+    /// A list of byte values (a key).
+    fn bytes(&self, key: &str) -> Result<Vec<u8>, Failure> {
+        let bytes = self.typed(key, "a list of bytes", |v| {
+            v.as_array()?
+                .iter()
+                .map(|b| b.as_u64().and_then(|b| u8::try_from(b).ok()))
+                .collect::<Option<Vec<u8>>>()
+        })?;
+        self.required(key, bytes)
     }
 
     fn strings(&self, key: &str) -> Result<Vec<&'a str>, Failure> {

@@ -5,8 +5,9 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
-/// One surface (the Rust API, the C ABI, ...) under test, opened on a fresh in-memory store
-/// with a manual clock.
+/// One surface (the Rust API, the C ABI, ...) under test: one handle, opened with a manual
+/// clock on a fresh in-memory store or on the scenario's store file (see [`crate::run_file`]).
+/// Dropping the driver closes the handle.
 ///
 /// The runner does everything scenario-specific (names, codes, relative times, matching), so a
 /// driver only converts: JSON arguments to the surface's types, and the surface's result or
@@ -25,6 +26,9 @@ pub trait Driver {
     /// - `confirm_enrollment` and `regenerate_recovery_codes` return
     ///   `{"recovery_codes": [CODE, ...]}` (the codes themselves);
     /// - `audit_checkpoint` returns `{"seq", "mac"}`.
+    ///
+    /// `rotate_key`'s `key` arrives as a list of byte values (0 to 255), `verify_audit`'s
+    /// `checkpoint` as `{"seq", "mac"}`.
     ///
     /// A refusal by the surface is `Err(Failure)` with its error code. An argument the
     /// driver cannot even convert (a scenario bug, such as a string where a number belongs) is

@@ -22,5 +22,6 @@ mod runner;
 pub use crate::core_driver::CoreDriver;
 pub use crate::driver::{Driver, Failure};
 pub use crate::runner::{
-    Failures, KEY, Mismatch, T0, run_dir, run_file, run_text, scenario_dir, scenario_files,
+    Failures, KEY, Mismatch, SECOND_KEY, T0, THIRD_KEY, run_dir, run_file, run_text, scenario_dir,
+    scenario_files,
 };

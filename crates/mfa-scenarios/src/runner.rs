@@ -14,19 +14,34 @@ use crate::pattern;
 /// Every scenario starts its manual clock here (a TOTP step boundary).
 pub const T0: i64 = 1_700_000_010;
 
-/// Every scenario's store key: the bytes 0 to 31.
-pub const KEY: [u8; 32] = {
+/// Every scenario's store key: the bytes 0 to 31 (the key named `"first"`).
+pub const KEY: [u8; 32] = key_from(0);
+
+/// The key named `"second"`: the bytes 32 to 63.
+pub const SECOND_KEY: [u8; 32] = key_from(32);
+
+/// The key named `"third"`: the bytes 64 to 95.
+pub const THIRD_KEY: [u8; 32] = key_from(64);
+
+/// The 32 bytes `start`, `start + 1`, ...
+const fn key_from(start: u8) -> [u8; 32] {
     let mut key = [0u8; 32];
     let mut i = 0;
     while i < 32 {
-        key[i] = i as u8;
+        key[i] = start + i as u8;
         i += 1;
     }
     key
-};
+}
+
+/// Opens a driver on a scenario's store (see [`run_file`]): `open(store, key, now)`.
+type Open<'o, D> = dyn FnMut(Option<&Path>, &[u8], i64) -> Result<D, Failure> + 'o;
+
+/// The name of the store file inside a file scenario's temporary folder.
+const STORE_FILE: &str = "store.db";
 
 /// The operations a step may name; all but `enroll` go to the driver as they are.
-const OPS: [&str; 23] = [
+const OPS: [&str; 24] = [
     "create_org",
     "create_user",
     "get_user",
@@ -50,7 +65,11 @@ const OPS: [&str; 23] = [
     "verify_audit",
     "info",
     "backup",
+    "rotate_key",
 ];
+
+/// The operations whose result is a checkpoint, which `as` binds (instead of an id).
+const CHECKPOINT_OPS: [&str; 2] = ["audit_checkpoint", "rotate_key"];
 
 /// Arguments that hold one id, written as a NAME or `{"raw": ...}`.
 const ID_ARGS: [&str; 4] = ["org", "user", "actor", "target"];
@@ -111,11 +130,11 @@ impl fmt::Display for Failures {
 
 impl std::error::Error for Failures {}
 
-/// Replays every `*.json` file of `dir` in name order, each on a driver from `open(key, t0)`,
-/// and returns how many passed, or every failure.
+/// Replays every `*.json` file of `dir` in name order, each on drivers from `open` (see
+/// [`run_file`]), and returns how many passed, or every failure.
 pub fn run_dir<D: Driver>(
     dir: &Path,
-    mut open: impl FnMut(&[u8; 32], i64) -> Result<D, Failure>,
+    mut open: impl FnMut(Option<&Path>, &[u8], i64) -> Result<D, Failure>,
 ) -> Result<usize, Failures> {
     let files = scenario_files(dir).map_err(|e| {
         Failures(vec![Mismatch {
@@ -132,11 +151,16 @@ pub fn run_dir<D: Driver>(
     }
 }
 
-/// Replays one scenario file on a driver from `open(KEY, T0)`, stopping at the first step whose
-/// outcome differs from the file.
+/// Replays one scenario file, stopping at the first step whose outcome differs from the file.
+///
+/// `open(store, key, now)` opens a driver on the scenario's store with `key` (any length: a
+/// `reopen` step may give a wrong one) and a manual clock at `now`. `store` is `None` for a new
+/// in-memory store (`"store": "memory"`, the default), or the path of the scenario's store file
+/// (`"store": "file"`): a path in a new temporary folder, where nothing exists yet at the first
+/// open, and the same path again for every `reopen` step.
 pub fn run_file<D: Driver>(
     file: &Path,
-    open: impl FnOnce(&[u8; 32], i64) -> Result<D, Failure>,
+    open: impl FnMut(Option<&Path>, &[u8], i64) -> Result<D, Failure>,
 ) -> Result<(), Mismatch> {
     let text = std::fs::read_to_string(file).map_err(|e| Mismatch {
         file: file.to_path_buf(),
@@ -152,7 +176,7 @@ pub fn run_file<D: Driver>(
 pub fn run_text<D: Driver>(
     file: &Path,
     text: &str,
-    open: impl FnOnce(&[u8; 32], i64) -> Result<D, Failure>,
+    mut open: impl FnMut(Option<&Path>, &[u8], i64) -> Result<D, Failure>,
 ) -> Result<(), Mismatch> {
     let fail = |name: &str, step, message: String| Mismatch {
         file: file.to_path_buf(),
@@ -161,13 +185,25 @@ pub fn run_text<D: Driver>(
         message,
     };
     let scenario = parse(text).map_err(|e| fail("", None, e))?;
-    let driver = open(&KEY, T0).map_err(|e| fail(&scenario.name, None, format!("cannot open: {e}")))?;
+    // Declared before the replay, so dropped after it: the store file outlives its handle.
+    let folder = match scenario.file_store {
+        true => Some(tempfile::tempdir().map_err(|e| {
+            fail(&scenario.name, None, format!("cannot make a folder for the store file: {e}"))
+        })?),
+        false => None,
+    };
+    let path = folder.as_ref().map(|f| f.path().join(STORE_FILE));
+    let driver = open(path.as_deref(), &KEY, T0)
+        .map_err(|e| fail(&scenario.name, None, format!("cannot open: {e}")))?;
     let mut replay = Replay {
-        driver,
+        driver: Some(driver),
+        open: &mut open,
+        path,
         now: T0,
         names: HashMap::new(),
         secrets: HashMap::new(),
         recovery_codes: HashMap::new(),
+        checkpoints: HashMap::new(),
     };
     for (i, step) in scenario.steps.iter().enumerate() {
         replay.step(step).map_err(|e| fail(&scenario.name, Some(i), e))?;
@@ -177,6 +213,8 @@ pub fn run_text<D: Driver>(
 
 struct Scenario {
     name: String,
+    /// `"store": "file"`: the scenario runs on a store file that `reopen` steps open again.
+    file_store: bool,
     steps: Vec<Map<String, Value>>,
 }
 
@@ -184,18 +222,24 @@ struct Scenario {
 fn parse(text: &str) -> Result<Scenario, String> {
     let value: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
     let top = value.as_object().ok_or("a scenario is a JSON object")?;
-    only_keys(top, &["name", "covers", "steps"])?;
+    only_keys(top, &["name", "covers", "store", "steps"])?;
     let name = top.get("name").and_then(Value::as_str).ok_or("\"name\" must be a string")?;
     let covers = top.get("covers").and_then(Value::as_array).ok_or("\"covers\" must be a list")?;
     if covers.is_empty() || !covers.iter().all(Value::is_string) {
         return Err("\"covers\" must list at least one section or seed".into());
     }
+    let file_store = match top.get("store") {
+        None => false,
+        Some(store) if store == "memory" => false,
+        Some(store) if store == "file" => true,
+        Some(other) => return Err(format!("\"store\" must be \"memory\" or \"file\", got {other}")),
+    };
     let steps = top.get("steps").and_then(Value::as_array).ok_or("\"steps\" must be a list")?;
     let steps = steps
         .iter()
         .map(|s| s.as_object().cloned().ok_or_else(|| format!("step {s} is not an object")))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Scenario { name: name.to_string(), steps })
+    Ok(Scenario { name: name.to_string(), file_store, steps })
 }
 
 fn only_keys(map: &Map<String, Value>, allowed: &[&str]) -> Result<(), String> {
@@ -205,9 +249,45 @@ fn only_keys(map: &Map<String, Value>, allowed: &[&str]) -> Result<(), String> {
     }
 }
 
+/// The bytes of a key written as a name (`"first"`, `"second"`, `"third"`) or as
+/// `{"hex": "..."}` (lowercase, two digits a byte, any length).
+fn key_bytes(spec: &Value) -> Result<Vec<u8>, String> {
+    let bad = || format!("a key is \"first\", \"second\", \"third\" or {{\"hex\": text}}, got {spec}");
+    match spec {
+        Value::String(name) => match name.as_str() {
+            "first" => Ok(KEY.to_vec()),
+            "second" => Ok(SECOND_KEY.to_vec()),
+            "third" => Ok(THIRD_KEY.to_vec()),
+            _ => Err(bad()),
+        },
+        Value::Object(map) => {
+            only_keys(map, &["hex"])?;
+            let hex = map.get("hex").and_then(Value::as_str).ok_or_else(bad)?;
+            let digit = |c: u8| match c {
+                b'0'..=b'9' => Some(c - b'0'),
+                b'a'..=b'f' => Some(c - b'a' + 10),
+                _ => None,
+            };
+            if hex.len() % 2 != 0 {
+                return Err(bad());
+            }
+            hex.as_bytes()
+                .chunks(2)
+                .map(|pair| Some(digit(pair[0])? << 4 | digit(pair[1])?))
+                .collect::<Option<Vec<u8>>>()
+                .ok_or_else(bad)
+        }
+        _ => Err(bad()),
+    }
+}
+
 /// One scenario in progress: the driver, the clock, and what the steps have bound by name.
-struct Replay<D> {
-    driver: D,
+struct Replay<'o, D> {
+    /// `None` after a `reopen` that failed, until one succeeds.
+    driver: Option<D>,
+    open: &'o mut Open<'o, D>,
+    /// The store file of a `"store": "file"` scenario.
+    path: Option<PathBuf>,
     now: i64,
     /// NAME (from `as`) to id.
     names: HashMap<String, String>,
@@ -215,9 +295,11 @@ struct Replay<D> {
     secrets: HashMap<String, String>,
     /// User NAME to the codes of its last confirmation or regeneration.
     recovery_codes: HashMap<String, Vec<String>>,
+    /// NAME (from `as` on a [`CHECKPOINT_OPS`] step) to its `{"seq", "mac"}`.
+    checkpoints: HashMap<String, Value>,
 }
 
-impl<D: Driver> Replay<D> {
+impl<D: Driver> Replay<'_, D> {
     fn step(&mut self, step: &Map<String, Value>) -> Result<(), String> {
         if let Some(n) = step.get("advance") {
             only_keys(step, &["advance"])?;
@@ -229,9 +311,19 @@ impl<D: Driver> Replay<D> {
             let n = n.as_i64().ok_or("\"at\" must be an integer")?;
             return self.set_clock(T0.checked_add(n), "at", n);
         }
+        if let Some(reopen) = step.get("reopen") {
+            only_keys(step, &["reopen", "expect"])?;
+            let reopen = reopen.as_object().ok_or("\"reopen\" must be an object")?;
+            only_keys(reopen, &["key"])?;
+            let key = key_bytes(reopen.get("key").ok_or("\"reopen\" needs a \"key\"")?)?;
+            let outcome = self.reopen(&key)?;
+            return self.expect("reopen", step.get("expect"), &outcome);
+        }
         only_keys(step, &["op", "args", "as", "expect"])?;
-        let op =
-            step.get("op").and_then(Value::as_str).ok_or("a step needs \"op\", \"advance\" or \"at\"")?;
+        let op = step
+            .get("op")
+            .and_then(Value::as_str)
+            .ok_or("a step needs \"op\", \"advance\", \"at\" or \"reopen\"")?;
         if !OPS.contains(&op) {
             return Err(format!("unknown op {op:?}"));
         }
@@ -249,6 +341,12 @@ impl<D: Driver> Replay<D> {
         self.expect(op, step.get("expect"), &outcome)?;
         if let Some(name) = step.get("as") {
             let name = name.as_str().ok_or("\"as\" must be a string")?;
+            if CHECKPOINT_OPS.contains(&op) {
+                let checkpoint = outcome.ok().filter(|v| v.get("seq").is_some() && v.get("mac").is_some());
+                let checkpoint = checkpoint.ok_or_else(|| format!("{op}: \"as\" needs a checkpoint"))?;
+                self.checkpoints.insert(name.to_string(), checkpoint);
+                return Ok(());
+            }
             let id = outcome.ok().and_then(|v| v.get("id")?.as_str().map(str::to_string));
             let id = id.ok_or_else(|| format!("{op}: \"as\" needs a result with an \"id\""))?;
             self.names.insert(name.to_string(), id);
@@ -258,11 +356,38 @@ impl<D: Driver> Replay<D> {
 
     /// Moves the clock to `t` (`None`: the step's arithmetic overflowed). A time the store
     /// refuses (outside 1970 to 9999) fails the scenario and leaves the clock where it was.
+    /// Without an open handle (after a failed `reopen`) only the scenario's clock moves: the
+    /// next `reopen` starts the store's clock there.
     fn set_clock(&mut self, t: Option<i64>, key: &str, n: i64) -> Result<(), String> {
         let t = t.ok_or_else(|| format!("\"{key}\": {n} moves the clock past the range of a 64-bit time"))?;
-        self.driver.set_time(t).map_err(|e| format!("set_time({t}) failed: {e}"))?;
+        if let Some(driver) = &mut self.driver {
+            driver.set_time(t).map_err(|e| format!("set_time({t}) failed: {e}"))?;
+        }
         self.now = t;
         Ok(())
+    }
+
+    /// `reopen`: closes the handle (if one is open) and opens the store file again with `key`
+    /// and a manual clock at the scenario's current time. The outcome is `null` or the open's
+    /// refusal, after which no handle is open until a later `reopen` succeeds.
+    fn reopen(&mut self, key: &[u8]) -> Result<Result<Value, Failure>, String> {
+        let path = self.path.as_deref().ok_or("\"reopen\" needs a scenario with \"store\": \"file\"")?;
+        self.driver = None;
+        match (self.open)(Some(path), key, self.now) {
+            Ok(driver) => {
+                self.driver = Some(driver);
+                Ok(Ok(Value::Null))
+            }
+            Err(f) if f.code == Failure::HARNESS => {
+                Err(format!("reopen: the driver could not open: {}", f.message))
+            }
+            Err(f) => Ok(Err(f)),
+        }
+    }
+
+    /// The open handle's driver; none after a failed `reopen` (a scenario error).
+    fn driver(&mut self) -> Result<&mut D, Failure> {
+        self.driver.as_mut().ok_or_else(|| Failure::harness("no store is open: the last \"reopen\" failed"))
     }
 
     /// Runs one op and returns its outcome in the README's shape, times relative to T0.
@@ -272,7 +397,10 @@ impl<D: Driver> Replay<D> {
         let user = args.get("user").and_then(Value::as_str);
         let mut outcome = match op {
             "enroll" => self.enroll(user.ok_or("enroll needs a \"user\" NAME")?, &resolved),
-            _ => self.driver.call(op, &resolved).and_then(|result| self.keep_secrets(op, user, result)),
+            _ => self
+                .driver()
+                .and_then(|driver| driver.call(op, &resolved))
+                .and_then(|result| self.keep_secrets(op, user, result)),
         };
         if let Ok(value) = &mut outcome {
             pattern::relativise(value, T0);
@@ -282,12 +410,12 @@ impl<D: Driver> Replay<D> {
 
     /// `enroll`: `begin_enrollment`, then `confirm_enrollment` with the user's current code.
     fn enroll(&mut self, user: &str, args: &Map<String, Value>) -> Result<Value, Failure> {
-        let begun = self.driver.call("begin_enrollment", args)?;
+        let begun = self.driver()?.call("begin_enrollment", args)?;
         self.keep_secrets("begin_enrollment", Some(user), begun)?;
         let code = codes::totp(&self.secrets[user], self.now, 0).map_err(Failure::harness)?;
         let mut confirm = args.clone();
         confirm.insert("code".into(), Value::String(code));
-        let confirmed = self.driver.call("confirm_enrollment", &confirm)?;
+        let confirmed = self.driver()?.call("confirm_enrollment", &confirm)?;
         self.keep_secrets("confirm_enrollment", Some(user), confirmed)
     }
 
@@ -336,11 +464,30 @@ impl<D: Driver> Replay<D> {
                     )
                 }
                 k if CODE_ARGS.contains(&k) => Value::String(self.code(value)?),
+                "key" => Value::from(key_bytes(value)?),
+                "checkpoint" => self.checkpoint(value)?,
                 _ => value.clone(),
             };
             out.insert(key.clone(), resolved);
         }
         Ok(out)
+    }
+
+    /// A checkpoint: a NAME bound by `as`, or `{"seq": N, "mac": text}` as written.
+    fn checkpoint(&self, value: &Value) -> Result<Value, String> {
+        if let Some(name) = value.as_str() {
+            return self
+                .checkpoints
+                .get(name)
+                .cloned()
+                .ok_or_else(|| format!("{name:?} is not a bound checkpoint"));
+        }
+        let map = value.as_object().filter(|m| m.get("seq").is_some_and(Value::is_u64));
+        let map = map.filter(|m| m.get("mac").is_some_and(Value::is_string));
+        let map =
+            map.ok_or_else(|| format!("a checkpoint is a NAME or {{\"seq\", \"mac\"}}, got {value}"))?;
+        only_keys(map, &["seq", "mac"])?;
+        Ok(value.clone())
     }
 
     fn id(&self, value: &Value) -> Result<String, String> {

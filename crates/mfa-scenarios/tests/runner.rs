@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use mfa_scenarios::{CoreDriver, Mismatch, run_dir, run_file};
+use mfa_scenarios::{CoreDriver, Mismatch, T0, run_dir, run_file};
 
 fn scenario(dir: &tempfile::TempDir, file: &str, steps: &str) -> PathBuf {
     let path = dir.path().join(file);
@@ -103,4 +103,128 @@ fn run_dir_reports_every_failing_file() {
     std::fs::remove_file(dir.path().join("b.json")).unwrap();
     std::fs::remove_file(dir.path().join("c.json")).unwrap();
     assert_eq!(run_dir(dir.path(), CoreDriver::open), Ok(1));
+}
+
+/// A file scenario: `steps` after the usual setup, on a store file.
+fn run_on_file(steps: &str) -> Result<(), Mismatch> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("file.json");
+    let text =
+        format!(r#"{{"name": "probe", "covers": ["s8"], "store": "file", "steps": [{SETUP}, {steps}]}}"#);
+    std::fs::write(&path, text).unwrap();
+    run_file(&path, CoreDriver::open)
+}
+
+#[test]
+fn file_scenarios_open_one_new_file_again_and_remove_it_afterwards() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("file.json");
+    let text = r#"{"name": "probe", "covers": ["s8"], "store": "file", "steps": [
+        {"op": "create_org", "args": {"name": "Acme"}},
+        {"advance": 45},
+        {"reopen": {"key": "first"}},
+        {"reopen": {"key": "second"}, "expect": {"error": "invalid_input"}},
+        {"reopen": {"key": "first"}}
+    ]}"#;
+    std::fs::write(&path, text).unwrap();
+    let mut opened = Vec::new();
+    run_file(&path, |store: Option<&std::path::Path>, key: &[u8], now| {
+        let store = store.expect("a file scenario opens a file").to_path_buf();
+        opened.push((store.clone(), store.exists(), key.to_vec(), now - T0));
+        CoreDriver::open(Some(&store), key, now)
+    })
+    .unwrap();
+    let (first, existed, ..) = &opened[0];
+    assert!(!existed, "the first open must find no file");
+    assert!(opened.iter().all(|(p, ..)| p == first), "{opened:?}");
+    let keys_and_times: Vec<_> = opened.iter().map(|(_, _, k, t)| (k[0], k.len(), *t)).collect();
+    assert_eq!(keys_and_times, [(0, 32, 0), (0, 32, 45), (32, 32, 45), (0, 32, 45)]);
+    assert!(!first.parent().unwrap().exists(), "the store's folder is removed after the scenario");
+}
+
+#[test]
+fn memory_scenarios_cannot_reopen_and_store_must_be_memory_or_file() {
+    let m = run(r#"{"reopen": {"key": "first"}}"#).unwrap_err();
+    assert_eq!(m.step, Some(3));
+    assert!(m.message.contains("\"store\": \"file\""), "{m}");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("disk.json");
+    std::fs::write(&path, r#"{"name": "x", "covers": ["s8"], "store": "disk", "steps": []}"#).unwrap();
+    let m = run_file(&path, CoreDriver::open).unwrap_err();
+    assert!(m.step.is_none() && m.message.contains("\"store\""), "{m}");
+}
+
+#[test]
+fn a_reopen_fails_when_its_outcome_differs() {
+    // The right key, but the file expects a refusal.
+    let m = run_on_file(r#"{"reopen": {"key": "first"}, "expect": {"error": "invalid_input"}}"#).unwrap_err();
+    assert_eq!(m.step, Some(3));
+    assert!(m.message.contains("expected error invalid_input"), "{m}");
+    // A wrong key without an expectation.
+    let m = run_on_file(r#"{"reopen": {"key": "second"}}"#).unwrap_err();
+    assert!(m.message.contains("expected success") && m.message.contains("invalid_input"), "{m}");
+}
+
+#[test]
+fn after_a_failed_reopen_no_store_is_open_until_one_succeeds() {
+    let refused = r#"{"reopen": {"key": "second"}, "expect": {"error": "invalid_input"}}"#;
+    let m =
+        run_on_file(&format!(r#"{refused}, {{"op": "get_user", "args": {{"user": "bob"}}}}"#)).unwrap_err();
+    assert_eq!(m.step, Some(4));
+    assert!(m.message.contains("no store is open"), "{m}");
+    // The clock moves meanwhile, and the next open starts there.
+    run_on_file(&format!(
+        r#"{refused}, {{"advance": 30}}, {{"reopen": {{"key": "first"}}}},
+        {{"op": "create_user", "args": {{"org": "acme", "email": "carl@acme.test", "role": "member"}},
+          "expect": {{"ok": {{"created_at": 30}}}}}}"#
+    ))
+    .unwrap();
+}
+
+#[test]
+fn keys_are_the_three_names_or_lowercase_hex() {
+    for bad in [
+        r#""fourth""#,
+        r#"{"hex": "0G"}"#,
+        r#"{"hex": "ABCD"}"#,
+        r#"{"hex": "abc"}"#,
+        r#"{"hex": "00", "x": 1}"#,
+        r#"{"hex": "00 01"}"#,
+        "7",
+    ] {
+        let m = run_on_file(&format!(r#"{{"reopen": {{"key": {bad}}}}}"#)).unwrap_err();
+        assert!(m.message.contains("key"), "{bad}: {m}");
+        let m = run(&format!(
+            r#"{{"op": "rotate_key", "args": {{"key": {bad}}}, "expect": {{"error": "invalid_input"}}}}"#
+        ))
+        .unwrap_err();
+        assert!(m.message.contains("key"), "{bad}: {m}");
+    }
+    run(r#"{"op": "rotate_key", "args": {"key": {"hex": "0001"}}, "expect": {"error": "invalid_input"}}"#)
+        .unwrap();
+}
+
+#[test]
+fn checkpoints_are_bound_by_as_or_written_out() {
+    let saved = r#"{"op": "audit_checkpoint", "as": "cp", "expect": {"ok": {"seq": 3}}},
+        {"op": "create_user", "args": {"org": "acme", "email": "carl@acme.test", "role": "member"}}"#;
+    run(&format!(
+        r#"{saved}, {{"op": "verify_audit", "args": {{"checkpoint": "cp"}}, "expect": {{"ok": {{"ok": true, "checked": 4}}}}}}"#
+    ))
+    .unwrap();
+    // A checkpoint name is no id, and an id no checkpoint.
+    let m = run(&format!(r#"{saved}, {{"op": "get_user", "args": {{"user": "cp"}}}}"#)).unwrap_err();
+    assert!(m.message.contains("\"cp\" is not bound"), "{m}");
+    let m = run(r#"{"op": "verify_audit", "args": {"checkpoint": "bob"}}"#).unwrap_err();
+    assert!(m.message.contains("not a bound checkpoint"), "{m}");
+    // `as` on a checkpoint op needs a checkpoint.
+    let m = run(
+        r#"{"op": "rotate_key", "args": {"key": "first"}, "as": "cp", "expect": {"error": "invalid_input"}}"#,
+    )
+    .unwrap_err();
+    assert!(m.message.contains("needs a checkpoint"), "{m}");
+    for bad in [r#"{"seq": 3}"#, r#"{"seq": -1, "mac": ""}"#, r#"{"seq": 3, "mac": "", "at": 0}"#, "3"] {
+        let m = run(&format!(r#"{{"op": "verify_audit", "args": {{"checkpoint": {bad}}}}}"#)).unwrap_err();
+        assert!(m.message.contains("checkpoint") || m.message.contains("unknown key"), "{bad}: {m}");
+    }
 }

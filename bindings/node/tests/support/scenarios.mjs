@@ -1,9 +1,11 @@
 // The Node replay of tests/scenarios/*.json: the format of tests/scenarios/README.md, with the
-// semantics of the Rust runner (crates/mfa-scenarios): the same key and clock, names, secrets,
-// codes, `enroll` shorthand, relative times, strict keys and pattern matching. The driver half
-// converts README arguments to addon calls and addon results back to README JSON.
+// semantics of the Rust runner (crates/mfa-scenarios): the same key and clock, in-memory or file
+// stores and `reopen`, names, secrets, codes, `enroll` shorthand, relative times, strict keys and
+// pattern matching. The driver half converts README arguments to addon calls and addon results
+// back to README JSON.
 
-import { readdirSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 import { KEY, T0, at, Core, contractCode } from './addon.mjs'
@@ -23,11 +25,20 @@ const OPS = [
   'create_org', 'create_user', 'get_user', 'list_users', 'set_role', 'disable_user', 'enable_user',
   'update_policy', 'delete_user', 'rename_user', 'begin_enrollment', 'confirm_enrollment', 'enroll', 'verify', 'regenerate_recovery_codes',
   'mfa_status', 'reset_mfa', 'reset_mfa_many', 'audit_events', 'audit_checkpoint', 'verify_audit', 'info',
-  'backup',
+  'backup', 'rotate_key',
 ]
 const ID_ARGS = ['org', 'user', 'actor', 'target']
+/** The operations whose result is a checkpoint, which `as` binds (instead of an id). */
+const CHECKPOINT_OPS = ['audit_checkpoint', 'rotate_key']
 const CODE_ARGS = ['code', 'proof', 'actor_proof']
 const TIME_KEYS = ['created_at', 'deadline', 'at']
+/** The keys a scenario names (README, "Keys"): the bytes 0-31, 32-63 and 64-95. */
+const KEYS = {
+  first: KEY,
+  second: Buffer.from(Array.from({ length: 32 }, (_, i) => 32 + i)),
+  third: Buffer.from(Array.from({ length: 32 }, (_, i) => 64 + i)),
+}
+const STORE_FILE = 'store.db'
 
 /** A refusal by the addon: its error code and retry_after. */
 class Refusal {
@@ -52,6 +63,21 @@ function onlyKeys(map, allowed) {
 
 const isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v)
 const isInteger = (v) => Number.isInteger(v)
+
+/** A key written as "first", "second", "third" or {"hex": "..."} (lowercase, two digits a byte). */
+function keyBytes(spec) {
+  const bad = () => new HarnessError(`a key is "first", "second", "third" or {"hex": text}, got ${JSON.stringify(spec)}`)
+  if (typeof spec === 'string') {
+    if (!Object.hasOwn(KEYS, spec)) throw bad()
+    return KEYS[spec]
+  }
+  if (isObject(spec)) {
+    onlyKeys(spec, ['hex'])
+    if (typeof spec.hex !== 'string' || !/^(?:[0-9a-f]{2})*$/.test(spec.hex)) throw bad()
+    return Buffer.from(spec.hex, 'hex')
+  }
+  throw bad()
+}
 
 // ---------------------------------------------------------------------------------------------
 // The driver: README arguments (resolved to plain strings) to addon calls, results to README JSON
@@ -182,9 +208,17 @@ async function callAddon(core, op, args) {
         action: a.optStr('action'),
       }),
     audit_checkpoint: () => core.auditCheckpoint(),
-    verify_audit: () => core.verifyAudit(),
+    verify_audit: () => {
+      const checkpoint = a.get('checkpoint')
+      return checkpoint === undefined ? core.verifyAudit() : core.verifyAudit({ seq: checkpoint.seq, mac: checkpoint.mac })
+    },
     info: () => core.info(),
     backup: () => core.backup(a.str('path')),
+    rotate_key: () => {
+      const key = a.get('key')
+      if (!Buffer.isBuffer(key)) throw new HarnessError('"key" must be a key')
+      return core.rotateKey(key)
+    },
   }
   const call = calls[op]
   if (!call) throw new HarnessError(`the Node driver has no op ${JSON.stringify(op)}`)
@@ -264,13 +298,20 @@ export function withoutSecret(uri) {
   return head.endsWith('&') ? head.slice(0, -1) : head
 }
 
+/** Opens a handle on a new in-memory store (`path` null) or the store file, with a manual clock. */
+const openStore = (path, key, now) => Core.open(path ?? ':memory:', key, { manualClock: at(now) })
+
 class Replay {
-  constructor(core) {
+  /** `core` is null after a `reopen` that failed, until one succeeds; `path` is the store file of a
+   * `"store": "file"` scenario. */
+  constructor(core, path) {
     this.core = core
+    this.path = path
     this.now = T0
     this.names = new Map()
     this.secrets = new Map()
     this.recoveryCodes = new Map()
+    this.checkpoints = new Map()
   }
 
   async step(step) {
@@ -285,9 +326,17 @@ class Replay {
       if (!isInteger(step.at)) throw new HarnessError('"at" must be an integer')
       return this.setClock(T0 + step.at)
     }
+    if ('reopen' in step) {
+      onlyKeys(step, ['reopen', 'expect'])
+      if (!isObject(step.reopen)) throw new HarnessError('"reopen" must be an object')
+      onlyKeys(step.reopen, ['key'])
+      if (!('key' in step.reopen)) throw new HarnessError('"reopen" needs a "key"')
+      const result = await this.reopen(keyBytes(step.reopen.key))
+      return this.expect('reopen', step.expect, result)
+    }
     onlyKeys(step, ['op', 'args', 'as', 'expect'])
     const { op } = step
-    if (typeof op !== 'string') throw new HarnessError('a step needs "op", "advance" or "at"')
+    if (typeof op !== 'string') throw new HarnessError('a step needs "op", "advance", "at" or "reopen"')
     if (!OPS.includes(op)) throw new HarnessError(`unknown op ${JSON.stringify(op)}`)
     const args = step.args ?? {}
     if (!isObject(args)) throw new HarnessError('"args" must be an object')
@@ -295,15 +344,45 @@ class Replay {
     this.expect(op, step.expect, result)
     if ('as' in step) {
       if (typeof step.as !== 'string') throw new HarnessError('"as" must be a string')
+      if (CHECKPOINT_OPS.includes(op)) {
+        const checkpoint = result.ok
+        if (!isObject(checkpoint) || !('seq' in checkpoint) || !('mac' in checkpoint)) {
+          throw new HarnessError(`${op}: "as" needs a checkpoint`)
+        }
+        this.checkpoints.set(step.as, checkpoint)
+        return
+      }
       const id = result.ok?.id
       if (typeof id !== 'string') throw new HarnessError(`${op}: "as" needs a result with an "id"`)
       this.names.set(step.as, id)
     }
   }
 
+  /** Without an open handle (after a failed `reopen`) only the scenario's clock moves: the next
+   * `reopen` starts the store's clock there. */
   async setClock(t) {
     this.now = t
-    await this.core.setTime(at(t))
+    if (this.core !== null) await this.core.setTime(at(t))
+  }
+
+  /** Closes the handle (if one is open) and opens the store file again with `key` and a manual
+   * clock at the scenario's current time: `{ok: null}` or `{error: Refusal}`. */
+  async reopen(key) {
+    if (this.path === null) throw new HarnessError('"reopen" needs a scenario with "store": "file"')
+    if (this.core !== null) await this.core.close()
+    this.core = null
+    try {
+      this.core = await openStore(this.path, key, this.now)
+      return { ok: null }
+    } catch (err) {
+      return { error: new Refusal(err) }
+    }
+  }
+
+  /** The open handle; none after a failed `reopen` (a scenario error). */
+  openCore() {
+    if (this.core === null) throw new HarnessError('no store is open: the last "reopen" failed')
+    return this.core
   }
 
   /** `{ok: value}` (times relative to T0) or `{error: Refusal}`. */
@@ -316,7 +395,7 @@ class Replay {
         if (user === undefined) throw new HarnessError('enroll needs a "user" NAME')
         value = await this.enroll(user, resolved)
       } else {
-        value = this.keepSecrets(op, user, await callAddon(this.core, op, resolved))
+        value = this.keepSecrets(op, user, await callAddon(this.openCore(), op, resolved))
       }
       return { ok: relativise(value) }
     } catch (err) {
@@ -326,10 +405,10 @@ class Replay {
   }
 
   async enroll(user, args) {
-    const begun = await callAddon(this.core, 'begin_enrollment', args)
+    const begun = await callAddon(this.openCore(), 'begin_enrollment', args)
     this.keepSecrets('begin_enrollment', user, begun)
     const code = totp(this.secrets.get(user), this.now)
-    const confirmed = await callAddon(this.core, 'confirm_enrollment', { ...args, code })
+    const confirmed = await callAddon(this.openCore(), 'confirm_enrollment', { ...args, code })
     return this.keepSecrets('confirm_enrollment', user, confirmed)
   }
 
@@ -358,9 +437,24 @@ class Replay {
         if (!Array.isArray(value)) throw new HarnessError('"targets" must be a list')
         out[key] = value.map((v) => this.id(v))
       } else if (CODE_ARGS.includes(key)) out[key] = this.code(value)
+      else if (key === 'key') out[key] = keyBytes(value)
+      else if (key === 'checkpoint') out[key] = this.checkpoint(value)
       else out[key] = value
     }
     return out
+  }
+
+  /** A checkpoint: a NAME bound by `as`, or `{"seq": N, "mac": text}` as written. */
+  checkpoint(value) {
+    if (typeof value === 'string') {
+      if (!this.checkpoints.has(value)) throw new HarnessError(`${JSON.stringify(value)} is not a bound checkpoint`)
+      return this.checkpoints.get(value)
+    }
+    if (!isObject(value) || !(isInteger(value.seq) && value.seq >= 0) || typeof value.mac !== 'string') {
+      throw new HarnessError(`a checkpoint is a NAME or {"seq", "mac"}, got ${JSON.stringify(value)}`)
+    }
+    onlyKeys(value, ['seq', 'mac'])
+    return value
   }
 
   id(value) {
@@ -440,16 +534,22 @@ class Replay {
 function parse(text) {
   const top = JSON.parse(text)
   if (!isObject(top)) throw new HarnessError('a scenario is a JSON object')
-  onlyKeys(top, ['name', 'covers', 'steps'])
+  onlyKeys(top, ['name', 'covers', 'store', 'steps'])
   if (typeof top.name !== 'string') throw new HarnessError('"name" must be a string')
   if (!Array.isArray(top.covers) || top.covers.length === 0 || !top.covers.every((c) => typeof c === 'string')) {
     throw new HarnessError('"covers" must list at least one section or seed')
+  }
+  if (top.store !== undefined && top.store !== 'memory' && top.store !== 'file') {
+    throw new HarnessError(`"store" must be "memory" or "file", got ${JSON.stringify(top.store)}`)
   }
   if (!Array.isArray(top.steps)) throw new HarnessError('"steps" must be a list')
   return top
 }
 
-/** Replays one file on a fresh store; throws naming the file, scenario and step that differed. */
+/**
+ * Replays one file on a fresh store (a new in-memory one, or a new file in a temporary folder
+ * for `"store": "file"`); throws naming the file, scenario and step that differed.
+ */
 export async function runFile(file) {
   let scenario
   try {
@@ -457,14 +557,24 @@ export async function runFile(file) {
   } catch (err) {
     throw new Error(`${file}: ${err.message}`)
   }
-  const core = await Core.open(':memory:', KEY, { manualClock: at(T0) })
-  const replay = new Replay(core)
-  for (const [index, step] of scenario.steps.entries()) {
+  const folder = scenario.store === 'file' ? mkdtempSync(join(tmpdir(), 'mfa-scenario-')) : null
+  try {
+    const path = folder === null ? null : join(folder, STORE_FILE)
+    const replay = new Replay(await openStore(path, KEY, T0), path)
     try {
-      await replay.step(step)
-    } catch (err) {
-      throw new Error(`${file} (${scenario.name}), step ${index}: ${err.message}`)
+      for (const [index, step] of scenario.steps.entries()) {
+        try {
+          await replay.step(step)
+        } catch (err) {
+          throw new Error(`${file} (${scenario.name}), step ${index}: ${err.message}`)
+        }
+      }
+    } finally {
+      if (replay.core !== null) await replay.core.close()
     }
+  } finally {
+    // After the handle is closed: the store file outlives it.
+    if (folder !== null) rmSync(folder, { recursive: true, force: true })
   }
   return scenario
 }
