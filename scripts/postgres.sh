@@ -8,6 +8,10 @@
 #                                # the next start recovers from the write-ahead log)
 #   scripts/postgres.sh url      # the URL of the running server's `mfa` database (Unix socket)
 #   scripts/postgres.sh tls-url  # the same database over TCP with TLS (sslmode=verify-full)
+#   scripts/postgres.sh schemas PREFIX N  # (re)creates the empty schemas PREFIX_1 .. PREFIX_N
+#                                         # in the running server's `mfa` database
+#   scripts/postgres.sh check-schemas PREFIX N  # fails, naming them, unless every one of those
+#                                         # schemas holds an mfa-core store's tables
 #
 # The server refuses to run as root (CI runs as root): the data folder belongs to the
 # `postgres` account, which runs it. It listens on a Unix socket in target/postgres/run, and
@@ -96,6 +100,47 @@ start() {
     url
 }
 
+# psql on the running server's `mfa` database, as the server account.
+sql() {
+    local bin
+    bin="$(ls /usr/lib/postgresql/*/bin/psql 2>/dev/null | sort -V | tail -n 1 || true)"
+    [[ -n "$bin" ]] || { echo "scripts/postgres.sh: no server installed (run start first)" >&2; exit 1; }
+    as_server "$bin" -h "$run" -p "$port" -U "$user" -d mfa -qAt -v ON_ERROR_STOP=1 "$@"
+}
+
+# PREFIX must be a lowercase SQL identifier and N a count: both go into SQL text.
+schema_args() {
+    [[ "${1:-}" =~ ^[a-z_][a-z0-9_]*$ && "${2:-}" =~ ^[1-9][0-9]{0,3}$ ]] || {
+        echo "usage: scripts/postgres.sh schemas|check-schemas PREFIX N (PREFIX: [a-z_][a-z0-9_]*)" >&2
+        exit 2
+    }
+}
+
+schemas() {
+    schema_args "$@"
+    local i script=""
+    for ((i = 1; i <= $2; i++)); do
+        script+="DROP SCHEMA IF EXISTS $1_$i CASCADE; CREATE SCHEMA $1_$i; "
+    done
+    sql -c "$script"
+}
+
+# Each schema must hold the tables an mfa-core store creates on its first open (a runner that
+# opened something else, such as an in-memory store, leaves its schema empty).
+check_schemas() {
+    schema_args "$@"
+    local missing
+    missing="$(sql -c "SELECT '$1_' || n FROM generate_series(1, $2) AS s(n)
+        WHERE (SELECT count(*) FROM information_schema.tables
+               WHERE table_schema = '$1_' || n
+                 AND table_name IN ('meta', 'orgs', 'users', 'recovery_codes', 'audit', 'reset_log')) < 6")"
+    if [[ -n "$missing" ]]; then
+        echo "scripts/postgres.sh: these schemas hold no mfa-core store:" $missing >&2
+        exit 1
+    fi
+    echo "schemas $1_1 to $1_$2 each hold a store"
+}
+
 # Stops the server: mode `fast` (sessions are ended, then a clean shutdown) or `immediate`.
 stop() {
     local bin
@@ -110,5 +155,7 @@ case "${1:-}" in
     crash) stop immediate ;;
     url) url ;;
     tls-url) tls_url ;;
-    *) echo "usage: scripts/postgres.sh start|stop|crash|url|tls-url" >&2; exit 2 ;;
+    schemas) schemas "${@:2}" ;;
+    check-schemas) check_schemas "${@:2}" ;;
+    *) echo "usage: scripts/postgres.sh start|stop|crash|url|tls-url|schemas|check-schemas" >&2; exit 2 ;;
 esac

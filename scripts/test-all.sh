@@ -10,13 +10,10 @@ step "format"
 cargo fmt --all -- --check
 
 step "clippy (warnings denied, the Python and Node crates included)"
-cargo clippy --workspace --all-targets --features mfa-scenarios/postgres-tests,mfa-core/postgres-tests,mfa-cli/postgres-tests --locked -- -D warnings
+cargo clippy --workspace --all-targets --features mfa-scenarios/postgres-tests,mfa-core/postgres-tests,mfa-cli/postgres-tests,mfa-ffi/postgres-tests --locked -- -D warnings
 
 step "Rust tests"
 cargo test --locked
-
-step "PostgreSQL suite (a real server under target/postgres, stopped at the end)"
-./scripts/test-postgres.sh
 
 step "C suite (sanitizers, valgrind, the C example)"
 ./scripts/test-c.sh
@@ -26,6 +23,9 @@ step "Python suite (a venv, pip install ./bindings/python, pytest, mypy --strict
 
 step "Node suite (npm ci, the addon, node --test, the HTTP example)"
 ./scripts/test-node.sh
+
+step "PostgreSQL suite (a real server, stopped at the end; C, Python, Node reuse what was built above)"
+./scripts/test-postgres.sh
 
 step "Browser test (Debian's Chromium, headless: seed 001 through the example's Swagger UI)"
 ./scripts/test-browser.sh

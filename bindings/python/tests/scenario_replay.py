@@ -13,11 +13,12 @@ import dataclasses
 import datetime as dt
 import enum
 import json
+import os
 import re
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Union
 
 import mfa_core
 from authenticator import totp, wrong_totp
@@ -29,6 +30,8 @@ KEYS = {"first": KEY, "second": bytes(range(32, 64)), "third": bytes(range(64, 9
 HEX = re.compile(r"(?:[0-9a-f]{2})*")
 STORE_FILE = "store.db"
 SCENARIO_DIR = Path(__file__).resolve().parents[3] / "tests" / "scenarios"
+# Where a store is: ``:memory:`` (None), a store file, or a PostgreSQL URL.
+Location = Optional[Union[Path, str]]
 
 OPS = (
     "create_org", "create_user", "get_user", "list_users", "set_role", "disable_user",
@@ -47,6 +50,24 @@ U64_MAX = 2**64 - 1
 def scenario_files(directory: Path = SCENARIO_DIR) -> list[Path]:
     """Every ``*.json`` file of the folder, sorted by name (as the Rust runner lists them)."""
     return sorted(p for p in directory.iterdir() if p.suffix == ".json" and p.is_file())
+
+
+def postgres_location(path: Path) -> Optional[str]:
+    """The PostgreSQL store of scenario ``path`` when ``MFA_CORE_TEST_PG_SCHEMAS`` names a
+    schema prefix (scripts/test-postgres.sh, which creates the schemas and checks afterwards
+    that each holds a store): scenario n of the folder (in file-name order, memory and file
+    scenarios alike) opens ``MFA_CORE_TEST_PG`` with its search path set to ``<prefix>_<n>``,
+    and its ``reopen`` steps open that URL again. None without the variable, and for a file
+    outside the folder (the runner's own tests), which keep their own stores."""
+    prefix = os.environ.get("MFA_CORE_TEST_PG_SCHEMAS")
+    files = scenario_files()
+    if prefix is None or path.resolve() not in files:
+        return None
+    url = os.environ.get("MFA_CORE_TEST_PG")
+    if not url:
+        raise ScenarioError("MFA_CORE_TEST_PG_SCHEMAS is set, MFA_CORE_TEST_PG is not")
+    n = files.index(path.resolve()) + 1
+    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{prefix}_{n}"
 
 
 class ScenarioError(Exception):
@@ -279,10 +300,10 @@ def policy(value: Any) -> mfa_core.Policy:
 
 
 class PythonDriver:
-    """Replays scenarios against ``mfa_core.Core``: a new in-memory store (``path`` None) or
-    the scenario's store file, opened with ``key`` and a manual clock at ``now``."""
+    """Replays scenarios against ``mfa_core.Core``: a new in-memory store (``path`` None), the
+    scenario's store file or its PostgreSQL URL, opened with ``key`` and a manual clock at ``now``."""
 
-    def __init__(self, path: Optional[Path], key: bytes, now: int) -> None:
+    def __init__(self, path: Location, key: bytes, now: int) -> None:
         self.core = mfa_core.Core.open(":memory:" if path is None else path, key, manual_clock=now)
 
     def close(self) -> None:
@@ -403,9 +424,9 @@ def outcome(o: mfa_core.ResetOutcome) -> dict[str, Any]:
 class Replay:
     """One scenario in progress: the driver, the clock, and what steps bound by name.
     ``driver`` is None after a ``reopen`` that failed, until one succeeds; ``path`` is the
-    store file of a ``"store": "file"`` scenario."""
+    store (file or URL) of a ``"store": "file"`` scenario."""
 
-    def __init__(self, driver: PythonDriver, path: Optional[Path]) -> None:
+    def __init__(self, driver: PythonDriver, path: Location) -> None:
         self.driver: Optional[PythonDriver] = driver
         self.path = path
         self.now = T0
@@ -648,7 +669,8 @@ class Replay:
 
 def run_file(path: Path) -> None:
     """Replays one file on a fresh store (a new in-memory one, or a new file in a temporary
-    folder for ``"store": "file"``); raises ScenarioError naming the file and step."""
+    folder for ``"store": "file"``; on PostgreSQL, see ``postgres_location``); raises
+    ScenarioError naming the file and step."""
     try:
         scenario = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
@@ -666,10 +688,13 @@ def run_file(path: Path) -> None:
         raise ScenarioError(f'{path.name}: "store" must be "memory" or "file", got {json.dumps(store)}')
     if not (isinstance(steps, list) and all(isinstance(s, dict) for s in steps)):
         raise ScenarioError(f'{path.name}: "steps" must be a list of objects')
-    folder = tempfile.TemporaryDirectory(prefix="mfa-scenario-") if store == "file" else None
+    on_server = postgres_location(path)
+    folder = tempfile.TemporaryDirectory(prefix="mfa-scenario-") if store == "file" and on_server is None else None
     try:
-        store_file = None if folder is None else Path(folder.name) / STORE_FILE
-        replay = Replay(PythonDriver(store_file, KEY, T0), store_file)
+        store_file: Location = None if folder is None else Path(folder.name) / STORE_FILE
+        # A memory scenario cannot reopen, even on the server.
+        reopens: Location = (on_server or store_file) if store == "file" else None
+        replay = Replay(PythonDriver(on_server or store_file, KEY, T0), reopens)
         try:
             for i, step in enumerate(steps):
                 try:

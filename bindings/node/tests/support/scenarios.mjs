@@ -6,7 +6,7 @@
 
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 
 import { KEY, T0, at, Core, contractCode } from './addon.mjs'
 import { totp, wrongTotp } from './totp.mjs'
@@ -298,12 +298,30 @@ export function withoutSecret(uri) {
   return head.endsWith('&') ? head.slice(0, -1) : head
 }
 
-/** Opens a handle on a new in-memory store (`path` null) or the store file, with a manual clock. */
+/**
+ * The PostgreSQL store of scenario `file` when `MFA_CORE_TEST_PG_SCHEMAS` names a schema prefix
+ * (scripts/test-postgres.sh, which creates the schemas and checks afterwards that each holds a
+ * store): scenario n of the folder (in file-name order, memory and file scenarios alike) opens
+ * `MFA_CORE_TEST_PG` with its search path set to `<prefix>_<n>`, and its `reopen` steps open that
+ * URL again. Null without the variable, and for a file outside the folder (the runner's own
+ * tests), which keep their own stores.
+ */
+export function postgresLocation(file) {
+  const prefix = process.env.MFA_CORE_TEST_PG_SCHEMAS
+  const index = scenarioFiles().map((f) => resolve(f)).indexOf(resolve(file))
+  if (prefix === undefined || index < 0) return null
+  const url = process.env.MFA_CORE_TEST_PG
+  if (!url) throw new HarnessError('MFA_CORE_TEST_PG_SCHEMAS is set, MFA_CORE_TEST_PG is not')
+  return `${url}${url.includes('?') ? '&' : '?'}options=-csearch_path%3D${prefix}_${index + 1}`
+}
+
+/** Opens a handle on a new in-memory store (`path` null), the store file or a PostgreSQL URL,
+ * with a manual clock. */
 const openStore = (path, key, now) => Core.open(path ?? ':memory:', key, { manualClock: at(now) })
 
 class Replay {
-  /** `core` is null after a `reopen` that failed, until one succeeds; `path` is the store file of a
-   * `"store": "file"` scenario. */
+  /** `core` is null after a `reopen` that failed, until one succeeds; `path` is the store (file
+   * or URL) of a `"store": "file"` scenario. */
   constructor(core, path) {
     this.core = core
     this.path = path
@@ -548,7 +566,8 @@ function parse(text) {
 
 /**
  * Replays one file on a fresh store (a new in-memory one, or a new file in a temporary folder
- * for `"store": "file"`); throws naming the file, scenario and step that differed.
+ * for `"store": "file"`; on PostgreSQL, see `postgresLocation`); throws naming the file,
+ * scenario and step that differed.
  */
 export async function runFile(file) {
   let scenario
@@ -557,10 +576,12 @@ export async function runFile(file) {
   } catch (err) {
     throw new Error(`${file}: ${err.message}`)
   }
-  const folder = scenario.store === 'file' ? mkdtempSync(join(tmpdir(), 'mfa-scenario-')) : null
+  const onServer = postgresLocation(file)
+  const folder = scenario.store === 'file' && onServer === null ? mkdtempSync(join(tmpdir(), 'mfa-scenario-')) : null
   try {
-    const path = folder === null ? null : join(folder, STORE_FILE)
-    const replay = new Replay(await openStore(path, KEY, T0), path)
+    const path = onServer ?? (folder === null ? null : join(folder, STORE_FILE))
+    // A memory scenario cannot reopen, even on the server.
+    const replay = new Replay(await openStore(path, KEY, T0), scenario.store === 'file' ? path : null)
     try {
       for (const [index, step] of scenario.steps.entries()) {
         try {
