@@ -118,7 +118,7 @@ schema_args() {
 
 schemas() {
     schema_args "$@"
-    local i script=""
+    local i script="SET client_min_messages = warning; "
     for ((i = 1; i <= $2; i++)); do
         script+="DROP SCHEMA IF EXISTS $1_$i CASCADE; CREATE SCHEMA $1_$i; "
     done

@@ -43,7 +43,7 @@ echo "--- every scenario through Python (schemas replay_python_N)"
 MFA_CORE_TEST_PG_SCHEMAS=replay_python "$venv_python" -m pytest -q bindings/python/tests/test_scenarios.py
 
 echo "--- every scenario through Node (schemas replay_node_N)"
-MFA_CORE_TEST_PG_SCHEMAS=replay_node node --test bindings/node/tests/scenarios.test.mjs
+MFA_CORE_TEST_PG_SCHEMAS=replay_node node --test --test-reporter=spec bindings/node/tests/scenarios.test.mjs
 
 echo "--- each replay's schemas hold a store (a runner that opened anything else fails here)"
 for prefix in "${prefixes[@]}"; do ./scripts/postgres.sh check-schemas "$prefix" "$scenarios"; done
