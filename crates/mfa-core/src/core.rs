@@ -204,7 +204,8 @@ impl Core {
     /// Facts about the open store: schema version, path, file size, whether other users can
     /// read the file (a host should warn then), whether the key check still matches, how many
     /// orgs, users (by MFA state now) and audit events it holds, and the audit head. Nothing
-    /// secret. Errors: `storage` if the file cannot be examined.
+    /// secret. Errors: `storage` if the file or the database cannot be read, `invalid_input` on
+    /// a handle retired by its own key rotation.
     pub fn info(&self) -> Result<StoreInfo> {
         self.store.info(&self.keys, self.now())
     }

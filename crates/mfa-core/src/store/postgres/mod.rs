@@ -246,9 +246,9 @@ impl Store {
         Ok(conn)
     }
 
-    /// A connection from the pool on which `begin` started a transaction, and what it read. An idle connection may have been
-    /// ended by the server since its last use (a restart ends every session): when `begin`
-    /// finds it closed, nothing of the call has run, so it is dropped (with the other idle
+    /// A connection from the pool on which `begin` started a transaction, and what it read.
+    /// An idle connection may have been ended by the server since its last use (a restart
+    /// ends every session): when `begin` finds it closed, nothing of the call has run, so it is dropped (with the other idle
     /// ones, see `Lease`) and the call goes on once with a new connection rather than fail.
     fn begin<T>(&self, begin: impl Fn(&Conn) -> Result<T>) -> Result<(Lease<'_>, T)> {
         let mut conn = self.lease()?;
