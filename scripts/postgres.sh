@@ -74,10 +74,25 @@ make_certificates() {
     chown -R "$user" "$tls"
 }
 
+# The server account must be able to pass through every folder above its own (a checkout under
+# /root, mode 700, is not): grant the search bit where it lacks it, and say so.
+let_server_in() {
+    local dir="" part parts
+    IFS=/ read -ra parts <<<"${base#/}"
+    for part in "${parts[@]}"; do
+        dir="$dir/$part"
+        if ! as_server test -x "$dir"; then
+            echo "postgres.sh: letting the $user account pass through $dir (chmod o+x)" >&2
+            chmod o+x "$dir"
+        fi
+    done
+}
+
 start() {
     local bin
     bin="$(bindir)"
     mkdir -p "$base"
+    let_server_in
     if [[ ! -f "$data/PG_VERSION" ]]; then
         mkdir -p "$data" "$run"
         chown -R "$user" "$data" "$run"
@@ -85,8 +100,6 @@ start() {
     fi
     [[ -f "$tls/server.crt" ]] || make_certificates
     chown -R "$user" "$data" "$run"
-    # Traversal into target/ for the server account (it owns only its own folders).
-    chmod o+x "$PWD" "$PWD/target" "$base" 2>/dev/null || true
     if ! as_server "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
         touch "$log" && chown "$user" "$log"
         as_server "$bin/pg_ctl" -D "$data" -l "$log" -w -t 60 start \
