@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The fuzz regression step of the test suite: builds every target once, replays its checked-in
 # corpus, then tries a fixed number of new inputs (FUZZ_RUNS, default 40000: about 30 s each)
-# from a fixed seed (FUZZ_SEED, default 1). Fixed runs and seed make the step deterministic: the
-# same tree gives the same inputs, so CI fails on a regression, not on the luck of one run.
-# Finding new bugs is the job of scripts/fuzz.sh campaigns. Any crash, hang or broken invariant
+# from a fixed seed (FUZZ_SEED, default 1). Fixed runs and seed keep the step's work the same
+# from run to run (not its exact path: the targets' stores draw random ids and secrets, which
+# steer coverage), so CI mostly replays known ground; finding new bugs is the job of
+# scripts/fuzz.sh campaigns. Every finding, here or there, becomes a corpus file. Any crash, hang or broken invariant
 # fails the step. docs/fuzzing.md explains.
 set -euo pipefail
 cd "$(dirname "$0")/.."

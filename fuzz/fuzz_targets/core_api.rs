@@ -101,8 +101,7 @@ impl World {
                 }
             }
             1 => {
-                let email =
-                    lossy(input.from_pool(&["a@x.test".into(), "B@x.test".into(), "c@y.test".into()]));
+                let email = self.arg(input, &["a@x.test".into(), "B@x.test".into(), "c@y.test".into()]);
                 let r = core.create_user(&self.id(input), &email, Self::role(input));
                 self.check("create_user", &r);
                 if let Ok(user) = r {
@@ -205,7 +204,7 @@ impl World {
                     target: input.bool().then(|| self.id(input)),
                     action: input
                         .bool()
-                        .then(|| lossy(input.from_pool(&["mfa.reset".into(), "user.create".into()]))),
+                        .then(|| self.arg(input, &["mfa.reset".into(), "user.create".into()])),
                 };
                 let r = core.audit_events(&query);
                 self.check("audit_events", &r);

@@ -35,15 +35,9 @@ pub fn allowed(call: &str) -> &'static [&'static str] {
         "update_policy" => &[INVALID_INPUT, UNAUTHENTICATED, NOT_FOUND, FORBIDDEN, RATE_LIMITED],
         "enable_user" => &[INVALID_INPUT, UNAUTHENTICATED, NOT_FOUND, FORBIDDEN],
         "begin_enrollment" => &[INVALID_INPUT, NOT_FOUND, UNAUTHENTICATED, CONFLICT, FORBIDDEN],
-        "confirm_enrollment" => &[
-            INVALID_INPUT,
-            NOT_FOUND,
-            UNAUTHENTICATED,
-            CONFLICT,
-            FORBIDDEN,
-            INVALID_CODE,
-            RATE_LIMITED,
-        ],
+        "confirm_enrollment" => {
+            &[INVALID_INPUT, NOT_FOUND, UNAUTHENTICATED, CONFLICT, FORBIDDEN, INVALID_CODE, RATE_LIMITED]
+        }
         "verify" | "regenerate_recovery_codes" => {
             &[INVALID_INPUT, NOT_FOUND, UNAUTHENTICATED, MFA_NOT_ENABLED, INVALID_CODE, RATE_LIMITED]
         }
