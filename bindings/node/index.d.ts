@@ -83,9 +83,10 @@ export interface Core {
 
 export declare namespace Core {
   /**
-   * Opens (or creates) the store at `path` (`":memory:"`: a private in-memory store) with the
-   * host's 32-byte key, creating it when nothing is there unless `createIfMissing` is false (a
-   * new store file is 0600). `manualClock` starts a clock that only `setTime` moves (tests);
+   * Opens (or creates) the store at `path` (`":memory:"`: a private in-memory store; a
+   * `postgresql://` URL: a PostgreSQL database, docs/scale-out.md) with the host's 32-byte
+   * key, creating it when nothing is there unless `createIfMissing` is false (a new store file
+   * is 0600). `manualClock` starts a clock that only `setTime` moves (tests);
    * `durability` is `'full'` (default) or `'normal'`. `MFA_INVALID_INPUT` for a bad argument or
    * a key that does not match the store, `MFA_STORAGE` for a missing file when creation is off,
    * or an empty, foreign, corrupt or newer file (left unchanged).

@@ -449,8 +449,8 @@ impl Core {
     }
 }
 
-/// Opens (or creates) the store at `path` (`":memory:"`: a private in-memory store) with
-/// the host's 32-byte key; the options are those of `OpenOptions` in `dts-header.d.ts`.
+/// Opens (or creates) the store at `path` (`":memory:"`: a private in-memory store; a
+/// `postgresql://` URL: a PostgreSQL database) with the host's 32-byte key; the options are those of `OpenOptions` in `dts-header.d.ts`.
 ///
 /// `Core.open` in JS: `main.js` defines it from this function (a static method of a napi
 /// class is read-only, so it could not carry the caller's stack), and `dts-header.d.ts`

@@ -63,8 +63,9 @@ fn detached<T: Send>(
 
 #[pymethods]
 impl Core {
-    /// Opens the store at `path` with the host's 32-byte `key`, creating it when nothing
-    /// exists there and `create_if_missing` is true.
+    /// Opens the store at `path` (or in the PostgreSQL database a `postgresql://` URL names)
+    /// with the host's 32-byte `key`, creating it when nothing exists there and
+    /// `create_if_missing` is true.
     #[classmethod]
     #[allow(clippy::too_many_arguments)] // Python's keyword arguments, one per option
     #[pyo3(signature = (path, key, *, manual_clock = None, issuer = None, create_if_missing = None, durability = None))]

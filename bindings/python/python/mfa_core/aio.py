@@ -97,8 +97,8 @@ class Core:
         durability: Union[Durability, str, None] = None,
         workers: int = DEFAULT_WORKERS,
     ) -> Opening:
-        """Opens (or creates) the store at ``path`` (``str`` or ``os.PathLike[str]``) with the
-        host's 32-byte ``key``, as ``mfa_core.Core.open`` does, on the new handle's own thread.
+        """Opens (or creates) the store at ``path`` (``str`` or ``os.PathLike[str]``; a
+        ``postgresql://`` URL names a PostgreSQL database) with the host's 32-byte ``key``, as ``mfa_core.Core.open`` does, on the new handle's own thread.
         Await the result for the handle, or use it with ``async with`` to close the handle when
         the block ends. ``workers`` is the number of threads the handle runs calls on."""
 
