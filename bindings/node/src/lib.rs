@@ -12,7 +12,9 @@
 mod args;
 mod core;
 mod error;
+mod idle;
 mod key;
 mod pool;
 mod promise;
+mod spin;
 mod types;

@@ -15,9 +15,17 @@
 //! result arrives, finds that thread rather than starting another: its calls all run on one
 //! thread, whose caches hold the store. (Otherwise each call could land on a different thread,
 //! up to [`MAX_THREADS`] of them, each woken cold.)
+//!
+//! A thread left without a job may spin for the next one before it sleeps ([`crate::spin`]: only
+//! while the last waits were short and no other thread wanted its CPU; one thread at a time), so
+//! that such a host's next call finds it awake rather than paying for a wake-up.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::time::{Duration, Instant};
+
+use crate::spin::{self, Spin, Waited};
 
 /// What a job gives back once it is done: run after its thread counts as free again.
 type Then = Box<dyn FnOnce() + Send>;
@@ -27,9 +35,15 @@ type Job = Box<dyn FnOnce() -> Then + Send>;
 /// commit); 16 lets 16 calls share commits while the rest queue.
 const MAX_THREADS: usize = 16;
 
+/// The longest wait for a next job worth spinning for: a host awaiting one call after another
+/// calls again within tens of microseconds of a result (longer when its thread must be woken).
+const SPIN_LIMIT: Duration = Duration::from_micros(150);
+
 pub(crate) struct Pool {
     state: Mutex<State>,
     wake: Condvar,
+    /// The queue's length, for a spinning thread to watch without taking the lock.
+    queued: AtomicUsize,
 }
 
 struct State {
@@ -41,6 +55,11 @@ struct State {
     sleeping: usize,
     /// Wake-ups sent and not yet taken (a condition variable may also wake spuriously).
     wakeups: usize,
+    /// Whether a free thread should spin for the next job, learned from the last waits.
+    spin: Spin,
+    /// A free thread is spinning (one at a time: it takes the next job; more would only burn
+    /// CPU).
+    spinning: bool,
 }
 
 fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
@@ -62,8 +81,17 @@ pub(crate) fn spawn<R: Send + 'static>(
 impl Pool {
     fn new() -> Pool {
         Pool {
-            state: Mutex::new(State { jobs: VecDeque::new(), threads: 0, free: 0, sleeping: 0, wakeups: 0 }),
+            state: Mutex::new(State {
+                jobs: VecDeque::new(),
+                threads: 0,
+                free: 0,
+                sleeping: 0,
+                wakeups: 0,
+                spin: Spin::new(SPIN_LIMIT),
+                spinning: false,
+            }),
             wake: Condvar::new(),
+            queued: AtomicUsize::new(0),
         }
     }
 
@@ -78,6 +106,7 @@ impl Pool {
         });
         let mut state = lock(&self.state);
         state.jobs.push_back(job);
+        self.queued.store(state.jobs.len(), Ordering::Release);
         // Free threads that are awake take queued jobs on their own; wake or start one more only
         // when the queue holds more jobs than they are.
         if state.jobs.len() <= state.free - state.sleeping {
@@ -112,16 +141,32 @@ impl Pool {
 
     fn work(&self) {
         let mut state = lock(&self.state);
+        // Since when this thread has had no job (`None` while it has one).
+        let mut idle: Option<Instant> = None;
         loop {
             if let Some(job) = state.jobs.pop_front() {
+                self.queued.store(state.jobs.len(), Ordering::Release);
                 state.free -= 1;
                 drop(state);
+                idle = None;
                 let then = job();
                 state = lock(&self.state);
                 state.free += 1;
                 drop(state);
                 then();
                 state = lock(&self.state);
+                continue;
+            }
+            let since = *idle.get_or_insert_with(Instant::now);
+            let budget = if state.spinning { None } else { state.spin.budget() };
+            if let Some(budget) = budget {
+                // Still free and awake: a job submitted meanwhile is left for this thread.
+                state.spinning = true;
+                drop(state);
+                let waited = spin::until(budget, || self.queued.load(Ordering::Acquire) > 0);
+                state = lock(&self.state);
+                state.spinning = false;
+                state.spin.record(waited);
                 continue;
             }
             state.sleeping += 1;
@@ -132,6 +177,7 @@ impl Pool {
                     break;
                 }
             }
+            state.spin.record(Waited::Slept(since.elapsed()));
         }
     }
 }
@@ -181,6 +227,40 @@ mod tests {
                 results.recv_timeout(Duration::from_secs(60)).unwrap();
             }
             assert_eq!(lock(&pool.state).threads, CALLS, "round {round}");
+        }
+    }
+
+    /// A free thread spins for its next job only for a while: once the calls stop, every thread
+    /// ends up asleep, the one that spun included. (Calls made one after another, which the
+    /// pool learns to spin for, are `calls_made_one_after_another_share_one_thread`: a job left
+    /// to a spinning thread that it never took would hang there.)
+    #[test]
+    fn idle_threads_end_up_asleep() {
+        let pool = pool();
+        for _ in 0..3 {
+            const CALLS: usize = 4;
+            let barrier = Arc::new(Barrier::new(CALLS));
+            let (done, results) = mpsc::channel();
+            for _ in 0..CALLS {
+                let (barrier, done) = (Arc::clone(&barrier), done.clone());
+                pool.submit(move || barrier.wait(), move |_| done.send(()).unwrap());
+            }
+            for _ in 0..CALLS {
+                results.recv_timeout(Duration::from_secs(60)).unwrap();
+            }
+            // Short waits seen: the next free thread spins.
+            lock(&pool.state).spin.record(Waited::Caught);
+            let deadline = Instant::now() + Duration::from_secs(60);
+            loop {
+                let state = lock(&pool.state);
+                if state.sleeping == state.threads {
+                    assert!(!state.spinning);
+                    break;
+                }
+                drop(state);
+                assert!(Instant::now() < deadline, "a thread never went to sleep");
+                std::thread::sleep(Duration::from_millis(1));
+            }
         }
     }
 
