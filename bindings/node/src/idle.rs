@@ -47,10 +47,10 @@ unsafe extern "C" {
 /// One environment's spinning state, on its JS thread.
 struct Awake {
     env: sys::napi_env,
-    /// The idle handle, null until the first spin (and once its environment closed it).
+    /// The idle handle, made with the first call (so that an environment that made calls
+    /// always closes one); null if that failed or once the environment has closed it: the calls
+    /// then never spin.
     handle: *mut c_void,
-    /// No handle could be made: never spin.
-    unavailable: bool,
     spin: Spin,
     /// The spin under way: its budget, and its episode once the loop has polled.
     spinning: Option<(Duration, Option<Episode>)>,
@@ -70,8 +70,7 @@ pub(crate) fn call_made(env: sys::napi_env, first: bool) {
         if awake.as_ref().is_none_or(|a| a.env != env) {
             *awake = Some(Awake {
                 env,
-                handle: ptr::null_mut(),
-                unavailable: false,
+                handle: unsafe { new_handle(env) },
                 spin: Spin::new(SPIN_LIMIT),
                 spinning: None,
                 since: None,
@@ -83,10 +82,6 @@ pub(crate) fn call_made(env: sys::napi_env, first: bool) {
         }
         awake.since = Some(Instant::now());
         let Some(budget) = awake.spin.budget() else { return };
-        if awake.handle.is_null() && !awake.unavailable {
-            awake.handle = unsafe { new_handle(env) };
-            awake.unavailable = awake.handle.is_null();
-        }
         if !awake.handle.is_null() && unsafe { uv_idle_start(awake.handle, poll) } == 0 {
             awake.spinning = Some((budget, None));
         }
@@ -180,7 +175,6 @@ unsafe extern "C" fn cleanup(hook: sys::napi_async_cleanup_hook_handle, handle: 
     AWAKE.with_borrow_mut(|awake| {
         if let Some(awake) = awake.as_mut().filter(|a| a.handle == handle) {
             awake.handle = ptr::null_mut();
-            awake.unavailable = true;
             awake.spinning = None;
         }
     });

@@ -102,6 +102,8 @@ test(`fs.readFile completes while ${WRITES} writes wait for another process's wr
   assert.equal(holder.exitCode, 0)
 })
 
+// The worker's exit also checks that the addon closes what it keeps on the worker's event loop:
+// Node aborts the process when a loop ends with a handle still open.
 test('a worker thread has its own results channel: calls there and on the main thread both settle', async () => {
   const { Worker } = await import('node:worker_threads')
   const script = `
