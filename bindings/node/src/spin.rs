@@ -12,7 +12,11 @@
 //!   the spin limit (the next wait is likely the same);
 //! - a spin that runs out of budget stops spinning until a short wait is seen again;
 //! - a spin during which the thread lost its CPU (another thread was runnable on it: the machine
-//!   is busy) ends at once and spinning backs off: the next 1, 2, 4 ... 64 waits sleep at once.
+//!   is busy) ends at once and spinning backs off: the next 1, 2, 4 ... 1024 waits sleep at once,
+//!   and the backoff halves only after as many spins in a row kept their CPU. A spin that loses
+//!   its CPU may wait a whole time slice of another thread (milliseconds) for it, where a
+//!   wake-up saves tens of microseconds; on a busy machine no vCPU halts, so a wake-up is cheap
+//!   and spinning buys nothing: it must then be rare.
 //!
 //! A spinning thread also yields its CPU between polls ([`std::thread::yield_now`]), so that a
 //! runnable thread never waits behind it for more than one poll, and a yield that lets another
@@ -25,7 +29,7 @@ use std::time::{Duration, Instant};
 const PREEMPTED: Duration = Duration::from_micros(20);
 
 /// The most waits in a row that sleep at once after spins lost their CPU.
-const MAX_BACKOFF: u32 = 64;
+const MAX_BACKOFF: u32 = 1024;
 
 /// How a wait ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,15 +53,17 @@ pub(crate) struct Spin {
     short: bool,
     /// Waits still to sleep at once after a spin lost its CPU.
     skip: u32,
-    /// The length of the last such run of sleeps.
+    /// The length of the last such run of sleeps (0: no backoff).
     backoff: u32,
+    /// Spins in a row that kept their CPU since the backoff last changed.
+    kept: u32,
 }
 
 impl Spin {
     /// A policy that spins for waits up to `limit`; it starts by sleeping, until a short wait
     /// has been seen.
     pub(crate) const fn new(limit: Duration) -> Spin {
-        Spin { limit, short: false, skip: 0, backoff: 0 }
+        Spin { limit, short: false, skip: 0, backoff: 0, kept: 0 }
     }
 
     /// How long to spin before the wait about to start, or `None` to sleep at once.
@@ -74,14 +80,33 @@ impl Spin {
         match waited {
             Waited::Caught => {
                 self.short = true;
-                self.backoff = 0;
+                self.kept_cpu();
             }
-            Waited::Overran => self.short = false,
+            Waited::Overran => {
+                self.short = false;
+                self.kept_cpu();
+            }
             Waited::Preempted => {
                 self.backoff = (self.backoff * 2).clamp(1, MAX_BACKOFF);
                 self.skip = self.backoff;
+                self.kept = 0;
             }
             Waited::Slept(waited) => self.short = waited <= self.limit,
+        }
+    }
+}
+
+impl Spin {
+    /// Whether spins lost their CPU lately (the backoff has not decayed yet).
+    pub(crate) fn backing_off(&self) -> bool {
+        self.backoff > 0
+    }
+
+    fn kept_cpu(&mut self) {
+        self.kept += 1;
+        if self.backoff > 0 && self.kept >= self.backoff {
+            self.backoff /= 2;
+            self.kept = 0;
         }
     }
 }
@@ -174,12 +199,39 @@ mod tests {
             }
             runs.push(sleeps);
         }
-        assert_eq!(runs, [1, 2, 4, 8, 16, 32, 64, 64, 64]);
-        // A spin that catches its job ends the backoff.
-        spin.record(Waited::Caught);
+        assert_eq!(runs, [1, 2, 4, 8, 16, 32, 64, 128, 256]);
+        for _ in 0..3 {
+            spin.record(Waited::Preempted);
+            while spin.budget().is_none() {}
+        }
         spin.record(Waited::Preempted);
-        assert_eq!(spin.budget(), None);
-        assert_eq!(spin.budget(), Some(LIMIT));
+        assert_eq!((0..).take_while(|_| spin.budget().is_none()).count(), 1024);
+    }
+
+    #[test]
+    fn the_backoff_halves_after_as_many_spins_kept_their_cpu() {
+        let mut spin = Spin::new(LIMIT);
+        spin.record(Waited::Caught);
+        for _ in 0..3 {
+            spin.record(Waited::Preempted);
+            while spin.budget().is_none() {}
+        }
+        // Backing off 4 waits: 3 spins that keep their CPU are not enough to halve it.
+        for _ in 0..3 {
+            spin.record(Waited::Caught);
+        }
+        spin.record(Waited::Preempted);
+        assert_eq!((0..).take_while(|_| spin.budget().is_none()).count(), 8);
+        // 8 then 4 then 2 then 1 spins kept (an overrun keeps its CPU too): no backoff left.
+        for _ in 0..8 + 4 + 2 {
+            spin.record(Waited::Caught);
+        }
+        spin.record(Waited::Overran);
+        spin.record(Waited::Slept(LIMIT));
+        assert!(!spin.backing_off());
+        spin.record(Waited::Preempted);
+        assert!(spin.backing_off());
+        assert_eq!((0..).take_while(|_| spin.budget().is_none()).count(), 1);
     }
 
     #[test]
