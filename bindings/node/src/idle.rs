@@ -9,8 +9,7 @@
 //! the loop is never blocked, only kept from sleeping. The handle is started only when the last
 //! calls came back within [`SPIN_LIMIT`] of being made, and stopped as soon as no call is
 //! pending, after [`SPIN_LIMIT`], or when the JS thread lost its CPU to another thread (a busy
-//! machine, where spinning would take CPU from others; see [`crate::spin`] for the backoff); and
-//! it is not started while the pool's own spinning backs off ([`crate::pool::contended`]).
+//! machine, where spinning would take CPU from others; see [`crate::spin`] for the backoff).
 //! Each idle iteration also yields the CPU, so a runnable thread never waits behind it. The
 //! event loop counts as busy while it spins (`performance.eventLoopUtilization()`).
 //!
@@ -82,9 +81,6 @@ pub(crate) fn call_made(env: sys::napi_env, first: bool) {
             return;
         }
         awake.since = Some(Instant::now());
-        if crate::pool::contended() {
-            return;
-        }
         let Some(budget) = awake.spin.budget() else { return };
         if !awake.handle.is_null() && unsafe { uv_idle_start(awake.handle, poll) } == 0 {
             awake.spinning = Some((budget, None));

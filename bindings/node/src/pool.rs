@@ -21,7 +21,7 @@
 //! that such a host's next call finds it awake rather than paying for a wake-up.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -44,8 +44,6 @@ pub(crate) struct Pool {
     wake: Condvar,
     /// The queue's length, for a spinning thread to watch without taking the lock.
     queued: AtomicUsize,
-    /// `state.spin` is backing off (see [`contended`]), for other threads to read without the lock.
-    contended: AtomicBool,
 }
 
 struct State {
@@ -76,17 +74,8 @@ pub(crate) fn spawn<R: Send + 'static>(
     work: impl FnOnce() -> R + Send + 'static,
     then: impl FnOnce(R) + Send + 'static,
 ) {
+    static POOL: OnceLock<Pool> = OnceLock::new();
     POOL.get_or_init(Pool::new).submit(work, then);
-}
-
-static POOL: OnceLock<Pool> = OnceLock::new();
-
-/// Whether the pool's spinning is backing off: its threads lost their CPU while spinning, so
-/// the machine is busy. The JS thread's spin ([`crate::idle`]) follows this rather than its own
-/// record: a spinning JS thread keeps its CPU busy, so the scheduler moves other threads off it,
-/// onto the CPUs where the pool's threads run, and it rarely sees the contention it causes.
-pub(crate) fn contended() -> bool {
-    POOL.get().is_some_and(|pool| pool.contended.load(Ordering::Relaxed))
 }
 
 impl Pool {
@@ -103,7 +92,6 @@ impl Pool {
             }),
             wake: Condvar::new(),
             queued: AtomicUsize::new(0),
-            contended: AtomicBool::new(false),
         }
     }
 
@@ -179,7 +167,6 @@ impl Pool {
                 state = lock(&self.state);
                 state.spinning = false;
                 state.spin.record(waited);
-                self.contended.store(state.spin.backing_off(), Ordering::Relaxed);
                 continue;
             }
             state.sleeping += 1;

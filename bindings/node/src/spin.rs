@@ -97,11 +97,6 @@ impl Spin {
 }
 
 impl Spin {
-    /// Whether spins lost their CPU lately (the backoff has not decayed yet).
-    pub(crate) fn backing_off(&self) -> bool {
-        self.backoff > 0
-    }
-
     fn kept_cpu(&mut self) {
         self.kept += 1;
         if self.backoff > 0 && self.kept >= self.backoff {
@@ -228,9 +223,7 @@ mod tests {
         }
         spin.record(Waited::Overran);
         spin.record(Waited::Slept(LIMIT));
-        assert!(!spin.backing_off());
         spin.record(Waited::Preempted);
-        assert!(spin.backing_off());
         assert_eq!((0..).take_while(|_| spin.budget().is_none()).count(), 1);
     }
 
