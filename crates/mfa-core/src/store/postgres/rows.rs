@@ -1,12 +1,12 @@
 //! PostgreSQL's statements behind [`Rows`], on one connection. Statements are prepared once
-//! per connection and kept; every one uses an index.
+//! per connection and kept; every one uses an index. The writes the core never reads a count
+//! of are held back to travel with the next statement, and a write transaction does not read
+//! again what it read already (see `conn.rs`).
 
-use std::cell::RefCell;
-use std::collections::HashMap;
+use tokio_postgres::Row;
+use tokio_postgres::types::ToSql;
 
-use postgres::types::ToSql;
-use postgres::{Client, Row, SimpleQueryMessage, Statement};
-
+use super::conn::{AUDIT_HEAD, Conn, audit_head};
 use crate::error::{Error, Result};
 use crate::model::{AuditEvent, AuditQuery, Org, Policy, Role, UnixTime, User, UserCounts, UserStatus};
 use crate::store::integrity::tampered;
@@ -14,100 +14,6 @@ use crate::store::rows::{
     AuditColumns, AuditRow, CodeRow, RawCode, RawOrg, RawUser, ResetRow, RowCounts, Rows, UserRow,
     audit_page_sql,
 };
-
-type Args<'a> = [&'a (dyn ToSql + Sync)];
-
-/// One server connection and its prepared statements.
-pub(super) struct Conn {
-    client: RefCell<Client>,
-    statements: RefCell<HashMap<String, Statement>>,
-}
-
-impl Conn {
-    pub(super) fn new(client: Client) -> Conn {
-        Conn { client: RefCell::new(client), statements: RefCell::new(HashMap::new()) }
-    }
-
-    /// Whether the connection is gone (server restart, network): it is then dropped, never
-    /// returned to the pool.
-    pub(super) fn is_closed(&self) -> bool {
-        self.client.borrow().is_closed()
-    }
-
-    /// Runs statements without parameters through the simple protocol (transaction control).
-    pub(super) fn batch(&self, sql: &str) -> Result<()> {
-        Ok(self.client.borrow_mut().batch_execute(sql)?)
-    }
-
-    /// Starts a write transaction (see [`begin_write_sql`]) and reads the store's key check in
-    /// the same round trip.
-    pub(super) fn begin_write(&self) -> Result<Option<Vec<u8>>> {
-        let sql = format!("{}; SELECT value FROM meta WHERE key = 'key_check'", begin_write_sql());
-        let messages = self.client.borrow_mut().simple_query(&sql)?;
-        // The rows of the last statement, the key check's: the messages after the statement
-        // before it completed. The simple protocol returns text: a bytea is `\x` and hex digits.
-        let last = messages
-            .iter()
-            .rev()
-            .skip(1)
-            .take_while(|m| !matches!(m, SimpleQueryMessage::CommandComplete(_)));
-        let stored = last.filter_map(|m| match m {
-            SimpleQueryMessage::Row(row) => Some(row.get(0).unwrap_or_default().to_string()),
-            _ => None,
-        });
-        let stored = stored.last();
-        stored
-            .map(|text| {
-                text.strip_prefix("\\x")
-                    .and_then(|hex| data_encoding::HEXLOWER_PERMISSIVE.decode(hex.as_bytes()).ok())
-                    .ok_or_else(|| {
-                        Error::Storage("the store's key check is unreadable: it is damaged".into())
-                    })
-            })
-            .transpose()
-    }
-
-    fn statement(&self, sql: &str) -> Result<Statement> {
-        if let Some(s) = self.statements.borrow().get(sql) {
-            return Ok(s.clone());
-        }
-        let prepared = self.client.borrow_mut().prepare(sql)?;
-        self.statements.borrow_mut().insert(sql.to_string(), prepared.clone());
-        Ok(prepared)
-    }
-
-    pub(super) fn query(&self, sql: &str, args: &Args) -> Result<Vec<Row>> {
-        let statement = self.statement(sql)?;
-        Ok(self.client.borrow_mut().query(&statement, args)?)
-    }
-
-    pub(super) fn query_opt(&self, sql: &str, args: &Args) -> Result<Option<Row>> {
-        let statement = self.statement(sql)?;
-        Ok(self.client.borrow_mut().query_opt(&statement, args)?)
-    }
-
-    /// Runs `sql` (a query without parameters) through a cursor of the open transaction and
-    /// hands each row to `visit`, a page at a time: a whole table never sits in memory, and
-    /// every page comes from the transaction's snapshot.
-    fn each_row(&self, sql: &str, visit: &mut dyn FnMut(&Row) -> Result<()>) -> Result<()> {
-        const PAGE: usize = 1000;
-        self.batch(&format!("DECLARE mfa_copy NO SCROLL CURSOR FOR {sql}"))?;
-        loop {
-            let rows = self.client.borrow_mut().query(&format!("FETCH {PAGE} FROM mfa_copy"), &[])?;
-            for r in &rows {
-                visit(r)?;
-            }
-            if rows.len() < PAGE {
-                return self.batch("CLOSE mfa_copy");
-            }
-        }
-    }
-
-    pub(super) fn execute(&self, sql: &str, args: &Args) -> Result<u64> {
-        let statement = self.statement(sql)?;
-        Ok(self.client.borrow_mut().execute(&statement, args)?)
-    }
-}
 
 /// The start of every write transaction, in one round trip: READ COMMITTED whatever the
 /// server's default, a commit that does not wait for its flush (see `FLUSH` in `mod.rs`),
@@ -259,6 +165,7 @@ impl Rows for Conn {
     }
 
     fn insert_user(&self, row: &UserRow, mac: &[u8]) -> Result<()> {
+        self.cached().user = None;
         let user = &row.user;
         self.execute(
             "INSERT INTO users (id, org_id, email, email_key, role, status, credential_epoch, \
@@ -287,8 +194,13 @@ impl Rows for Conn {
     }
 
     fn user(&self, id: &str) -> Result<Option<RawUser>> {
+        if let Some(user) = self.cached().user.as_ref().filter(|u| u.row.user.id == id) {
+            return Ok(Some(user.clone()));
+        }
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
-        self.query_opt(&sql, &[&id])?.as_ref().map(user_row).transpose()
+        let user = self.query_opt(&sql, &[&id])?.as_ref().map(user_row).transpose()?;
+        self.cached().user.clone_from(&user);
+        Ok(user)
     }
 
     fn user_by_email(&self, org: &str, email_key: &str) -> Result<Option<RawUser>> {
@@ -320,29 +232,30 @@ impl Rows for Conn {
     }
 
     fn update_user(&self, row: &UserRow, mac: &[u8], _role_or_status_changed: bool) -> Result<()> {
+        self.cached().user = None;
         // One statement whatever changed: PostgreSQL writes a new row version either way.
-        self.execute(
+        self.hold(
             "UPDATE users SET role = $2, status = $3, credential_epoch = $4, deadline = $5, \
              totp_secret = $6, totp_confirmed = $7, last_step = $8, failed_count = $9, \
              locked_until = $10, row_mac = $11 WHERE id = $1",
-            &[
-                &row.user.id,
-                &row.user.role.as_str(),
-                &row.user.status.as_str(),
-                &big(row.user.credential_epoch)?,
-                &row.deadline,
-                &row.secret,
-                &row.confirmed,
-                &row.last_step,
-                &i64::from(row.failed_count),
-                &row.locked_until,
-                &mac,
+            vec![
+                Box::new(row.user.id.clone()),
+                Box::new(row.user.role.as_str()),
+                Box::new(row.user.status.as_str()),
+                Box::new(big(row.user.credential_epoch)?),
+                Box::new(row.deadline),
+                Box::new(row.secret.clone()),
+                Box::new(row.confirmed),
+                Box::new(row.last_step),
+                Box::new(i64::from(row.failed_count)),
+                Box::new(row.locked_until),
+                Box::new(mac.to_vec()),
             ],
         )
-        .map(drop)
     }
 
     fn set_email(&self, id: &str, email: &str, email_key: &str, mac: &[u8]) -> Result<()> {
+        self.cached().user = None;
         self.execute(
             "UPDATE users SET email = $2, email_key = $3, row_mac = $4 WHERE id = $1",
             &[&id, &email, &email_key, &mac],
@@ -351,21 +264,21 @@ impl Rows for Conn {
     }
 
     fn delete_user(&self, id: &str) -> Result<u64> {
+        self.cached().user = None;
         self.execute("DELETE FROM recovery_codes WHERE user_id = $1", &[&id])?;
         self.execute("DELETE FROM reset_log WHERE actor = $1", &[&id])?;
         self.execute("DELETE FROM users WHERE id = $1", &[&id])
     }
 
     fn delete_recovery_codes(&self, user: &str) -> Result<()> {
-        self.execute("DELETE FROM recovery_codes WHERE user_id = $1", &[&user]).map(drop)
+        self.hold("DELETE FROM recovery_codes WHERE user_id = $1", vec![Box::new(user.to_string())])
     }
 
     fn insert_recovery_code(&self, user: &str, hash: &[u8], mac: &[u8]) -> Result<()> {
-        self.execute(
+        self.hold(
             "INSERT INTO recovery_codes (user_id, hash, row_mac) VALUES ($1, $2, $3)",
-            &[&user, &hash, &mac],
+            vec![Box::new(user.to_string()), Box::new(hash.to_vec()), Box::new(mac.to_vec())],
         )
-        .map(drop)
     }
 
     fn recovery_code(&self, user: &str, hash: &[u8]) -> Result<Option<(Option<UnixTime>, Vec<u8>)>> {
@@ -377,11 +290,10 @@ impl Rows for Conn {
     }
 
     fn set_recovery_code_used(&self, user: &str, hash: &[u8], at: UnixTime, mac: &[u8]) -> Result<()> {
-        self.execute(
+        self.hold(
             "UPDATE recovery_codes SET used_at = $3, row_mac = $4 WHERE user_id = $1 AND hash = $2",
-            &[&user, &hash, &at, &mac],
+            vec![Box::new(user.to_string()), Box::new(hash.to_vec()), Box::new(at), Box::new(mac.to_vec())],
         )
-        .map(drop)
     }
 
     fn recovery_codes_of(&self, user: &str) -> Result<Vec<RawCode>> {
@@ -425,12 +337,11 @@ impl Rows for Conn {
     }
 
     fn record_reset(&self, actor: &str, at: UnixTime) -> Result<()> {
-        self.execute(
+        self.hold(
             "INSERT INTO reset_log (actor, n, at) \
              SELECT $1, coalesce(max(n), 0) + 1, $2 FROM reset_log WHERE actor = $1",
-            &[&actor, &at],
+            vec![Box::new(actor.to_string()), Box::new(at)],
         )
-        .map(drop)
     }
 
     fn nth_recent_reset(&self, actor: &str, nth: u32) -> Result<Option<UnixTime>> {
@@ -466,29 +377,32 @@ impl Rows for Conn {
     }
 
     fn audit_head(&self) -> Result<Option<(u64, Vec<u8>)>> {
-        let row = self.query_opt("SELECT seq, mac FROM audit ORDER BY seq DESC LIMIT 1", &[])?;
-        row.map(|r| Ok((int(&r, 0, || "the audit head".into())?, r.try_get(1)?))).transpose()
+        if let Some(head) = self.cached().head.clone() {
+            return Ok(head);
+        }
+        self.query_opt(AUDIT_HEAD, &[])?.as_ref().map(audit_head).transpose()
     }
 
     fn insert_audit(&self, e: &AuditEvent, detail: &str, mac: &[u8]) -> Result<()> {
-        self.execute(
+        self.hold(
             "INSERT INTO audit (seq, at, actor, target, org, action, outcome, code, reason, detail, mac) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            &[
-                &big(e.seq)?,
-                &e.at,
-                &e.actor,
-                &e.target,
-                &e.org,
-                &e.action,
-                &e.outcome.as_str(),
-                &e.code,
-                &e.reason,
-                &detail,
-                &mac,
+            vec![
+                Box::new(big(e.seq)?),
+                Box::new(e.at),
+                Box::new(e.actor.clone()),
+                Box::new(e.target.clone()),
+                Box::new(e.org.clone()),
+                Box::new(e.action.clone()),
+                Box::new(e.outcome.as_str()),
+                Box::new(e.code.clone()),
+                Box::new(e.reason.clone()),
+                Box::new(detail.to_string()),
+                Box::new(mac.to_vec()),
             ],
-        )
-        .map(drop)
+        )?;
+        self.cached().head = Some(Some((e.seq, mac.to_vec())));
+        Ok(())
     }
 
     fn audit_page(&self, q: &AuditQuery, limit: u32) -> Result<Vec<AuditEvent>> {
@@ -591,7 +505,7 @@ impl Rows for Conn {
     }
 
     fn savepoint_statement(&self, sql: &str) -> Result<()> {
-        self.batch(sql)
+        self.savepoint(sql)
     }
 
     fn in_transaction(&self) -> bool {
