@@ -15,7 +15,8 @@
 #   postgres 4x1 with durability normal (synchronous_commit off, no wait for the flush): what
 #                  the callers pay for the flush (a bound, not a configuration to run with)
 #   lock model 4 x N  the engine's write path with nothing but N bare round trips under the write
-#                  lock (11 as a reset has today, 2 as reads-then-writes would), 4 processes
+#                  lock (6 as a reset has: the lock's, 4 reads, the writes with the commit; 2 as one
+#                  read then the writes would), 4 processes
 #                  (`--lock-model`: a bound on what that many round trips allow, no library work)
 # Every run checks the store afterwards (audit chain verifies and holds every event, every reset
 # target reset once, events by action) or the script fails. Then, apart from the measured runs
@@ -63,7 +64,7 @@ step "fixtures: $MEMBERS members enrolled, a SQLite file in $DIR/sqlite and a Po
 
 CONFIGS=("sqlite 1 1" "sqlite 1 8" "sqlite 4 1")
 for p in $PROCESSES; do CONFIGS+=("postgres $p 1"); done
-CONFIGS+=("postgres 1 8" "postgres 4 1 --durability normal" "model 4 11" "model 4 2")
+CONFIGS+=("postgres 1 8" "postgres 4 1 --durability normal" "model 4 6" "model 4 2")
 
 drive() { # ENGINE PROCESSES THREADS [RESETS VERIFIES] [flags...]
   local engine=$1 procs=$2 threads=$3
@@ -151,11 +152,13 @@ for p in profile:
     if p["profile"] == "trace":
         t = p["trace"]
         print(f"\nPer write call, postgres 1 process, {p['resets']} resets + {p['verifies']} verifies with every "
-              f"statement logged (slower than unlogged): {t['round_trips_per_call']} round trips per call, "
+              f"statement logged (slower than unlogged): {t['statements_per_call']} statements per call, "
               f"{t['prepares']} statements prepared")
         for w, calls in (("A", "A_reset"), ("B", "B_verify")):
-            x, rt = t[w], t[w]["round_trips_under_lock"]
-            print(f"  {calls}: {rt['median']} round trips after the lock's grant (min {rt['min']}, max {rt['max']}); "
+            x, st = t[w], t[w]["statements_under_lock"]
+            print(f"  {calls}: {p[calls]['waits_per_call']} waits per call (the client's voluntary context switches, "
+                  f"about one per round trip, the flush's included); {st['median']} statements after the lock's "
+                  f"grant (min {st['min']}, max {st['max']}); "
                   f"lock held {x['lock_held_us']:.0f} µs per call (grant to the commit's end) of a mean call time "
                   f"{1e6 / p[calls]['ops_per_s']:.0f} µs; server time under the lock {x['server_us_under_lock']:.0f} µs, "
                   f"of which the COMMIT {x['commit_us']:.0f} µs; the rest, "

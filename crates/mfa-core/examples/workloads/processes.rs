@@ -23,10 +23,13 @@
 //!   phase: what each client connection is doing, and whether it holds or awaits the advisory
 //!   write lock (`"sample"` in the JSON line).
 //! - `--trace LOG` has the children's sessions log every statement with its server-side duration
-//!   (`log_min_duration_statement = 0`) and reads the server log LOG afterwards: round trips per
-//!   call, round trips after the write lock was granted and what they ran, server time, the
+//!   (`log_min_duration_statement = 0`) and reads the server log LOG afterwards: statements per
+//!   call, the statements run after the write lock was granted, server time, the
 //!   `COMMIT`'s time, the time from the lock's grant to the end of the commit, and the wait for
 //!   the flush after the lock (`"trace"` in the JSON line).
+//!
+//! Every run also counts the children's waits per call during each phase, about one per round
+//! trip (`waits_per_call`, see `waits`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader, Read, Seek, Write};
@@ -211,7 +214,9 @@ impl Children {
     }
 
     /// Tells every child to run `phase` and gathers their latencies, timing the whole.
-    fn phase(&mut self, phase: &str, calls: usize) -> (Vec<Duration>, Duration) {
+    /// Runs a phase in every child; returns the latencies, the wall time, and how many times the
+    /// children waited meanwhile (see [`waits`]).
+    fn phase(&mut self, phase: &str, calls: usize) -> (Vec<Duration>, Duration, u64) {
         let start = Instant::now();
         for (_, stdin, _) in &mut self.procs {
             writeln!(stdin, "{phase}").unwrap();
@@ -219,14 +224,15 @@ impl Children {
         }
         let replies = self.replies();
         let wall = start.elapsed();
-        let mut latencies = Vec::with_capacity(calls);
+        let (mut latencies, mut waits) = (Vec::with_capacity(calls), 0);
         for reply in replies {
             let mut words = reply.split_whitespace();
             assert_eq!(words.next(), Some(phase), "a child failed during {phase}");
+            waits += words.next().and_then(|w| w.parse::<u64>().ok()).expect("the child's wait count");
             latencies.extend(words.map(|us| Duration::from_micros(us.parse().unwrap())));
         }
         assert_eq!(latencies.len(), calls, "every call of {phase} ran");
-        (latencies, wall)
+        (latencies, wall, waits)
     }
 
     fn finish(self) {
@@ -238,7 +244,8 @@ impl Children {
 }
 
 /// `--proc-child LOCATION WORK THREADS DURABILITY`: opens its own handle, says `ready`, then
-/// runs each phase named on stdin (`A` or `B`) and answers `PHASE latency_us...` on one line.
+/// runs each phase named on stdin (`A` or `B`) and answers `PHASE waits latency_us...` on one
+/// line, `waits` being how many times it waited during the phase (see [`waits`]).
 pub fn child(argv: &[String]) {
     let durability: Durability = argv[3].parse().expect("full or normal");
     let options = OpenOptions { manual_clock: Some(T0 + 60), durability, ..checking() };
@@ -250,6 +257,7 @@ pub fn child(argv: &[String]) {
     out.flush().unwrap();
     for line in std::io::stdin().lines() {
         let phase = line.unwrap();
+        let waits_before = waits();
         let latencies = match phase.as_str() {
             "A" => {
                 let c = core.clone();
@@ -274,13 +282,25 @@ pub fn child(argv: &[String]) {
             }
             other => panic!("unknown phase {other}"),
         };
-        let mut reply = phase.clone();
+        let mut reply = format!("{phase} {}", waits() - waits_before);
         for l in latencies {
             reply.push_str(&format!(" {}", l.as_micros()));
         }
         writeln!(out, "{reply}").unwrap();
         out.flush().unwrap();
     }
+}
+
+/// How many times this process's threads (those that ended too) waited so far: its voluntary
+/// context switches (`getrusage`). A client thread waits once for each round trip to the
+/// server (it sends every statement queued for that round trip, then sleeps until the answer
+/// comes), so over a phase the count per call is about its round trips, on every connection
+/// (the flush's too), plus any other wait (the handle's lock, with several threads).
+fn waits() -> u64 {
+    // SAFETY: getrusage only writes the struct it is given.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    usage.ru_nvcsw as u64
 }
 
 /// The options of the parent's checking handle: the clock of the resets, at which a reset
@@ -356,11 +376,13 @@ pub fn run(argv: &[String]) {
     let mut phases = BTreeMap::new();
     for (phase, calls) in [("A", resets), ("B", verifies)] {
         let sampler = sample.then(|| Sampler::start(&location));
-        let (latencies, wall) = children.phase(phase, calls);
+        let (latencies, wall, waits) = children.phase(phase, calls);
         if let Some(sampler) = sampler {
             samples.insert(phase, sampler.stop(calls, wall));
         }
-        phases.insert(phase, figures(latencies, wall));
+        let mut figures = figures(latencies, wall);
+        figures["waits_per_call"] = json!((waits as f64 / calls as f64 * 100.0).round() / 100.0);
+        phases.insert(phase, figures);
     }
     children.finish();
 
@@ -491,12 +513,14 @@ impl Sampler {
 #[derive(Default)]
 struct Traced {
     granted_ms: f64,
-    /// What each round trip after the grant ran: the statement's first words.
+    /// Each statement run after the grant: its first words. (Statements that travel together
+    /// are one round trip: the round trips are counted by the client, see [`waits`].)
     statements: Vec<String>,
     server_us: f64,
     commit_us: f64,
     held_us: f64,
-    /// The statement after the commit that waits for its flush, outside the lock, if any.
+    /// The statement after the commit that waits for its flush, outside the lock (on another
+    /// connection of the same process), if any.
     flush_us: f64,
 }
 
@@ -513,38 +537,36 @@ fn trace(log: &Path, from: u64, resets: usize, verifies: usize) -> Value {
     let mut text = String::new();
     file.read_to_string(&mut text).unwrap();
     let (mut open, mut done): (HashMap<String, Traced>, Vec<Traced>) = Default::default();
-    // The last transaction each session committed, for the flush that may follow it.
-    let mut committed: HashMap<String, usize> = HashMap::new();
-    let (mut round_trips, mut prepares) = (0, 0);
+    let (mut statements, mut prepares) = (0, 0);
     for line in text.lines() {
         // "2026-12-01 18:20:00.123 UTC [pid] LOG:  duration: 0.045 ms  execute s5: SELECT ..."
         let Some((head, rest)) = line.split_once(" LOG:  duration: ") else { continue };
         let Some((ms, what)) = rest.split_once(" ms  ") else { continue };
         let (Some(pid), Some(at)) = (head.split(['[', ']']).nth(1), timestamp_ms(head)) else { continue };
         let us = ms.parse::<f64>().unwrap() * 1000.0;
-        let trip = what.starts_with("statement: ") || what.starts_with("execute ");
-        round_trips += usize::from(trip);
+        let run = what.starts_with("statement: ") || what.starts_with("execute ");
+        statements += usize::from(run);
         prepares += usize::from(what.starts_with("parse "));
         if what.contains("pg_advisory_xact_lock") {
             open.insert(pid.to_string(), Traced { granted_ms: at, ..Default::default() });
             continue;
         }
         if what.contains("pg_logical_emit_message") {
-            if let Some(&i) = committed.get(pid) {
-                done[i].flush_us = us;
+            // One child runs one call at a time: the flush is the last commit's.
+            if let Some(tx) = done.last_mut() {
+                tx.flush_us = us;
             }
             continue;
         }
         let Some(tx) = open.get_mut(pid) else { continue };
         tx.server_us += us;
-        if trip {
+        if run {
             let sql = what.split_once(": ").map_or(what, |(_, sql)| sql);
             tx.statements.push(sql.split_whitespace().take(4).collect::<Vec<_>>().join(" "));
         }
         if what == "statement: COMMIT" {
             let mut tx = open.remove(pid).unwrap();
             (tx.commit_us, tx.held_us) = (us, (at - tx.granted_ms) * 1000.0);
-            committed.insert(pid.to_string(), done.len());
             done.push(tx);
         }
     }
@@ -552,11 +574,11 @@ fn trace(log: &Path, from: u64, resets: usize, verifies: usize) -> Value {
     let describe = |txs: &[Traced]| {
         let n = txs.len() as f64;
         let mean = |f: fn(&Traced) -> f64| (txs.iter().map(f).sum::<f64>() / n).round();
-        let mut trips: Vec<usize> = txs.iter().map(|t| t.statements.len()).collect();
-        trips.sort_unstable();
+        let mut counts: Vec<usize> = txs.iter().map(|t| t.statements.len()).collect();
+        counts.sort_unstable();
         json!({
             "transactions": txs.len(),
-            "round_trips_under_lock": { "min": trips[0], "median": trips[trips.len() / 2], "max": trips[trips.len() - 1] },
+            "statements_under_lock": { "min": counts[0], "median": counts[counts.len() / 2], "max": counts[counts.len() - 1] },
             "server_us_under_lock": mean(|t| t.server_us),
             "commit_us": mean(|t| t.commit_us),
             "flush_after_us": mean(|t| t.flush_us),
@@ -565,7 +587,7 @@ fn trace(log: &Path, from: u64, resets: usize, verifies: usize) -> Value {
         })
     };
     json!({
-        "round_trips_per_call": (round_trips as f64 / (resets + verifies) as f64 * 100.0).round() / 100.0,
+        "statements_per_call": (statements as f64 / (resets + verifies) as f64 * 100.0).round() / 100.0,
         "prepares": prepares,
         "A": describe(&done[..resets]),
         "B": describe(&done[resets..]),

@@ -31,7 +31,8 @@ use tokio_postgres::{Client, Row, Statement};
 
 use super::url;
 use crate::error::{Error, Result};
-use crate::store::rows::RawUser;
+use crate::model::UnixTime;
+use crate::store::rows::{RawCode, RawOrg, RawUser};
 
 pub(super) type Args<'a> = [&'a (dyn ToSql + Sync)];
 /// A held write's parameter, owned until the write is sent.
@@ -56,12 +57,24 @@ pub(super) struct Conn {
     failed: Cell<bool>,
 }
 
-/// What the open write transaction read and nothing has written since. Forgotten at every
-/// transaction boundary and at every rollback to a savepoint.
+/// What the open transaction read and nothing has written since. Forgotten at every transaction
+/// boundary and at every rollback to a savepoint.
+///
+/// Reading a user row by id also reads, in the same statement, what the calls that read it
+/// read next: its org, its recovery codes, and the time of its most recent resets that the
+/// org's reset limit looks at (see `rows.rs`). A reset then reads the actor and the target, a
+/// verification its user, and nothing else before writing.
 #[derive(Default)]
 pub(super) struct Cached {
     /// The last user row read (the core reads a row, then reads it again to write it back).
     pub user: Option<RawUser>,
+    /// The org of the last user row read.
+    pub org: Option<RawOrg>,
+    /// The recovery codes of a user.
+    pub codes: Option<(String, Vec<RawCode>)>,
+    /// For a user as actor, with the limit `n` of its org: when it made its `n`th most recent
+    /// reset (`None`: fewer than `n`).
+    pub nth_reset: Option<(String, u32, Option<UnixTime>)>,
     /// The audit trail's head: read with the write lock, then the event this transaction
     /// appended last.
     pub head: Option<AuditHead>,
@@ -109,6 +122,11 @@ impl Conn {
 
     pub(super) fn cached(&self) -> std::cell::RefMut<'_, Cached> {
         self.cached.borrow_mut()
+    }
+
+    /// After a write to an org row.
+    pub(super) fn forget_orgs(&self) {
+        self.cached().org = None;
     }
 
     fn statement(&self, sql: &str) -> Result<Statement> {

@@ -6,7 +6,7 @@
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
-use super::conn::{AUDIT_HEAD, Conn, audit_head};
+use super::conn::{AUDIT_HEAD, Cached, Conn, audit_head};
 use crate::error::{Error, Result};
 use crate::model::{AuditEvent, AuditQuery, Org, Policy, Role, UnixTime, User, UserCounts, UserStatus};
 use crate::store::integrity::tampered;
@@ -70,21 +70,70 @@ const ORG_COLUMNS: &str = "id, name, mfa_required, enrollment_window, reset_limi
      max_failed_verifications, require_step_up, created_at, row_mac";
 
 fn org_row(r: &Row) -> Result<RawOrg> {
-    let id: String = r.try_get(0)?;
+    org_row_at(r, 0)
+}
+
+/// The org whose [`ORG_COLUMNS`] start at column `at`.
+fn org_row_at(r: &Row, at: usize) -> Result<RawOrg> {
+    let id: String = r.try_get(at)?;
     let what = || format!("org {id}");
     let org = Org {
         id: id.clone(),
-        name: r.try_get(1)?,
+        name: r.try_get(at + 1)?,
         policy: Policy {
-            mfa_required: r.try_get(2)?,
-            enrollment_window: int(r, 3, what)?,
-            reset_limit_per_hour: int(r, 4, what)?,
-            max_failed_verifications: int(r, 5, what)?,
-            require_step_up: r.try_get(6)?,
+            mfa_required: r.try_get(at + 2)?,
+            enrollment_window: int(r, at + 3, what)?,
+            reset_limit_per_hour: int(r, at + 4, what)?,
+            max_failed_verifications: int(r, at + 5, what)?,
+            require_step_up: r.try_get(at + 6)?,
         },
-        created_at: r.try_get(7)?,
+        created_at: r.try_get(at + 7)?,
     };
-    Ok((org, r.try_get(8)?))
+    Ok((org, r.try_get(at + 8)?))
+}
+
+/// A user row by id with what the calls that read one read next (see `Cached` in `conn.rs`):
+/// the user's columns, then its org's (null when the org is missing: the core reports that),
+/// the user's recovery codes as three arrays (null when it has none), and when the user made
+/// its most recent resets numbered by its org's reset limit (the same lookup as
+/// `nth_recent_reset`). Each is one index lookup.
+fn user_with_context_sql() -> String {
+    let user = USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ");
+    let org = ORG_COLUMNS.split(", ").map(|c| format!("o.{c}")).collect::<Vec<_>>().join(", ");
+    format!(
+        "SELECT {user}, {org}, c.hashes, c.used, c.macs, \
+         (SELECT r.at FROM reset_log r WHERE r.actor = u.id \
+          AND r.n = (SELECT max(n) FROM reset_log WHERE actor = u.id) - o.reset_limit_per_hour + 1) \
+         FROM users u LEFT JOIN orgs o ON o.id = u.org_id \
+         LEFT JOIN LATERAL (SELECT array_agg(hash) AS hashes, array_agg(used_at) AS used, \
+           array_agg(row_mac) AS macs FROM recovery_codes WHERE user_id = u.id) c ON true \
+         WHERE u.id = $1"
+    )
+}
+
+/// Reads the row of [`user_with_context_sql`] into `cached`, and returns the user.
+fn cache_user_with_context(r: &Row, cached: &mut Cached) -> Result<RawUser> {
+    const USER: usize = 15;
+    const ORG: usize = 9;
+    let user = user_row(r)?;
+    let id = user.row.user.id.clone();
+    let org_id: Option<String> = r.try_get(USER)?;
+    cached.org = org_id.map(|_| org_row_at(r, USER)).transpose()?;
+    let at = USER + ORG;
+    let hashes: Option<Vec<Vec<u8>>> = r.try_get(at)?;
+    let used: Option<Vec<Option<UnixTime>>> = r.try_get(at + 1)?;
+    let macs: Option<Vec<Vec<u8>>> = r.try_get(at + 2)?;
+    let (hashes, used, macs) =
+        (hashes.unwrap_or_default(), used.unwrap_or_default(), macs.unwrap_or_default());
+    // `array_agg` over the same rows lists them in one order, so the three arrays line up.
+    let codes = hashes.into_iter().zip(used).zip(macs).map(|((h, u), m)| (h, u, m)).collect();
+    cached.codes = Some((id.clone(), codes));
+    cached.nth_reset = match &cached.org {
+        Some((org, _)) => Some((id, org.policy.reset_limit_per_hour, r.try_get(at + 3)?)),
+        None => None,
+    };
+    cached.user = Some(user.clone());
+    Ok(user)
 }
 
 const AUDIT_COLUMNS: &str = "seq, at, actor, target, org, action, outcome, code, reason, detail, mac";
@@ -108,6 +157,7 @@ fn audit_row(r: &Row) -> Result<AuditRow> {
 
 impl Rows for Conn {
     fn insert_org(&self, org: &Org, mac: &[u8]) -> Result<()> {
+        self.forget_orgs();
         let p = &org.policy;
         self.execute(
             "INSERT INTO orgs (id, name, mfa_required, enrollment_window, reset_limit_per_hour, \
@@ -129,11 +179,15 @@ impl Rows for Conn {
     }
 
     fn org(&self, id: &str) -> Result<Option<RawOrg>> {
+        if let Some(org) = self.cached().org.as_ref().filter(|(o, _)| o.id == id) {
+            return Ok(Some(org.clone()));
+        }
         let sql = format!("SELECT {ORG_COLUMNS} FROM orgs WHERE id = $1");
         self.query_opt(&sql, &[&id])?.as_ref().map(org_row).transpose()
     }
 
     fn set_policy(&self, id: &str, p: &Policy, mac: &[u8]) -> Result<()> {
+        self.forget_orgs();
         self.execute(
             "UPDATE orgs SET mfa_required = $2, enrollment_window = $3, reset_limit_per_hour = $4, \
              max_failed_verifications = $5, require_step_up = $6, row_mac = $7 WHERE id = $1",
@@ -161,6 +215,7 @@ impl Rows for Conn {
     }
 
     fn set_org_mac(&self, id: &str, mac: &[u8]) -> Result<()> {
+        self.forget_orgs();
         self.execute("UPDATE orgs SET row_mac = $2 WHERE id = $1", &[&id, &mac]).map(drop)
     }
 
@@ -197,10 +252,8 @@ impl Rows for Conn {
         if let Some(user) = self.cached().user.as_ref().filter(|u| u.row.user.id == id) {
             return Ok(Some(user.clone()));
         }
-        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
-        let user = self.query_opt(&sql, &[&id])?.as_ref().map(user_row).transpose()?;
-        self.cached().user.clone_from(&user);
-        Ok(user)
+        let row = self.query_opt(&user_with_context_sql(), &[&id])?;
+        row.map(|r| cache_user_with_context(&r, &mut self.cached())).transpose()
     }
 
     fn user_by_email(&self, org: &str, email_key: &str) -> Result<Option<RawUser>> {
@@ -264,17 +317,22 @@ impl Rows for Conn {
     }
 
     fn delete_user(&self, id: &str) -> Result<u64> {
-        self.cached().user = None;
+        // Its row, codes and resets go; an org it belonged to stays as it was.
+        let mut cached = self.cached();
+        (cached.user, cached.codes, cached.nth_reset) = (None, None, None);
+        drop(cached);
         self.execute("DELETE FROM recovery_codes WHERE user_id = $1", &[&id])?;
         self.execute("DELETE FROM reset_log WHERE actor = $1", &[&id])?;
         self.execute("DELETE FROM users WHERE id = $1", &[&id])
     }
 
     fn delete_recovery_codes(&self, user: &str) -> Result<()> {
+        self.cached().codes = None;
         self.hold("DELETE FROM recovery_codes WHERE user_id = $1", vec![Box::new(user.to_string())])
     }
 
     fn insert_recovery_code(&self, user: &str, hash: &[u8], mac: &[u8]) -> Result<()> {
+        self.cached().codes = None;
         self.hold(
             "INSERT INTO recovery_codes (user_id, hash, row_mac) VALUES ($1, $2, $3)",
             vec![Box::new(user.to_string()), Box::new(hash.to_vec()), Box::new(mac.to_vec())],
@@ -290,6 +348,7 @@ impl Rows for Conn {
     }
 
     fn set_recovery_code_used(&self, user: &str, hash: &[u8], at: UnixTime, mac: &[u8]) -> Result<()> {
+        self.cached().codes = None;
         self.hold(
             "UPDATE recovery_codes SET used_at = $3, row_mac = $4 WHERE user_id = $1 AND hash = $2",
             vec![Box::new(user.to_string()), Box::new(hash.to_vec()), Box::new(at), Box::new(mac.to_vec())],
@@ -297,6 +356,9 @@ impl Rows for Conn {
     }
 
     fn recovery_codes_of(&self, user: &str) -> Result<Vec<RawCode>> {
+        if let Some((_, codes)) = self.cached().codes.as_ref().filter(|(u, _)| u == user) {
+            return Ok(codes.clone());
+        }
         let rows =
             self.query("SELECT hash, used_at, row_mac FROM recovery_codes WHERE user_id = $1", &[&user])?;
         rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).collect()
@@ -312,6 +374,7 @@ impl Rows for Conn {
     }
 
     fn delete_every_recovery_code(&self) -> Result<()> {
+        self.cached().codes = None;
         self.execute("DELETE FROM recovery_codes", &[]).map(drop)
     }
 
@@ -337,6 +400,7 @@ impl Rows for Conn {
     }
 
     fn record_reset(&self, actor: &str, at: UnixTime) -> Result<()> {
+        self.cached().nth_reset = None;
         self.hold(
             "INSERT INTO reset_log (actor, n, at) \
              SELECT $1, coalesce(max(n), 0) + 1, $2 FROM reset_log WHERE actor = $1",
@@ -345,6 +409,10 @@ impl Rows for Conn {
     }
 
     fn nth_recent_reset(&self, actor: &str, nth: u32) -> Result<Option<UnixTime>> {
+        if let Some((_, _, at)) = self.cached().nth_reset.as_ref().filter(|(a, n, _)| a == actor && *n == nth)
+        {
+            return Ok(*at);
+        }
         let row = self.query_opt(
             "SELECT at FROM reset_log WHERE actor = $1 \
              AND n = (SELECT max(n) FROM reset_log WHERE actor = $1) - $2 + 1",
@@ -489,6 +557,7 @@ impl Rows for Conn {
     }
 
     fn copy_recovery_code(&self, code: &CodeRow) -> Result<()> {
+        self.cached().codes = None;
         self.execute(
             "INSERT INTO recovery_codes (user_id, hash, used_at, row_mac) VALUES ($1, $2, $3, $4)",
             &[&code.user, &code.hash, &code.used_at, &code.mac],
@@ -497,6 +566,7 @@ impl Rows for Conn {
     }
 
     fn copy_reset(&self, row: &ResetRow) -> Result<()> {
+        self.cached().nth_reset = None;
         self.execute(
             "INSERT INTO reset_log (actor, n, at) VALUES ($1, $2, $3)",
             &[&row.actor, &row.n, &row.at],
