@@ -94,6 +94,24 @@ drive postgres 1 1 "$((RESETS < 500 ? RESETS : 500))" "$((VERIFIES < 500 ? VERIF
   sed 's/^{/{"profile":"trace",/' | tee -a "$DIR/profile.jsonl"
 step "profile: one bare round trip to the server"
 "$RUST" --round-trip "$FIXTURE_URL" 5000 | sed 's/^{/{"profile":"round trip",/' | tee -a "$DIR/profile.jsonl"
+# Round trips per call, counted where they start: each is one send to the server's socket (every
+# statement that travels in it goes in that send). strace counts the sends of one client process
+# in three runs; the differences, per 100 calls, are the round trips of a reset and of a
+# verification, the flush's included (the server's log cannot tell statements sent together
+# apart). Skipped without strace.
+if command -v strace >/dev/null; then
+  step "profile: round trips per call (strace counts the client's sends)"
+  sends() { # RESETS VERIFIES: the sendto calls of the busiest process (the child)
+    strace -f -qq -e trace=sendto -o "$DIR/strace.txt" \
+      "$RUST" --procs "$FIXTURE_URL" "$DIR/pg-fixture.json" 1 1 "$1" "$2" >/dev/null
+    awk '{print $1}' "$DIR/strace.txt" | sort | uniq -c | sort -rn | awk 'NR == 1 {print $1}'
+  }
+  base=$(sends 100 100) more_resets=$(sends 200 100) more_verifies=$(sends 100 200)
+  printf '{"profile":"sends","reset":%s,"verify":%s}\n' "$(((more_resets - base) / 100))" \
+    "$(((more_verifies - base) / 100))" | tee -a "$DIR/profile.jsonl"
+else
+  step "profile: round trips per call skipped (strace is not installed)"
+fi
 for p in 4 16; do
   step "profile: postgres ${p}x1 sampled every millisecond"
   drive postgres "$p" 1 --sample | sed 's/^{/{"profile":"sample",/' | tee -a "$DIR/profile.jsonl"
@@ -156,15 +174,16 @@ for p in profile:
               f"{t['prepares']} statements prepared")
         for w, calls in (("A", "A_reset"), ("B", "B_verify")):
             x, st = t[w], t[w]["statements_under_lock"]
-            print(f"  {calls}: {p[calls]['waits_per_call']} waits per call (the client's voluntary context switches, "
-                  f"about one per round trip, the flush's included); {st['median']} statements after the lock's "
-                  f"grant (min {st['min']}, max {st['max']}); "
+            print(f"  {calls}: {st['median']} statements after the lock's grant (min {st['min']}, max {st['max']}); "
                   f"lock held {x['lock_held_us']:.0f} µs per call (grant to the commit's end) of a mean call time "
                   f"{1e6 / p[calls]['ops_per_s']:.0f} µs; server time under the lock {x['server_us_under_lock']:.0f} µs, "
                   f"of which the COMMIT {x['commit_us']:.0f} µs; the rest, "
                   f"{x['lock_held_us'] - x['server_us_under_lock']:.0f} µs, is the client and the round trips; "
                   f"then, after the lock, the wait for the flush {x['flush_after_us']:.0f} µs")
             print(f"    {' | '.join(x['statements_of_the_last'])}")
+    elif p["profile"] == "sends":
+        print(f"\nRound trips per call (strace: the client's sends to the server; the flush's included, the "
+              f"write lock's first): reset {p['reset']}, verification {p['verify']}")
     elif p["profile"] == "round trip":
         rt = p["round_trip"]
         print(f"\nOne bare round trip (prepared SELECT 1, one connection): p50 {rt['p50_us']} µs, "

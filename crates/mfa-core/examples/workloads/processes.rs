@@ -27,9 +27,6 @@
 //!   call, the statements run after the write lock was granted, server time, the
 //!   `COMMIT`'s time, the time from the lock's grant to the end of the commit, and the wait for
 //!   the flush after the lock (`"trace"` in the JSON line).
-//!
-//! Every run also counts the children's waits per call during each phase, about one per round
-//! trip (`waits_per_call`, see `waits`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader, Read, Seek, Write};
@@ -214,9 +211,7 @@ impl Children {
     }
 
     /// Tells every child to run `phase` and gathers their latencies, timing the whole.
-    /// Runs a phase in every child; returns the latencies, the wall time, and how many times the
-    /// children waited meanwhile (see [`waits`]).
-    fn phase(&mut self, phase: &str, calls: usize) -> (Vec<Duration>, Duration, u64) {
+    fn phase(&mut self, phase: &str, calls: usize) -> (Vec<Duration>, Duration) {
         let start = Instant::now();
         for (_, stdin, _) in &mut self.procs {
             writeln!(stdin, "{phase}").unwrap();
@@ -224,15 +219,14 @@ impl Children {
         }
         let replies = self.replies();
         let wall = start.elapsed();
-        let (mut latencies, mut waits) = (Vec::with_capacity(calls), 0);
+        let mut latencies = Vec::with_capacity(calls);
         for reply in replies {
             let mut words = reply.split_whitespace();
             assert_eq!(words.next(), Some(phase), "a child failed during {phase}");
-            waits += words.next().and_then(|w| w.parse::<u64>().ok()).expect("the child's wait count");
             latencies.extend(words.map(|us| Duration::from_micros(us.parse().unwrap())));
         }
         assert_eq!(latencies.len(), calls, "every call of {phase} ran");
-        (latencies, wall, waits)
+        (latencies, wall)
     }
 
     fn finish(self) {
@@ -244,8 +238,7 @@ impl Children {
 }
 
 /// `--proc-child LOCATION WORK THREADS DURABILITY`: opens its own handle, says `ready`, then
-/// runs each phase named on stdin (`A` or `B`) and answers `PHASE waits latency_us...` on one
-/// line, `waits` being how many times it waited during the phase (see [`waits`]).
+/// runs each phase named on stdin (`A` or `B`) and answers `PHASE latency_us...` on one line.
 pub fn child(argv: &[String]) {
     let durability: Durability = argv[3].parse().expect("full or normal");
     let options = OpenOptions { manual_clock: Some(T0 + 60), durability, ..checking() };
@@ -257,7 +250,6 @@ pub fn child(argv: &[String]) {
     out.flush().unwrap();
     for line in std::io::stdin().lines() {
         let phase = line.unwrap();
-        let waits_before = waits();
         let latencies = match phase.as_str() {
             "A" => {
                 let c = core.clone();
@@ -282,25 +274,13 @@ pub fn child(argv: &[String]) {
             }
             other => panic!("unknown phase {other}"),
         };
-        let mut reply = format!("{phase} {}", waits() - waits_before);
+        let mut reply = phase.clone();
         for l in latencies {
             reply.push_str(&format!(" {}", l.as_micros()));
         }
         writeln!(out, "{reply}").unwrap();
         out.flush().unwrap();
     }
-}
-
-/// How many times this process's threads (those that ended too) waited so far: its voluntary
-/// context switches (`getrusage`). A client thread waits once for each round trip to the
-/// server (it sends every statement queued for that round trip, then sleeps until the answer
-/// comes), so over a phase the count per call is about its round trips, on every connection
-/// (the flush's too), plus any other wait (the handle's lock, with several threads).
-fn waits() -> u64 {
-    // SAFETY: getrusage only writes the struct it is given.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
-    usage.ru_nvcsw as u64
 }
 
 /// The options of the parent's checking handle: the clock of the resets, at which a reset
@@ -376,13 +356,11 @@ pub fn run(argv: &[String]) {
     let mut phases = BTreeMap::new();
     for (phase, calls) in [("A", resets), ("B", verifies)] {
         let sampler = sample.then(|| Sampler::start(&location));
-        let (latencies, wall, waits) = children.phase(phase, calls);
+        let (latencies, wall) = children.phase(phase, calls);
         if let Some(sampler) = sampler {
             samples.insert(phase, sampler.stop(calls, wall));
         }
-        let mut figures = figures(latencies, wall);
-        figures["waits_per_call"] = json!((waits as f64 / calls as f64 * 100.0).round() / 100.0);
-        phases.insert(phase, figures);
+        phases.insert(phase, figures(latencies, wall));
     }
     children.finish();
 
@@ -514,7 +492,7 @@ impl Sampler {
 struct Traced {
     granted_ms: f64,
     /// Each statement run after the grant: its first words. (Statements that travel together
-    /// are one round trip: the round trips are counted by the client, see [`waits`].)
+    /// are one round trip: the server's log cannot tell them apart.)
     statements: Vec<String>,
     server_us: f64,
     commit_us: f64,

@@ -72,9 +72,9 @@ pub(super) struct Cached {
     pub org: Option<RawOrg>,
     /// The recovery codes of a user.
     pub codes: Option<(String, Vec<RawCode>)>,
-    /// For a user as actor, with the limit `n` of its org: when it made its `n`th most recent
-    /// reset (`None`: fewer than `n`).
-    pub nth_reset: Option<(String, u32, Option<UnixTime>)>,
+    /// For each user read (as actor of a reset, the first of two), with the limit `n` of its
+    /// org: when it made its `n`th most recent reset (`None`: fewer than `n`).
+    pub nth_reset: HashMap<String, (u32, Option<UnixTime>)>,
     /// The audit trail's head: read with the write lock, then the event this transaction
     /// appended last.
     pub head: Option<AuditHead>,

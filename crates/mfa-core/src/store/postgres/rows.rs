@@ -128,10 +128,9 @@ fn cache_user_with_context(r: &Row, cached: &mut Cached) -> Result<RawUser> {
     // `array_agg` over the same rows lists them in one order, so the three arrays line up.
     let codes = hashes.into_iter().zip(used).zip(macs).map(|((h, u), m)| (h, u, m)).collect();
     cached.codes = Some((id.clone(), codes));
-    cached.nth_reset = match &cached.org {
-        Some((org, _)) => Some((id, org.policy.reset_limit_per_hour, r.try_get(at + 3)?)),
-        None => None,
-    };
+    if let Some((org, _)) = &cached.org {
+        cached.nth_reset.insert(id, (org.policy.reset_limit_per_hour, r.try_get(at + 3)?));
+    }
     cached.user = Some(user.clone());
     Ok(user)
 }
@@ -319,7 +318,8 @@ impl Rows for Conn {
     fn delete_user(&self, id: &str) -> Result<u64> {
         // Its row, codes and resets go; an org it belonged to stays as it was.
         let mut cached = self.cached();
-        (cached.user, cached.codes, cached.nth_reset) = (None, None, None);
+        (cached.user, cached.codes) = (None, None);
+        cached.nth_reset.clear();
         drop(cached);
         self.execute("DELETE FROM recovery_codes WHERE user_id = $1", &[&id])?;
         self.execute("DELETE FROM reset_log WHERE actor = $1", &[&id])?;
@@ -400,7 +400,7 @@ impl Rows for Conn {
     }
 
     fn record_reset(&self, actor: &str, at: UnixTime) -> Result<()> {
-        self.cached().nth_reset = None;
+        self.cached().nth_reset.clear();
         self.hold(
             "INSERT INTO reset_log (actor, n, at) \
              SELECT $1, coalesce(max(n), 0) + 1, $2 FROM reset_log WHERE actor = $1",
@@ -409,8 +409,7 @@ impl Rows for Conn {
     }
 
     fn nth_recent_reset(&self, actor: &str, nth: u32) -> Result<Option<UnixTime>> {
-        if let Some((_, _, at)) = self.cached().nth_reset.as_ref().filter(|(a, n, _)| a == actor && *n == nth)
-        {
+        if let Some((_, at)) = self.cached().nth_reset.get(actor).filter(|(n, _)| *n == nth) {
             return Ok(*at);
         }
         let row = self.query_opt(
@@ -558,20 +557,23 @@ impl Rows for Conn {
 
     fn copy_recovery_code(&self, code: &CodeRow) -> Result<()> {
         self.cached().codes = None;
-        self.execute(
+        self.hold(
             "INSERT INTO recovery_codes (user_id, hash, used_at, row_mac) VALUES ($1, $2, $3, $4)",
-            &[&code.user, &code.hash, &code.used_at, &code.mac],
+            vec![
+                Box::new(code.user.clone()),
+                Box::new(code.hash.clone()),
+                Box::new(code.used_at),
+                Box::new(code.mac.clone()),
+            ],
         )
-        .map(drop)
     }
 
     fn copy_reset(&self, row: &ResetRow) -> Result<()> {
-        self.cached().nth_reset = None;
-        self.execute(
+        self.cached().nth_reset.clear();
+        self.hold(
             "INSERT INTO reset_log (actor, n, at) VALUES ($1, $2, $3)",
-            &[&row.actor, &row.n, &row.at],
+            vec![Box::new(row.actor.clone()), Box::new(row.n), Box::new(row.at)],
         )
-        .map(drop)
     }
 
     fn savepoint_statement(&self, sql: &str) -> Result<()> {
