@@ -8,8 +8,9 @@
 //! within a microsecond or so, and every timer, socket and callback of the host runs as usual:
 //! the loop is never blocked, only kept from sleeping. The handle is started only when the last
 //! calls came back within [`SPIN_LIMIT`] of being made, and stopped as soon as no call is
-//! pending, after [`SPIN_LIMIT`], or when the JS thread lost its CPU to another thread (a busy
-//! machine, where spinning would take CPU from others; see [`crate::spin`] for the backoff).
+//! pending, after [`SPIN_LIMIT`], when a second call is made (concurrent calls keep the loop
+//! busy), or when the JS thread lost its CPU to another thread (a busy machine, where spinning
+//! would take CPU from others; see [`crate::spin`] for the backoff).
 //! Each idle iteration also yields the CPU, so a runnable thread never waits behind it. The
 //! event loop counts as busy while it spins (`performance.eventLoopUtilization()`).
 //!
@@ -78,6 +79,11 @@ pub(crate) fn call_made(env: sys::napi_env, first: bool) {
         }
         let awake = awake.as_mut().expect("set above");
         if !first {
+            // Calls made together: results come back one after another and keep the loop busy
+            // anyway, while a spinning JS thread would take a core from the threads running them.
+            if awake.spinning.take().is_some() && !awake.handle.is_null() {
+                unsafe { uv_idle_stop(awake.handle) };
+            }
             return;
         }
         awake.since = Some(Instant::now());

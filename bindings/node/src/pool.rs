@@ -17,8 +17,9 @@
 //! up to [`MAX_THREADS`] of them, each woken cold.)
 //!
 //! A thread left without a job may spin for the next one before it sleeps ([`crate::spin`]: only
-//! while the last waits were short and no other thread wanted its CPU; one thread at a time), so
-//! that such a host's next call finds it awake rather than paying for a wake-up.
+//! while the last waits were short and no other thread wanted its CPU, and only when no other
+//! thread runs or waits for a job: see [`State::may_spin`]), so that such a host's next call
+//! finds it awake rather than paying for a wake-up.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -60,6 +61,16 @@ struct State {
     /// A free thread is spinning (one at a time: it takes the next job; more would only burn
     /// CPU).
     spinning: bool,
+}
+
+impl State {
+    /// Whether a thread left without a job may spin for the next one: not while another thread
+    /// spins (it would take that job), nor while another runs a job. Spinning is for calls made
+    /// one at a time; concurrent calls keep the threads busy anyway, and on a machine with few
+    /// cores a spinning thread would take CPU from them.
+    fn may_spin(&self) -> bool {
+        !self.spinning && self.free == self.threads
+    }
 }
 
 fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
@@ -158,7 +169,7 @@ impl Pool {
                 continue;
             }
             let since = *idle.get_or_insert_with(Instant::now);
-            let budget = if state.spinning { None } else { state.spin.budget() };
+            let budget = if state.may_spin() { state.spin.budget() } else { None };
             if let Some(budget) = budget {
                 // Still free and awake: a job submitted meanwhile is left for this thread.
                 state.spinning = true;
@@ -262,6 +273,20 @@ mod tests {
                 std::thread::sleep(Duration::from_millis(1));
             }
         }
+    }
+
+    /// One free thread spins at a time, and none while another thread runs a job.
+    #[test]
+    fn a_thread_spins_only_when_every_other_is_free() {
+        let mut state = lock(&pool().state);
+        state.threads = 3;
+        state.free = 3;
+        assert!(state.may_spin());
+        state.spinning = true;
+        assert!(!state.may_spin());
+        state.spinning = false;
+        state.free = 2;
+        assert!(!state.may_spin());
     }
 
     /// More calls than threads: the extra ones queue and still all run.
