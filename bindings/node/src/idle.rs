@@ -99,8 +99,10 @@ pub(crate) fn call_made(env: sys::napi_env, first: bool) {
 pub(crate) fn result_delivered(env: sys::napi_env, last: bool) {
     AWAKE.with_borrow_mut(|awake| {
         let Some(awake) = awake.as_mut().filter(|a| a.env == env && last) else { return };
-        if awake.spinning.is_some() {
-            awake.stop(Waited::Caught);
+        if let Some((_, episode)) = awake.spinning.as_mut() {
+            // The result came while spinning; unless the thread lost its CPU since the last poll.
+            let lost = episode.as_mut().and_then(Episode::tick) == Some(Waited::Preempted);
+            awake.stop(if lost { Waited::Preempted } else { Waited::Caught });
         } else if let Some(since) = awake.since {
             awake.spin.record(Waited::Slept(since.elapsed()));
         }
