@@ -86,8 +86,9 @@ pub(crate) fn call_made(env: sys::napi_env, first: bool) {
             }
             return;
         }
-        awake.since = Some(Instant::now());
-        let Some(budget) = awake.spin.budget() else { return };
+        let now = Instant::now();
+        awake.since = Some(now);
+        let Some(budget) = awake.spin.budget(now) else { return };
         if !awake.handle.is_null() && unsafe { uv_idle_start(awake.handle, poll) } == 0 {
             awake.spinning = Some((budget, None));
         }
@@ -104,7 +105,7 @@ pub(crate) fn result_delivered(env: sys::napi_env, last: bool) {
             let lost = episode.as_mut().and_then(Episode::tick) == Some(Waited::Preempted);
             awake.stop(if lost { Waited::Preempted } else { Waited::Caught });
         } else if let Some(since) = awake.since {
-            awake.spin.record(Waited::Slept(since.elapsed()));
+            awake.spin.record(Waited::Slept(since.elapsed()), Instant::now());
         }
         awake.since = None;
     });
@@ -113,7 +114,7 @@ pub(crate) fn result_delivered(env: sys::napi_env, last: bool) {
 impl Awake {
     fn stop(&mut self, waited: Waited) {
         self.spinning = None;
-        self.spin.record(waited);
+        self.spin.record(waited, Instant::now());
         if !self.handle.is_null() {
             unsafe { uv_idle_stop(self.handle) };
         }

@@ -169,7 +169,7 @@ impl Pool {
                 continue;
             }
             let since = *idle.get_or_insert_with(Instant::now);
-            let budget = if state.may_spin() { state.spin.budget() } else { None };
+            let budget = if state.may_spin() { state.spin.budget(Instant::now()) } else { None };
             if let Some(budget) = budget {
                 // Still free and awake: a job submitted meanwhile is left for this thread.
                 state.spinning = true;
@@ -177,7 +177,7 @@ impl Pool {
                 let waited = spin::until(budget, || self.queued.load(Ordering::Acquire) > 0);
                 state = lock(&self.state);
                 state.spinning = false;
-                state.spin.record(waited);
+                state.spin.record(waited, Instant::now());
                 continue;
             }
             state.sleeping += 1;
@@ -188,7 +188,7 @@ impl Pool {
                     break;
                 }
             }
-            state.spin.record(Waited::Slept(since.elapsed()));
+            state.spin.record(Waited::Slept(since.elapsed()), Instant::now());
         }
     }
 }
@@ -260,7 +260,7 @@ mod tests {
                 results.recv_timeout(Duration::from_secs(60)).unwrap();
             }
             // Short waits seen: the next free thread spins.
-            lock(&pool.state).spin.record(Waited::Caught);
+            lock(&pool.state).spin.record(Waited::Caught, Instant::now());
             let deadline = Instant::now() + Duration::from_secs(60);
             loop {
                 let state = lock(&pool.state);

@@ -12,11 +12,14 @@
 //!   the spin limit (the next wait is likely the same);
 //! - a spin that runs out of budget stops spinning until a short wait is seen again;
 //! - a spin during which the thread lost its CPU (another thread was runnable on it: the machine
-//!   is busy) ends at once and spinning backs off: the next 1, 2, 4 ... 1024 waits sleep at once,
-//!   and the backoff halves only after as many spins in a row kept their CPU. A spin that loses
-//!   its CPU may wait a whole time slice of another thread (milliseconds) for it, where a
-//!   wake-up saves tens of microseconds; on a busy machine no vCPU halts, so a wake-up is cheap
-//!   and spinning buys nothing: it must then be rare.
+//!   is busy) ends at once, and spinning pauses: for 1 ms after the first such spin, then 2, 4 ...
+//!   up to about a second while spins keep losing their CPU; the pause shortens by one step after
+//!   [`KEPT_TO_SHORTEN`] spins in a row that kept theirs. A spin that loses its CPU may wait a
+//!   whole time slice of another thread (a millisecond or more) to get it back, where a wake-up
+//!   saves tens of microseconds, and on a busy machine no vCPU halts, so a wake-up is cheap and
+//!   spinning buys nothing: there it must be rare in time, whatever the rate of calls. (The pause
+//!   is measured in time rather than in waits: a backoff counted in waits lasted the whole of a
+//!   benchmark after the JIT's start-up threads had taken the CPU a few times.)
 //!
 //! A spinning thread also yields its CPU between polls ([`std::thread::yield_now`]), so that a
 //! runnable thread never waits behind it for more than one poll, and a yield that lets another
@@ -28,8 +31,14 @@ use std::time::{Duration, Instant};
 /// itself takes well under a microsecond).
 const PREEMPTED: Duration = Duration::from_micros(20);
 
-/// The most waits in a row that sleep at once after spins lost their CPU.
-const MAX_BACKOFF: u32 = 1024;
+/// The pause after a first spin that lost its CPU; each further one doubles it.
+const FIRST_PAUSE: Duration = Duration::from_millis(1);
+
+/// The most doublings of the pause: 2^10 ms, about a second.
+const MAX_LEVEL: u32 = 11;
+
+/// Spins in a row that kept their CPU to shorten the pause by one step.
+const KEPT_TO_SHORTEN: u32 = 16;
 
 /// How a wait ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,11 +60,11 @@ pub(crate) struct Spin {
     limit: Duration,
     /// The last wait was short enough to catch by spinning.
     short: bool,
-    /// Waits still to sleep at once after a spin lost its CPU.
-    skip: u32,
-    /// The length of the last such run of sleeps (0: no backoff).
-    backoff: u32,
-    /// Spins in a row that kept their CPU since the backoff last changed.
+    /// Spins lost their CPU lately: 0 for none, else the pause is `FIRST_PAUSE << (level - 1)`.
+    level: u32,
+    /// No spin before this (the pause after a spin that lost its CPU).
+    paused_until: Option<Instant>,
+    /// Spins in a row that kept their CPU since the level last changed.
     kept: u32,
 }
 
@@ -63,20 +72,22 @@ impl Spin {
     /// A policy that spins for waits up to `limit`; it starts by sleeping, until a short wait
     /// has been seen.
     pub(crate) const fn new(limit: Duration) -> Spin {
-        Spin { limit, short: false, skip: 0, backoff: 0, kept: 0 }
+        Spin { limit, short: false, level: 0, paused_until: None, kept: 0 }
     }
 
-    /// How long to spin before the wait about to start, or `None` to sleep at once.
-    pub(crate) fn budget(&mut self) -> Option<Duration> {
-        if self.skip > 0 {
-            self.skip -= 1;
-            return None;
+    /// How long to spin before the wait about to start (at `now`), or `None` to sleep at once.
+    pub(crate) fn budget(&mut self, now: Instant) -> Option<Duration> {
+        if let Some(until) = self.paused_until {
+            if now < until {
+                return None;
+            }
+            self.paused_until = None;
         }
         self.short.then_some(self.limit)
     }
 
-    /// Learns from how a wait ended.
-    pub(crate) fn record(&mut self, waited: Waited) {
+    /// Learns from how a wait ended (at `now`).
+    pub(crate) fn record(&mut self, waited: Waited, now: Instant) {
         match waited {
             Waited::Caught => {
                 self.short = true;
@@ -87,20 +98,18 @@ impl Spin {
                 self.kept_cpu();
             }
             Waited::Preempted => {
-                self.backoff = (self.backoff * 2).clamp(1, MAX_BACKOFF);
-                self.skip = self.backoff;
+                self.level = (self.level + 1).min(MAX_LEVEL);
+                self.paused_until = Some(now + FIRST_PAUSE * (1 << (self.level - 1)));
                 self.kept = 0;
             }
             Waited::Slept(waited) => self.short = waited <= self.limit,
         }
     }
-}
 
-impl Spin {
     fn kept_cpu(&mut self) {
         self.kept += 1;
-        if self.backoff > 0 && self.kept >= self.backoff {
-            self.backoff /= 2;
+        if self.level > 0 && self.kept >= KEPT_TO_SHORTEN {
+            self.level -= 1;
             self.kept = 0;
         }
     }
@@ -157,74 +166,76 @@ mod tests {
 
     const LIMIT: Duration = Duration::from_micros(100);
 
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
     #[test]
     fn starts_by_sleeping_and_spins_once_a_wait_was_short() {
-        let mut spin = Spin::new(LIMIT);
-        assert_eq!(spin.budget(), None);
-        spin.record(Waited::Slept(Duration::from_micros(40)));
-        assert_eq!(spin.budget(), Some(LIMIT));
-        spin.record(Waited::Caught);
-        assert_eq!(spin.budget(), Some(LIMIT));
+        let (mut spin, now) = (Spin::new(LIMIT), Instant::now());
+        assert_eq!(spin.budget(now), None);
+        spin.record(Waited::Slept(Duration::from_micros(40)), now);
+        assert_eq!(spin.budget(now), Some(LIMIT));
+        spin.record(Waited::Caught, now);
+        assert_eq!(spin.budget(now), Some(LIMIT));
     }
 
     #[test]
     fn a_long_wait_stops_spinning_until_a_short_one() {
-        let mut spin = Spin::new(LIMIT);
-        spin.record(Waited::Caught);
-        spin.record(Waited::Overran);
-        assert_eq!(spin.budget(), None);
-        spin.record(Waited::Slept(Duration::from_millis(5)));
-        assert_eq!(spin.budget(), None);
-        spin.record(Waited::Slept(LIMIT));
-        assert_eq!(spin.budget(), Some(LIMIT));
+        let (mut spin, now) = (Spin::new(LIMIT), Instant::now());
+        spin.record(Waited::Caught, now);
+        spin.record(Waited::Overran, now);
+        assert_eq!(spin.budget(now), None);
+        spin.record(Waited::Slept(ms(5)), now);
+        assert_eq!(spin.budget(now), None);
+        spin.record(Waited::Slept(LIMIT), now);
+        assert_eq!(spin.budget(now), Some(LIMIT));
+    }
+
+    /// The pause after each spin that lost its CPU, found by asking at every millisecond.
+    fn pause(spin: &mut Spin, at: &mut Instant) -> Duration {
+        spin.record(Waited::Preempted, *at);
+        let start = *at;
+        while spin.budget(*at).is_none() {
+            // Short waits seen meanwhile do not end the pause.
+            spin.record(Waited::Slept(Duration::from_micros(10)), *at);
+            *at += ms(1);
+        }
+        *at - start
     }
 
     #[test]
-    fn a_lost_cpu_backs_off_exponentially_up_to_the_cap() {
-        let mut spin = Spin::new(LIMIT);
-        spin.record(Waited::Caught);
-        let mut runs = Vec::new();
-        for _ in 0..9 {
-            spin.record(Waited::Preempted);
-            let mut sleeps = 0;
-            while spin.budget().is_none() {
-                sleeps += 1;
-                // The short waits seen meanwhile do not end the backoff.
-                spin.record(Waited::Slept(Duration::from_micros(10)));
-            }
-            runs.push(sleeps);
-        }
-        assert_eq!(runs, [1, 2, 4, 8, 16, 32, 64, 128, 256]);
-        for _ in 0..3 {
-            spin.record(Waited::Preempted);
-            while spin.budget().is_none() {}
-        }
-        spin.record(Waited::Preempted);
-        assert_eq!((0..).take_while(|_| spin.budget().is_none()).count(), 1024);
+    fn a_lost_cpu_pauses_spinning_longer_each_time_up_to_a_second() {
+        let (mut spin, mut at) = (Spin::new(LIMIT), Instant::now());
+        spin.record(Waited::Caught, at);
+        let pauses: Vec<u64> = (0..13).map(|_| pause(&mut spin, &mut at).as_millis() as u64).collect();
+        assert_eq!(pauses, [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 1024, 1024]);
     }
 
     #[test]
-    fn the_backoff_halves_after_as_many_spins_kept_their_cpu() {
-        let mut spin = Spin::new(LIMIT);
-        spin.record(Waited::Caught);
+    fn spins_that_keep_their_cpu_shorten_the_pause() {
+        let (mut spin, mut at) = (Spin::new(LIMIT), Instant::now());
+        spin.record(Waited::Caught, at);
         for _ in 0..3 {
-            spin.record(Waited::Preempted);
-            while spin.budget().is_none() {}
+            pause(&mut spin, &mut at);
         }
-        // Backing off 4 waits: 3 spins that keep their CPU are not enough to halve it.
-        for _ in 0..3 {
-            spin.record(Waited::Caught);
+        // 15 spins that keep their CPU are not enough to shorten the next pause (8 ms)...
+        for _ in 0..KEPT_TO_SHORTEN - 1 {
+            spin.record(Waited::Caught, at);
         }
-        spin.record(Waited::Preempted);
-        assert_eq!((0..).take_while(|_| spin.budget().is_none()).count(), 8);
-        // 8 then 4 then 2 then 1 spins kept (an overrun keeps its CPU too): no backoff left.
-        for _ in 0..8 + 4 + 2 {
-            spin.record(Waited::Caught);
+        assert_eq!(pause(&mut spin, &mut at), ms(8));
+        // ... 16 are (an overrun keeps its CPU too): 8 ms again after one more step down.
+        for _ in 0..KEPT_TO_SHORTEN - 1 {
+            spin.record(Waited::Caught, at);
         }
-        spin.record(Waited::Overran);
-        spin.record(Waited::Slept(LIMIT));
-        spin.record(Waited::Preempted);
-        assert_eq!((0..).take_while(|_| spin.budget().is_none()).count(), 1);
+        spin.record(Waited::Overran, at);
+        spin.record(Waited::Slept(LIMIT), at);
+        assert_eq!(pause(&mut spin, &mut at), ms(8));
+        // Four steps down: back to the first pause.
+        for _ in 0..4 * KEPT_TO_SHORTEN {
+            spin.record(Waited::Caught, at);
+        }
+        assert_eq!(pause(&mut spin, &mut at), ms(1));
     }
 
     #[test]
