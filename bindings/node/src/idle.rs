@@ -8,11 +8,13 @@
 //! within a microsecond or so, and every timer, socket and callback of the host runs as usual:
 //! the loop is never blocked, only kept from sleeping. The handle is started only when the last
 //! calls came back within [`SPIN_LIMIT`] of being made, and stopped as soon as no call is
-//! pending, after [`SPIN_LIMIT`], when a second call is made (concurrent calls keep the loop
-//! busy), or when the JS thread lost its CPU to another thread (a busy machine, where spinning
-//! would take CPU from others; see [`crate::spin`] for the backoff).
-//! Each idle iteration also yields the CPU, so a runnable thread never waits behind it. The
-//! event loop counts as busy while it spins (`performance.eventLoopUtilization()`).
+//! pending, after [`SPIN_LIMIT`], or when a second call is made (concurrent calls keep the loop
+//! busy). A spin during which the JS thread lost its CPU to another thread (a busy machine, where
+//! spinning takes CPU from others) makes spinning pause ([`crate::spin`]); the loss is read from
+//! the kernel's count of the thread's involuntary context switches, not from gaps between polls,
+//! since the loop may run other callbacks between two polls. Each idle iteration also yields the
+//! CPU, so a runnable thread never waits behind it. The event loop counts as busy while it spins
+//! (`performance.eventLoopUtilization()`).
 //!
 //! The handle is unreferenced (it never keeps the process alive: the thread-safe function does,
 //! while calls are pending) and closed by the environment's asynchronous cleanup hook, which
@@ -26,7 +28,7 @@ use std::time::{Duration, Instant};
 
 use napi::sys;
 
-use crate::spin::{Episode, Spin, Waited};
+use crate::spin::{self, Spin, Waited};
 
 /// The longest round trip of a call worth spinning for: a reset or a verify that commits without
 /// waiting for the disk, with the wake-up it saves (a commit that waits for an fsync takes longer).
@@ -53,8 +55,8 @@ struct Awake {
     /// then never spin.
     handle: *mut c_void,
     spin: Spin,
-    /// The spin under way: its budget, and its episode once the loop has polled.
-    spinning: Option<(Duration, Option<Episode>)>,
+    /// The spin under way: when its budget ends, and the thread's CPU losses when it started.
+    spinning: Option<(Instant, i64)>,
     /// When the first of the pending calls was made.
     since: Option<Instant>,
 }
@@ -90,7 +92,7 @@ pub(crate) fn call_made(env: sys::napi_env, first: bool) {
         awake.since = Some(now);
         let Some(budget) = awake.spin.budget(now) else { return };
         if !awake.handle.is_null() && unsafe { uv_idle_start(awake.handle, poll) } == 0 {
-            awake.spinning = Some((budget, None));
+            awake.spinning = Some((now + budget, spin::cpu_losses()));
         }
     });
 }
@@ -100,10 +102,8 @@ pub(crate) fn call_made(env: sys::napi_env, first: bool) {
 pub(crate) fn result_delivered(env: sys::napi_env, last: bool) {
     AWAKE.with_borrow_mut(|awake| {
         let Some(awake) = awake.as_mut().filter(|a| a.env == env && last) else { return };
-        if let Some((_, episode)) = awake.spinning.as_mut() {
-            // The result came while spinning; unless the thread lost its CPU since the last poll.
-            let lost = episode.as_mut().and_then(Episode::tick) == Some(Waited::Preempted);
-            awake.stop(if lost { Waited::Preempted } else { Waited::Caught });
+        if awake.spinning.is_some() {
+            awake.stop(Waited::Caught);
         } else if let Some(since) = awake.since {
             awake.spin.record(Waited::Slept(since.elapsed()), Instant::now());
         }
@@ -112,8 +112,10 @@ pub(crate) fn result_delivered(env: sys::napi_env, last: bool) {
 }
 
 impl Awake {
+    /// Ends the spin, which ended as `waited` unless the thread lost its CPU meanwhile.
     fn stop(&mut self, waited: Waited) {
-        self.spinning = None;
+        let Some((_, losses)) = self.spinning.take() else { return };
+        let waited = if spin::cpu_losses() > losses { Waited::Preempted } else { waited };
         self.spin.record(waited, Instant::now());
         if !self.handle.is_null() {
             unsafe { uv_idle_stop(self.handle) };
@@ -128,22 +130,14 @@ unsafe extern "C" fn poll(handle: *mut c_void) {
             unsafe { uv_idle_stop(handle) };
             return;
         };
-        let Some((budget, episode)) = awake.spinning.as_mut() else {
+        let Some((until, _)) = awake.spinning else {
             unsafe { uv_idle_stop(handle) };
             return;
         };
-        // The episode starts at the loop's first poll: the JS code that made the call ran until
-        // then, which is no lost CPU.
-        let ended = match episode {
-            Some(episode) => episode.tick(),
-            None => {
-                *episode = Some(Episode::new(*budget));
-                None
-            }
-        };
-        match ended {
-            Some(waited) => awake.stop(waited),
-            None => std::thread::yield_now(),
+        if Instant::now() > until {
+            awake.stop(Waited::Overran);
+        } else {
+            std::thread::yield_now();
         }
     });
 }

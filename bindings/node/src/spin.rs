@@ -118,46 +118,34 @@ impl Spin {
 /// Polls `ready` until it returns true, for at most `budget`, yielding the CPU between polls;
 /// says how the spin ended (never [`Waited::Slept`]).
 pub(crate) fn until(budget: Duration, mut ready: impl FnMut() -> bool) -> Waited {
-    let mut episode = Episode::new(budget);
+    let start = Instant::now();
+    let mut last = start;
     loop {
         if ready() {
             return Waited::Caught;
         }
         std::hint::spin_loop();
         std::thread::yield_now();
-        if let Some(waited) = episode.tick() {
-            return waited;
+        let now = Instant::now();
+        if now - last > PREEMPTED {
+            return Waited::Preempted;
         }
+        if now - start > budget {
+            return Waited::Overran;
+        }
+        last = now;
     }
 }
 
-/// One spin, polled by its owner: [`until`]'s loop, or an event loop's iterations.
-#[derive(Debug)]
-pub(crate) struct Episode {
-    start: Instant,
-    last: Instant,
-    budget: Duration,
-}
-
-impl Episode {
-    pub(crate) fn new(budget: Duration) -> Episode {
-        let now = Instant::now();
-        Episode { start: now, last: now, budget }
-    }
-
-    /// Between two polls: `None` to poll again, or why the spin ends ([`Waited::Preempted`] if
-    /// the thread lost its CPU since the last poll, [`Waited::Overran`] past the budget).
-    pub(crate) fn tick(&mut self) -> Option<Waited> {
-        let now = Instant::now();
-        if now - self.last > PREEMPTED {
-            return Some(Waited::Preempted);
-        }
-        if now - self.start > self.budget {
-            return Some(Waited::Overran);
-        }
-        self.last = now;
-        None
-    }
+/// How many times the calling thread has lost its CPU while it could run (involuntary context
+/// switches, a yield that let another thread run included), for a spin whose polls are not
+/// back to back (an event loop's iterations may run other callbacks between them).
+pub(crate) fn cpu_losses() -> i64 {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: `usage` is a valid place for the result; RUSAGE_THREAD is Linux's, the only
+    // platform the addon is built for. On failure it stays zeroed.
+    unsafe { libc::getrusage(libc::RUSAGE_THREAD, usage.as_mut_ptr()) };
+    unsafe { usage.assume_init() }.ru_nivcsw
 }
 
 #[cfg(test)]
@@ -248,6 +236,15 @@ mod tests {
         // (A test machine may deschedule the thread, which also ends the spin.)
         assert!(matches!(waited, Waited::Caught | Waited::Preempted), "{waited:?}");
         assert!(waited == Waited::Preempted || polls == 3);
+    }
+
+    #[test]
+    fn cpu_losses_never_go_down() {
+        let before = cpu_losses();
+        for _ in 0..100 {
+            std::thread::yield_now();
+        }
+        assert!(cpu_losses() >= before);
     }
 
     #[test]
