@@ -12,9 +12,9 @@
 //! busy). A spin during which the JS thread lost its CPU to another thread (a busy machine, where
 //! spinning takes CPU from others) makes spinning pause ([`crate::spin`]); the loss is read from
 //! the kernel's count of the thread's involuntary context switches, not from gaps between polls,
-//! since the loop may run other callbacks between two polls. Each idle iteration also yields the
-//! CPU, so a runnable thread never waits behind it. The event loop counts as busy while it spins
-//! (`performance.eventLoopUtilization()`).
+//! since the loop may run other callbacks between two polls. The spin also yields the CPU every
+//! [`spin::YIELD_EVERY`], so a runnable thread never waits behind it for longer. The event loop
+//! counts as busy while it spins (`performance.eventLoopUtilization()`).
 //!
 //! The handle is unreferenced (it never keeps the process alive: the thread-safe function does,
 //! while calls are pending) and closed by the environment's asynchronous cleanup hook, which
@@ -59,6 +59,8 @@ struct Awake {
     spinning: Option<(Instant, i64)>,
     /// When the first of the pending calls was made.
     since: Option<Instant>,
+    /// When a spin last yielded the CPU.
+    yielded: Instant,
 }
 
 thread_local! {
@@ -77,6 +79,7 @@ pub(crate) fn call_made(env: sys::napi_env, first: bool) {
                 spin: Spin::new(SPIN_LIMIT),
                 spinning: None,
                 since: None,
+                yielded: Instant::now(),
             });
         }
         let awake = awake.as_mut().expect("set above");
@@ -134,10 +137,12 @@ unsafe extern "C" fn poll(handle: *mut c_void) {
             unsafe { uv_idle_stop(handle) };
             return;
         };
-        if Instant::now() > until {
+        let now = Instant::now();
+        if now > until {
             awake.stop(Waited::Overran);
-        } else {
+        } else if now - awake.yielded > spin::YIELD_EVERY {
             std::thread::yield_now();
+            awake.yielded = now;
         }
     });
 }

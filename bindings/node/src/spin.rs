@@ -21,15 +21,20 @@
 //!   is measured in time rather than in waits: a backoff counted in waits lasted the whole of a
 //!   benchmark after the JIT's start-up threads had taken the CPU a few times.)
 //!
-//! A spinning thread also yields its CPU between polls ([`std::thread::yield_now`]), so that a
-//! runnable thread never waits behind it for more than one poll, and a yield that lets another
-//! thread run is seen as a lost CPU.
+//! A spinning thread also yields its CPU every [`YIELD_EVERY`] ([`std::thread::yield_now`]), so
+//! that a runnable thread never waits behind it for longer, and a yield that lets another thread
+//! run is seen as a lost CPU.
 
 use std::time::{Duration, Instant};
 
 /// A gap between two polls longer than this means the thread lost its CPU meanwhile (a poll
 /// itself takes well under a microsecond).
 const PREEMPTED: Duration = Duration::from_micros(20);
+
+/// How often a spinning thread yields its CPU: a runnable thread waits no longer than this for
+/// it. (Not at every poll: a yield is a system call and a pass through the scheduler, which
+/// would make each poll a microsecond or more.)
+pub(crate) const YIELD_EVERY: Duration = Duration::from_micros(10);
 
 /// The pause after a first spin that lost its CPU; each further one doubles it.
 const FIRST_PAUSE: Duration = Duration::from_millis(1);
@@ -115,17 +120,20 @@ impl Spin {
     }
 }
 
-/// Polls `ready` until it returns true, for at most `budget`, yielding the CPU between polls;
-/// says how the spin ended (never [`Waited::Slept`]).
+/// Polls `ready` until it returns true, for at most `budget`, yielding the CPU every
+/// [`YIELD_EVERY`]; says how the spin ended (never [`Waited::Slept`]).
 pub(crate) fn until(budget: Duration, mut ready: impl FnMut() -> bool) -> Waited {
     let start = Instant::now();
-    let mut last = start;
+    let (mut last, mut yielded) = (start, start);
     loop {
         if ready() {
             return Waited::Caught;
         }
         std::hint::spin_loop();
-        std::thread::yield_now();
+        if last - yielded > YIELD_EVERY {
+            std::thread::yield_now();
+            yielded = last;
+        }
         let now = Instant::now();
         if now - last > PREEMPTED {
             return Waited::Preempted;
