@@ -479,6 +479,63 @@ mod tests {
         assert!(again.is_empty(), "compiled again: {again:?}");
     }
 
+    /// How many times the cached statement `sql` has run on `conn` (0 if it is not prepared).
+    fn runs(conn: &Connection, sql: &str) -> i32 {
+        let mut total = 0;
+        // SAFETY: as in `reprepares`.
+        unsafe {
+            let db = conn.handle();
+            let mut stmt = ffi::sqlite3_next_stmt(db, std::ptr::null_mut());
+            while !stmt.is_null() {
+                if CStr::from_ptr(ffi::sqlite3_sql(stmt)).to_string_lossy() == sql {
+                    total += ffi::sqlite3_stmt_status(stmt, ffi::SQLITE_STMTSTATUS_RUN, 0);
+                }
+                stmt = ffi::sqlite3_next_stmt(db, stmt);
+            }
+        }
+        total
+    }
+
+    /// A verify reads its user's row once and a reset the actor's and the target's once each:
+    /// the update that follows works on the transaction's own copy of the row rather than
+    /// reading it again, and what it writes still passes the MAC check of every later read.
+    #[test]
+    fn each_user_row_is_read_once_per_call() {
+        let t0 = 1_700_000_010;
+        let options = OpenOptions { manual_clock: Some(t0), ..Default::default() };
+        let core = Core::open_in_memory(&[1; 32], options).unwrap();
+        let org = core.create_org("Acme", Policy::default()).unwrap().id;
+        let admin = core.create_user(&org, "a@acme.test", Role::Admin).unwrap().id;
+        let mut members = Vec::new();
+        for i in 0..2 {
+            let id = core.create_user(&org, &format!("m{i}@acme.test"), Role::Member).unwrap().id;
+            let secret = totp::decode_base32(&core.begin_enrollment(&id).unwrap().secret).unwrap();
+            core.confirm_enrollment(&id, &totp::code_for_step(&secret, totp::step_at(t0)).unwrap()).unwrap();
+            members.push((id, secret));
+        }
+        core.set_time(t0 + 60).unwrap();
+        let user_reads = || runs(&lock(&core.store.sqlite().writer).conn, rows::USER_BY_ID);
+
+        let before = user_reads();
+        let (id, secret) = &members[0];
+        core.verify(id, &totp::code_for_step(secret, totp::step_at(t0 + 60)).unwrap()).unwrap();
+        assert_eq!(user_reads() - before, 1);
+        // The code just used is a replay now: refused, and the failure counted on the same row.
+        let replay = core.verify(id, &totp::code_for_step(secret, totp::step_at(t0 + 60)).unwrap());
+        assert_eq!(replay.unwrap_err().code(), "invalid_code");
+        assert_eq!(user_reads() - before, 2);
+
+        let before = user_reads();
+        core.reset_mfa(&admin, &members[1].0, &ResetOptions::default()).unwrap();
+        assert_eq!(user_reads() - before, 2);
+
+        assert!(core.verify_audit(None).unwrap().ok);
+        let status = core.mfa_status(&members[1].0).unwrap();
+        assert_eq!((status.state, status.credential_epoch), (crate::MfaState::EnrollmentRequired, 1));
+        let row = core.store.read(|tx| tx.user(id)).unwrap().unwrap();
+        assert_eq!((row.last_step, row.failed_count), (Some(totp::step_at(t0 + 60)), 1));
+    }
+
     fn synchronous(store: &Store) -> i64 {
         lock(&store.writer).conn.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap()
     }
