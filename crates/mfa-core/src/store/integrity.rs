@@ -22,7 +22,8 @@ struct Canonical(Vec<u8>);
 
 impl Canonical {
     fn new(table: &str) -> Self {
-        let mut out = Vec::with_capacity(256);
+        // Room for a user row (ids, email, sealed secret: about 350 bytes) without growing.
+        let mut out = Vec::with_capacity(512);
         out.extend_from_slice(b"mfa-core row v1\0");
         out.extend_from_slice(table.as_bytes());
         out.push(0);
