@@ -6,7 +6,8 @@
 //!
 //! `floor` is the bare-SQL baseline: the statements the library runs for a reset and a verify,
 //! verbatim, in the same order and on the same schema and rows, reading and binding the same
-//! columns, through rusqlite's statement cache (with the planner stability guarantee, so nothing
+//! columns (every column a statement returns is fetched, as any driver fetches a row),
+//! through rusqlite's statement cache (with the planner stability guarantee, so nothing
 //! is compiled again), one `BEGIN IMMEDIATE` ... `COMMIT` per call under the same `synchronous`
 //! level as the library's run; no validation, no rules, no MAC computed or checked (the stored
 //! MAC bytes are written back as they were read), no TOTP.
@@ -257,7 +258,8 @@ const INSERT_AUDIT: &str = "INSERT INTO audit (seq, at, actor, target, org, acti
      detail, mac) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
 const CODES_OF: &str = "SELECT hash, used_at, row_mac FROM recovery_codes WHERE user_id = ?1";
 
-/// The columns of a user row the floor writes back, as read.
+/// A user row as read: every column the statement returns (as any driver fetches a row), the
+/// ones written back typed.
 struct UserCols {
     org: String,
     role: String,
@@ -269,6 +271,8 @@ struct UserCols {
     failed: i64,
     locked_until: Option<i64>,
     mac: Vec<u8>,
+    /// id, email, created_at, last_step, email_key: fetched, not needed.
+    _rest: (String, String, i64, Option<i64>, String),
 }
 
 impl Floor {
@@ -309,13 +313,32 @@ impl Floor {
                     failed: r.get(11)?,
                     locked_until: r.get(12)?,
                     mac: r.get(14)?,
+                    _rest: (r.get(0)?, r.get(2)?, r.get(6)?, r.get(10)?, r.get(13)?),
                 })
             })
             .unwrap()
     }
 
+    /// The org row, every column fetched.
     fn org(&self, id: &str) {
-        self.conn.prepare_cached(ORG).unwrap().query_row([id], |r| r.get::<_, String>(0)).unwrap();
+        let _: (String, String, bool, i64, i64, i64, bool, i64, Vec<u8>) = self
+            .conn
+            .prepare_cached(ORG)
+            .unwrap()
+            .query_row([id], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                    r.get(8)?,
+                ))
+            })
+            .unwrap();
     }
 
     /// The library's user update, with the row's own MAC bytes standing in for the new MAC.
@@ -398,7 +421,9 @@ impl Floor {
         let mut stmt = self.conn.prepare_cached(CODES_OF).unwrap();
         let mut rows = stmt.query([user]).unwrap();
         while let Some(row) = rows.next().unwrap() {
-            left += i64::from(row.get_ref(1).unwrap().as_i64_or_null().unwrap().is_none());
+            let (_hash, used_at, _mac): (Vec<u8>, Option<i64>, Vec<u8>) =
+                (row.get(0).unwrap(), row.get(1).unwrap(), row.get(2).unwrap());
+            left += i64::from(used_at.is_none());
         }
         drop(rows);
         drop(stmt);
