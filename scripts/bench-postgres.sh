@@ -15,7 +15,8 @@
 #   postgres 4x1 with durability normal (synchronous_commit off, no wait for the flush): what
 #                  the callers pay for the flush (a bound, not a configuration to run with)
 #   lock model 4 x N  the engine's write path with nothing but N bare round trips under the write
-#                  lock (11 as a reset has today, 2 as reads-then-writes would), 4 processes
+#                  lock (6 as a reset has: the lock's, 4 reads, the writes with the commit; 2 as one
+#                  read then the writes would), 4 processes
 #                  (`--lock-model`: a bound on what that many round trips allow, no library work)
 # Every run checks the store afterwards (audit chain verifies and holds every event, every reset
 # target reset once, events by action) or the script fails. Then, apart from the measured runs
@@ -63,7 +64,7 @@ step "fixtures: $MEMBERS members enrolled, a SQLite file in $DIR/sqlite and a Po
 
 CONFIGS=("sqlite 1 1" "sqlite 1 8" "sqlite 4 1")
 for p in $PROCESSES; do CONFIGS+=("postgres $p 1"); done
-CONFIGS+=("postgres 1 8" "postgres 4 1 --durability normal" "model 4 11" "model 4 2")
+CONFIGS+=("postgres 1 8" "postgres 4 1 --durability normal" "model 4 6" "model 4 2")
 
 drive() { # ENGINE PROCESSES THREADS [RESETS VERIFIES] [flags...]
   local engine=$1 procs=$2 threads=$3
@@ -93,6 +94,24 @@ drive postgres 1 1 "$((RESETS < 500 ? RESETS : 500))" "$((VERIFIES < 500 ? VERIF
   sed 's/^{/{"profile":"trace",/' | tee -a "$DIR/profile.jsonl"
 step "profile: one bare round trip to the server"
 "$RUST" --round-trip "$FIXTURE_URL" 5000 | sed 's/^{/{"profile":"round trip",/' | tee -a "$DIR/profile.jsonl"
+# Round trips per call, counted where they start: each is one send to the server's socket (every
+# statement that travels in it goes in that send). strace counts the sends of one client process
+# in three runs; the differences, per 100 calls, are the round trips of a reset and of a
+# verification, the flush's included (the server's log cannot tell statements sent together
+# apart). Skipped without strace.
+if command -v strace >/dev/null; then
+  step "profile: round trips per call (strace counts the client's sends)"
+  sends() { # RESETS VERIFIES: the sendto calls of the busiest process (the child)
+    strace -f -qq -e trace=sendto -o "$DIR/strace.txt" \
+      "$RUST" --procs "$FIXTURE_URL" "$DIR/pg-fixture.json" 1 1 "$1" "$2" >/dev/null
+    awk '{print $1}' "$DIR/strace.txt" | sort | uniq -c | sort -rn | awk 'NR == 1 {print $1}'
+  }
+  base=$(sends 100 100) more_resets=$(sends 200 100) more_verifies=$(sends 100 200)
+  printf '{"profile":"sends","reset":%s,"verify":%s}\n' "$(((more_resets - base) / 100))" \
+    "$(((more_verifies - base) / 100))" | tee -a "$DIR/profile.jsonl"
+else
+  step "profile: round trips per call skipped (strace is not installed)"
+fi
 for p in 4 16; do
   step "profile: postgres ${p}x1 sampled every millisecond"
   drive postgres "$p" 1 --sample | sed 's/^{/{"profile":"sample",/' | tee -a "$DIR/profile.jsonl"
@@ -151,17 +170,20 @@ for p in profile:
     if p["profile"] == "trace":
         t = p["trace"]
         print(f"\nPer write call, postgres 1 process, {p['resets']} resets + {p['verifies']} verifies with every "
-              f"statement logged (slower than unlogged): {t['round_trips_per_call']} round trips per call, "
+              f"statement logged (slower than unlogged): {t['statements_per_call']} statements per call, "
               f"{t['prepares']} statements prepared")
         for w, calls in (("A", "A_reset"), ("B", "B_verify")):
-            x, rt = t[w], t[w]["round_trips_under_lock"]
-            print(f"  {calls}: {rt['median']} round trips after the lock's grant (min {rt['min']}, max {rt['max']}); "
+            x, st = t[w], t[w]["statements_under_lock"]
+            print(f"  {calls}: {st['median']} statements after the lock's grant (min {st['min']}, max {st['max']}); "
                   f"lock held {x['lock_held_us']:.0f} µs per call (grant to the commit's end) of a mean call time "
                   f"{1e6 / p[calls]['ops_per_s']:.0f} µs; server time under the lock {x['server_us_under_lock']:.0f} µs, "
                   f"of which the COMMIT {x['commit_us']:.0f} µs; the rest, "
                   f"{x['lock_held_us'] - x['server_us_under_lock']:.0f} µs, is the client and the round trips; "
                   f"then, after the lock, the wait for the flush {x['flush_after_us']:.0f} µs")
             print(f"    {' | '.join(x['statements_of_the_last'])}")
+    elif p["profile"] == "sends":
+        print(f"\nRound trips per call (strace: the client's sends to the server; the flush's included, the "
+              f"write lock's first): reset {p['reset']}, verification {p['verify']}")
     elif p["profile"] == "round trip":
         rt = p["round_trip"]
         print(f"\nOne bare round trip (prepared SELECT 1, one connection): p50 {rt['p50_us']} µs, "

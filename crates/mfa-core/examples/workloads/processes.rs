@@ -23,8 +23,8 @@
 //!   phase: what each client connection is doing, and whether it holds or awaits the advisory
 //!   write lock (`"sample"` in the JSON line).
 //! - `--trace LOG` has the children's sessions log every statement with its server-side duration
-//!   (`log_min_duration_statement = 0`) and reads the server log LOG afterwards: round trips per
-//!   call, round trips after the write lock was granted and what they ran, server time, the
+//!   (`log_min_duration_statement = 0`) and reads the server log LOG afterwards: statements per
+//!   call, the statements run after the write lock was granted, server time, the
 //!   `COMMIT`'s time, the time from the lock's grant to the end of the commit, and the wait for
 //!   the flush after the lock (`"trace"` in the JSON line).
 
@@ -491,12 +491,14 @@ impl Sampler {
 #[derive(Default)]
 struct Traced {
     granted_ms: f64,
-    /// What each round trip after the grant ran: the statement's first words.
+    /// Each statement run after the grant: its first words. (Statements that travel together
+    /// are one round trip: the server's log cannot tell them apart.)
     statements: Vec<String>,
     server_us: f64,
     commit_us: f64,
     held_us: f64,
-    /// The statement after the commit that waits for its flush, outside the lock, if any.
+    /// The statement after the commit that waits for its flush, outside the lock (on another
+    /// connection of the same process), if any.
     flush_us: f64,
 }
 
@@ -513,38 +515,36 @@ fn trace(log: &Path, from: u64, resets: usize, verifies: usize) -> Value {
     let mut text = String::new();
     file.read_to_string(&mut text).unwrap();
     let (mut open, mut done): (HashMap<String, Traced>, Vec<Traced>) = Default::default();
-    // The last transaction each session committed, for the flush that may follow it.
-    let mut committed: HashMap<String, usize> = HashMap::new();
-    let (mut round_trips, mut prepares) = (0, 0);
+    let (mut statements, mut prepares) = (0, 0);
     for line in text.lines() {
         // "2026-12-01 18:20:00.123 UTC [pid] LOG:  duration: 0.045 ms  execute s5: SELECT ..."
         let Some((head, rest)) = line.split_once(" LOG:  duration: ") else { continue };
         let Some((ms, what)) = rest.split_once(" ms  ") else { continue };
         let (Some(pid), Some(at)) = (head.split(['[', ']']).nth(1), timestamp_ms(head)) else { continue };
         let us = ms.parse::<f64>().unwrap() * 1000.0;
-        let trip = what.starts_with("statement: ") || what.starts_with("execute ");
-        round_trips += usize::from(trip);
+        let run = what.starts_with("statement: ") || what.starts_with("execute ");
+        statements += usize::from(run);
         prepares += usize::from(what.starts_with("parse "));
         if what.contains("pg_advisory_xact_lock") {
             open.insert(pid.to_string(), Traced { granted_ms: at, ..Default::default() });
             continue;
         }
         if what.contains("pg_logical_emit_message") {
-            if let Some(&i) = committed.get(pid) {
-                done[i].flush_us = us;
+            // One child runs one call at a time: the flush is the last commit's.
+            if let Some(tx) = done.last_mut() {
+                tx.flush_us = us;
             }
             continue;
         }
         let Some(tx) = open.get_mut(pid) else { continue };
         tx.server_us += us;
-        if trip {
+        if run {
             let sql = what.split_once(": ").map_or(what, |(_, sql)| sql);
             tx.statements.push(sql.split_whitespace().take(4).collect::<Vec<_>>().join(" "));
         }
         if what == "statement: COMMIT" {
             let mut tx = open.remove(pid).unwrap();
             (tx.commit_us, tx.held_us) = (us, (at - tx.granted_ms) * 1000.0);
-            committed.insert(pid.to_string(), done.len());
             done.push(tx);
         }
     }
@@ -552,11 +552,11 @@ fn trace(log: &Path, from: u64, resets: usize, verifies: usize) -> Value {
     let describe = |txs: &[Traced]| {
         let n = txs.len() as f64;
         let mean = |f: fn(&Traced) -> f64| (txs.iter().map(f).sum::<f64>() / n).round();
-        let mut trips: Vec<usize> = txs.iter().map(|t| t.statements.len()).collect();
-        trips.sort_unstable();
+        let mut counts: Vec<usize> = txs.iter().map(|t| t.statements.len()).collect();
+        counts.sort_unstable();
         json!({
             "transactions": txs.len(),
-            "round_trips_under_lock": { "min": trips[0], "median": trips[trips.len() / 2], "max": trips[trips.len() - 1] },
+            "statements_under_lock": { "min": counts[0], "median": counts[counts.len() / 2], "max": counts[counts.len() - 1] },
             "server_us_under_lock": mean(|t| t.server_us),
             "commit_us": mean(|t| t.commit_us),
             "flush_after_us": mean(|t| t.flush_us),
@@ -565,7 +565,7 @@ fn trace(log: &Path, from: u64, resets: usize, verifies: usize) -> Value {
         })
     };
     json!({
-        "round_trips_per_call": (round_trips as f64 / (resets + verifies) as f64 * 100.0).round() / 100.0,
+        "statements_per_call": (statements as f64 / (resets + verifies) as f64 * 100.0).round() / 100.0,
         "prepares": prepares,
         "A": describe(&done[..resets]),
         "B": describe(&done[resets..]),

@@ -21,6 +21,7 @@ pub(crate) struct UserRow {
 }
 
 /// A user row as read, before its role and status are parsed and its MAC checked.
+#[derive(Clone)]
 pub(crate) struct RawUser {
     /// The row with role `member` and status `active` until [`RawUser::parse`] sets them.
     pub row: UserRow,

@@ -13,6 +13,7 @@ mod child;
 mod common;
 mod fleet;
 mod lifecycle;
+mod refused;
 mod restart;
 mod rules;
 mod same_as_sqlite;
@@ -50,6 +51,7 @@ fn main() {
         ("a password in the URL is never shown", secrets::password_never_shown),
         ("a password in the URL is never stored", secrets::password_never_stored),
         ("key rotation, policy changes and leaving users", lifecycle::key_rotation_policy_and_users),
+        ("a write the server refuses fails its calls", refused::refused_writes_fail_their_calls),
         ("a server restart under load", restart::restart_under_load),
         ("idle connections after a restart", restart::idle_connections_after_restart),
     ];

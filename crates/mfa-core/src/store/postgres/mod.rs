@@ -18,6 +18,7 @@
 //!   before it began anything goes on with a new one; a call in flight fails with `storage`,
 //!   and the next call connects again.
 
+mod conn;
 mod rows;
 mod schema;
 mod tls;
@@ -26,7 +27,8 @@ mod url;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
-use self::rows::{Conn, begin_write_sql};
+use self::conn::Conn;
+use self::rows::begin_write_sql;
 pub(crate) use self::url::is_postgres_url;
 use super::batch::{Batch, MAX_BATCH};
 use super::rows::Rows;
@@ -48,7 +50,7 @@ pub(crate) struct Store {
     writer: Mutex<Writer>,
     /// Calls blocked on `writer`; a batch is left open only while this is non-zero.
     waiting: AtomicUsize,
-    config: postgres::Config,
+    config: tokio_postgres::Config,
     tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
     pool: Pool,
     durability: Durability,
@@ -73,18 +75,31 @@ impl Writer {
         }
     }
 
-    /// Commits without waiting for the flush, which releases the write lock at once.
+    /// Commits without waiting for the flush, which releases the write lock at once. The
+    /// writes the connection held back go with the `COMMIT`: when one of them fails, the
+    /// server ends the transaction with a rollback and nothing of it is in the store.
     fn commit(&mut self) -> Result<()> {
         let Some(conn) = &self.conn else {
             return Err(Error::Storage("the write connection is gone".into()));
         };
-        conn.batch("COMMIT").map_err(|e| {
+        if conn.failed() {
+            // A held write, sent with a later call's statement, failed: the transaction can
+            // only roll back, and every call of the batch learns that it was not made.
+            self.rollback();
+            return Err(Error::Storage(
+                "the write was not made: a statement of its transaction failed".into(),
+            ));
+        }
+        let Err(e) = conn.batch("COMMIT") else { return Ok(()) };
+        if conn.is_closed() {
             self.conn = None;
-            Error::Storage(format!(
-                "the commit's outcome is unknown (the connection failed while committing; the \
-                 write may or may not be in the store): {e}"
-            ))
-        })
+            return Err(Error::Storage(format!(
+                "the commit's outcome is unknown (the connection failed while committing; the write \
+                 may or may not be in the store): {e}"
+            )));
+        }
+        self.rollback();
+        Err(Error::Storage(format!("the write was not made (the server refused it): {e}")))
     }
 }
 
@@ -226,14 +241,10 @@ impl Store {
     }
 
     fn connect(&self) -> Result<Conn> {
-        let client = match &self.tls {
-            Some(tls) => self.config.connect(tls.clone()),
-            None => self.config.connect(postgres::NoTls),
-        }
-        .map_err(|e| {
-            Error::Storage(format!("cannot connect to the PostgreSQL server: {}", url::describe(&e)))
-        })?;
-        let conn = Conn::new(client);
+        let conn = match &self.tls {
+            Some(tls) => Conn::open(|| self.config.connect(tls.clone()))?,
+            None => Conn::open(|| self.config.connect(tokio_postgres::NoTls))?,
+        };
         let synchronous_commit = match self.durability {
             Durability::Full => "on",
             Durability::Normal => "off",
@@ -345,7 +356,7 @@ impl Store {
                 writer.conn = Some(self.connect()?);
             }
             let conn = writer.conn.as_ref().expect("connected above");
-            match conn.begin_write() {
+            match conn.begin_write(&begin_write_sql()) {
                 Ok(stored) => return Ok(stored),
                 Err(_) if conn.is_closed() && !retried => retried = true,
                 Err(e) => {
@@ -451,11 +462,5 @@ fn inspect(conn: &Conn, keys: &Keys) -> Result<i64> {
         Some(v) if keys.matches_check_value(&v) => Ok(version),
         Some(_) => Err(Error::InvalidInput("key does not match this store".into())),
         None => Err(Error::Storage("the store has no key check: it is damaged".into())),
-    }
-}
-
-impl From<postgres::Error> for Error {
-    fn from(err: postgres::Error) -> Self {
-        Error::Storage(url::describe(&err))
     }
 }

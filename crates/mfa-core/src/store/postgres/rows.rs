@@ -1,12 +1,12 @@
 //! PostgreSQL's statements behind [`Rows`], on one connection. Statements are prepared once
-//! per connection and kept; every one uses an index.
+//! per connection and kept; every one uses an index. The writes the core never reads a count
+//! of are held back to travel with the next statement, and a write transaction does not read
+//! again what it read already (see `conn.rs`).
 
-use std::cell::RefCell;
-use std::collections::HashMap;
+use tokio_postgres::Row;
+use tokio_postgres::types::ToSql;
 
-use postgres::types::ToSql;
-use postgres::{Client, Row, SimpleQueryMessage, Statement};
-
+use super::conn::{AUDIT_HEAD, Cached, Conn, audit_head};
 use crate::error::{Error, Result};
 use crate::model::{AuditEvent, AuditQuery, Org, Policy, Role, UnixTime, User, UserCounts, UserStatus};
 use crate::store::integrity::tampered;
@@ -14,100 +14,6 @@ use crate::store::rows::{
     AuditColumns, AuditRow, CodeRow, RawCode, RawOrg, RawUser, ResetRow, RowCounts, Rows, UserRow,
     audit_page_sql,
 };
-
-type Args<'a> = [&'a (dyn ToSql + Sync)];
-
-/// One server connection and its prepared statements.
-pub(super) struct Conn {
-    client: RefCell<Client>,
-    statements: RefCell<HashMap<String, Statement>>,
-}
-
-impl Conn {
-    pub(super) fn new(client: Client) -> Conn {
-        Conn { client: RefCell::new(client), statements: RefCell::new(HashMap::new()) }
-    }
-
-    /// Whether the connection is gone (server restart, network): it is then dropped, never
-    /// returned to the pool.
-    pub(super) fn is_closed(&self) -> bool {
-        self.client.borrow().is_closed()
-    }
-
-    /// Runs statements without parameters through the simple protocol (transaction control).
-    pub(super) fn batch(&self, sql: &str) -> Result<()> {
-        Ok(self.client.borrow_mut().batch_execute(sql)?)
-    }
-
-    /// Starts a write transaction (see [`begin_write_sql`]) and reads the store's key check in
-    /// the same round trip.
-    pub(super) fn begin_write(&self) -> Result<Option<Vec<u8>>> {
-        let sql = format!("{}; SELECT value FROM meta WHERE key = 'key_check'", begin_write_sql());
-        let messages = self.client.borrow_mut().simple_query(&sql)?;
-        // The rows of the last statement, the key check's: the messages after the statement
-        // before it completed. The simple protocol returns text: a bytea is `\x` and hex digits.
-        let last = messages
-            .iter()
-            .rev()
-            .skip(1)
-            .take_while(|m| !matches!(m, SimpleQueryMessage::CommandComplete(_)));
-        let stored = last.filter_map(|m| match m {
-            SimpleQueryMessage::Row(row) => Some(row.get(0).unwrap_or_default().to_string()),
-            _ => None,
-        });
-        let stored = stored.last();
-        stored
-            .map(|text| {
-                text.strip_prefix("\\x")
-                    .and_then(|hex| data_encoding::HEXLOWER_PERMISSIVE.decode(hex.as_bytes()).ok())
-                    .ok_or_else(|| {
-                        Error::Storage("the store's key check is unreadable: it is damaged".into())
-                    })
-            })
-            .transpose()
-    }
-
-    fn statement(&self, sql: &str) -> Result<Statement> {
-        if let Some(s) = self.statements.borrow().get(sql) {
-            return Ok(s.clone());
-        }
-        let prepared = self.client.borrow_mut().prepare(sql)?;
-        self.statements.borrow_mut().insert(sql.to_string(), prepared.clone());
-        Ok(prepared)
-    }
-
-    pub(super) fn query(&self, sql: &str, args: &Args) -> Result<Vec<Row>> {
-        let statement = self.statement(sql)?;
-        Ok(self.client.borrow_mut().query(&statement, args)?)
-    }
-
-    pub(super) fn query_opt(&self, sql: &str, args: &Args) -> Result<Option<Row>> {
-        let statement = self.statement(sql)?;
-        Ok(self.client.borrow_mut().query_opt(&statement, args)?)
-    }
-
-    /// Runs `sql` (a query without parameters) through a cursor of the open transaction and
-    /// hands each row to `visit`, a page at a time: a whole table never sits in memory, and
-    /// every page comes from the transaction's snapshot.
-    fn each_row(&self, sql: &str, visit: &mut dyn FnMut(&Row) -> Result<()>) -> Result<()> {
-        const PAGE: usize = 1000;
-        self.batch(&format!("DECLARE mfa_copy NO SCROLL CURSOR FOR {sql}"))?;
-        loop {
-            let rows = self.client.borrow_mut().query(&format!("FETCH {PAGE} FROM mfa_copy"), &[])?;
-            for r in &rows {
-                visit(r)?;
-            }
-            if rows.len() < PAGE {
-                return self.batch("CLOSE mfa_copy");
-            }
-        }
-    }
-
-    pub(super) fn execute(&self, sql: &str, args: &Args) -> Result<u64> {
-        let statement = self.statement(sql)?;
-        Ok(self.client.borrow_mut().execute(&statement, args)?)
-    }
-}
 
 /// The start of every write transaction, in one round trip: READ COMMITTED whatever the
 /// server's default, a commit that does not wait for its flush (see `FLUSH` in `mod.rs`),
@@ -164,21 +70,69 @@ const ORG_COLUMNS: &str = "id, name, mfa_required, enrollment_window, reset_limi
      max_failed_verifications, require_step_up, created_at, row_mac";
 
 fn org_row(r: &Row) -> Result<RawOrg> {
-    let id: String = r.try_get(0)?;
+    org_row_at(r, 0)
+}
+
+/// The org whose [`ORG_COLUMNS`] start at column `at`.
+fn org_row_at(r: &Row, at: usize) -> Result<RawOrg> {
+    let id: String = r.try_get(at)?;
     let what = || format!("org {id}");
     let org = Org {
         id: id.clone(),
-        name: r.try_get(1)?,
+        name: r.try_get(at + 1)?,
         policy: Policy {
-            mfa_required: r.try_get(2)?,
-            enrollment_window: int(r, 3, what)?,
-            reset_limit_per_hour: int(r, 4, what)?,
-            max_failed_verifications: int(r, 5, what)?,
-            require_step_up: r.try_get(6)?,
+            mfa_required: r.try_get(at + 2)?,
+            enrollment_window: int(r, at + 3, what)?,
+            reset_limit_per_hour: int(r, at + 4, what)?,
+            max_failed_verifications: int(r, at + 5, what)?,
+            require_step_up: r.try_get(at + 6)?,
         },
-        created_at: r.try_get(7)?,
+        created_at: r.try_get(at + 7)?,
     };
-    Ok((org, r.try_get(8)?))
+    Ok((org, r.try_get(at + 8)?))
+}
+
+/// A user row by id with what the calls that read one read next (see `Cached` in `conn.rs`):
+/// the user's columns, then its org's (null when the org is missing: the core reports that),
+/// the user's recovery codes as three arrays (null when it has none), and when the user made
+/// its most recent resets numbered by its org's reset limit (the same lookup as
+/// `nth_recent_reset`). Each is one index lookup.
+fn user_with_context_sql() -> String {
+    let user = USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ");
+    let org = ORG_COLUMNS.split(", ").map(|c| format!("o.{c}")).collect::<Vec<_>>().join(", ");
+    format!(
+        "SELECT {user}, {org}, c.hashes, c.used, c.macs, \
+         (SELECT r.at FROM reset_log r WHERE r.actor = u.id \
+          AND r.n = (SELECT max(n) FROM reset_log WHERE actor = u.id) - o.reset_limit_per_hour + 1) \
+         FROM users u LEFT JOIN orgs o ON o.id = u.org_id \
+         LEFT JOIN LATERAL (SELECT array_agg(hash) AS hashes, array_agg(used_at) AS used, \
+           array_agg(row_mac) AS macs FROM recovery_codes WHERE user_id = u.id) c ON true \
+         WHERE u.id = $1"
+    )
+}
+
+/// Reads the row of [`user_with_context_sql`] into `cached`, and returns the user.
+fn cache_user_with_context(r: &Row, cached: &mut Cached) -> Result<RawUser> {
+    const USER: usize = 15;
+    const ORG: usize = 9;
+    let user = user_row(r)?;
+    let id = user.row.user.id.clone();
+    let org_id: Option<String> = r.try_get(USER)?;
+    cached.org = org_id.map(|_| org_row_at(r, USER)).transpose()?;
+    let at = USER + ORG;
+    let hashes: Option<Vec<Vec<u8>>> = r.try_get(at)?;
+    let used: Option<Vec<Option<UnixTime>>> = r.try_get(at + 1)?;
+    let macs: Option<Vec<Vec<u8>>> = r.try_get(at + 2)?;
+    let (hashes, used, macs) =
+        (hashes.unwrap_or_default(), used.unwrap_or_default(), macs.unwrap_or_default());
+    // `array_agg` over the same rows lists them in one order, so the three arrays line up.
+    let codes = hashes.into_iter().zip(used).zip(macs).map(|((h, u), m)| (h, u, m)).collect();
+    cached.codes = Some((id.clone(), codes));
+    if let Some((org, _)) = &cached.org {
+        cached.nth_reset.insert(id, (org.policy.reset_limit_per_hour, r.try_get(at + 3)?));
+    }
+    cached.user = Some(user.clone());
+    Ok(user)
 }
 
 const AUDIT_COLUMNS: &str = "seq, at, actor, target, org, action, outcome, code, reason, detail, mac";
@@ -202,6 +156,7 @@ fn audit_row(r: &Row) -> Result<AuditRow> {
 
 impl Rows for Conn {
     fn insert_org(&self, org: &Org, mac: &[u8]) -> Result<()> {
+        self.forget_orgs();
         let p = &org.policy;
         self.execute(
             "INSERT INTO orgs (id, name, mfa_required, enrollment_window, reset_limit_per_hour, \
@@ -223,11 +178,15 @@ impl Rows for Conn {
     }
 
     fn org(&self, id: &str) -> Result<Option<RawOrg>> {
+        if let Some(org) = self.cached().org.as_ref().filter(|(o, _)| o.id == id) {
+            return Ok(Some(org.clone()));
+        }
         let sql = format!("SELECT {ORG_COLUMNS} FROM orgs WHERE id = $1");
         self.query_opt(&sql, &[&id])?.as_ref().map(org_row).transpose()
     }
 
     fn set_policy(&self, id: &str, p: &Policy, mac: &[u8]) -> Result<()> {
+        self.forget_orgs();
         self.execute(
             "UPDATE orgs SET mfa_required = $2, enrollment_window = $3, reset_limit_per_hour = $4, \
              max_failed_verifications = $5, require_step_up = $6, row_mac = $7 WHERE id = $1",
@@ -255,10 +214,12 @@ impl Rows for Conn {
     }
 
     fn set_org_mac(&self, id: &str, mac: &[u8]) -> Result<()> {
+        self.forget_orgs();
         self.execute("UPDATE orgs SET row_mac = $2 WHERE id = $1", &[&id, &mac]).map(drop)
     }
 
     fn insert_user(&self, row: &UserRow, mac: &[u8]) -> Result<()> {
+        self.cached().user = None;
         let user = &row.user;
         self.execute(
             "INSERT INTO users (id, org_id, email, email_key, role, status, credential_epoch, \
@@ -287,8 +248,11 @@ impl Rows for Conn {
     }
 
     fn user(&self, id: &str) -> Result<Option<RawUser>> {
-        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
-        self.query_opt(&sql, &[&id])?.as_ref().map(user_row).transpose()
+        if let Some(user) = self.cached().user.as_ref().filter(|u| u.row.user.id == id) {
+            return Ok(Some(user.clone()));
+        }
+        let row = self.query_opt(&user_with_context_sql(), &[&id])?;
+        row.map(|r| cache_user_with_context(&r, &mut self.cached())).transpose()
     }
 
     fn user_by_email(&self, org: &str, email_key: &str) -> Result<Option<RawUser>> {
@@ -320,29 +284,30 @@ impl Rows for Conn {
     }
 
     fn update_user(&self, row: &UserRow, mac: &[u8], _role_or_status_changed: bool) -> Result<()> {
+        self.cached().user = None;
         // One statement whatever changed: PostgreSQL writes a new row version either way.
-        self.execute(
+        self.hold(
             "UPDATE users SET role = $2, status = $3, credential_epoch = $4, deadline = $5, \
              totp_secret = $6, totp_confirmed = $7, last_step = $8, failed_count = $9, \
              locked_until = $10, row_mac = $11 WHERE id = $1",
-            &[
-                &row.user.id,
-                &row.user.role.as_str(),
-                &row.user.status.as_str(),
-                &big(row.user.credential_epoch)?,
-                &row.deadline,
-                &row.secret,
-                &row.confirmed,
-                &row.last_step,
-                &i64::from(row.failed_count),
-                &row.locked_until,
-                &mac,
+            vec![
+                Box::new(row.user.id.clone()),
+                Box::new(row.user.role.as_str()),
+                Box::new(row.user.status.as_str()),
+                Box::new(big(row.user.credential_epoch)?),
+                Box::new(row.deadline),
+                Box::new(row.secret.clone()),
+                Box::new(row.confirmed),
+                Box::new(row.last_step),
+                Box::new(i64::from(row.failed_count)),
+                Box::new(row.locked_until),
+                Box::new(mac.to_vec()),
             ],
         )
-        .map(drop)
     }
 
     fn set_email(&self, id: &str, email: &str, email_key: &str, mac: &[u8]) -> Result<()> {
+        self.cached().user = None;
         self.execute(
             "UPDATE users SET email = $2, email_key = $3, row_mac = $4 WHERE id = $1",
             &[&id, &email, &email_key, &mac],
@@ -351,21 +316,27 @@ impl Rows for Conn {
     }
 
     fn delete_user(&self, id: &str) -> Result<u64> {
+        // Its row, codes and resets go; an org it belonged to stays as it was.
+        let mut cached = self.cached();
+        (cached.user, cached.codes) = (None, None);
+        cached.nth_reset.clear();
+        drop(cached);
         self.execute("DELETE FROM recovery_codes WHERE user_id = $1", &[&id])?;
         self.execute("DELETE FROM reset_log WHERE actor = $1", &[&id])?;
         self.execute("DELETE FROM users WHERE id = $1", &[&id])
     }
 
     fn delete_recovery_codes(&self, user: &str) -> Result<()> {
-        self.execute("DELETE FROM recovery_codes WHERE user_id = $1", &[&user]).map(drop)
+        self.cached().codes = None;
+        self.hold("DELETE FROM recovery_codes WHERE user_id = $1", vec![Box::new(user.to_string())])
     }
 
     fn insert_recovery_code(&self, user: &str, hash: &[u8], mac: &[u8]) -> Result<()> {
-        self.execute(
+        self.cached().codes = None;
+        self.hold(
             "INSERT INTO recovery_codes (user_id, hash, row_mac) VALUES ($1, $2, $3)",
-            &[&user, &hash, &mac],
+            vec![Box::new(user.to_string()), Box::new(hash.to_vec()), Box::new(mac.to_vec())],
         )
-        .map(drop)
     }
 
     fn recovery_code(&self, user: &str, hash: &[u8]) -> Result<Option<(Option<UnixTime>, Vec<u8>)>> {
@@ -377,14 +348,17 @@ impl Rows for Conn {
     }
 
     fn set_recovery_code_used(&self, user: &str, hash: &[u8], at: UnixTime, mac: &[u8]) -> Result<()> {
-        self.execute(
+        self.cached().codes = None;
+        self.hold(
             "UPDATE recovery_codes SET used_at = $3, row_mac = $4 WHERE user_id = $1 AND hash = $2",
-            &[&user, &hash, &at, &mac],
+            vec![Box::new(user.to_string()), Box::new(hash.to_vec()), Box::new(at), Box::new(mac.to_vec())],
         )
-        .map(drop)
     }
 
     fn recovery_codes_of(&self, user: &str) -> Result<Vec<RawCode>> {
+        if let Some((_, codes)) = self.cached().codes.as_ref().filter(|(u, _)| u == user) {
+            return Ok(codes.clone());
+        }
         let rows =
             self.query("SELECT hash, used_at, row_mac FROM recovery_codes WHERE user_id = $1", &[&user])?;
         rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).collect()
@@ -400,6 +374,7 @@ impl Rows for Conn {
     }
 
     fn delete_every_recovery_code(&self) -> Result<()> {
+        self.cached().codes = None;
         self.execute("DELETE FROM recovery_codes", &[]).map(drop)
     }
 
@@ -425,15 +400,18 @@ impl Rows for Conn {
     }
 
     fn record_reset(&self, actor: &str, at: UnixTime) -> Result<()> {
-        self.execute(
+        self.cached().nth_reset.clear();
+        self.hold(
             "INSERT INTO reset_log (actor, n, at) \
              SELECT $1, coalesce(max(n), 0) + 1, $2 FROM reset_log WHERE actor = $1",
-            &[&actor, &at],
+            vec![Box::new(actor.to_string()), Box::new(at)],
         )
-        .map(drop)
     }
 
     fn nth_recent_reset(&self, actor: &str, nth: u32) -> Result<Option<UnixTime>> {
+        if let Some((_, at)) = self.cached().nth_reset.get(actor).filter(|(n, _)| *n == nth) {
+            return Ok(*at);
+        }
         let row = self.query_opt(
             "SELECT at FROM reset_log WHERE actor = $1 \
              AND n = (SELECT max(n) FROM reset_log WHERE actor = $1) - $2 + 1",
@@ -466,29 +444,32 @@ impl Rows for Conn {
     }
 
     fn audit_head(&self) -> Result<Option<(u64, Vec<u8>)>> {
-        let row = self.query_opt("SELECT seq, mac FROM audit ORDER BY seq DESC LIMIT 1", &[])?;
-        row.map(|r| Ok((int(&r, 0, || "the audit head".into())?, r.try_get(1)?))).transpose()
+        if let Some(head) = self.cached().head.clone() {
+            return Ok(head);
+        }
+        self.query_opt(AUDIT_HEAD, &[])?.as_ref().map(audit_head).transpose()
     }
 
     fn insert_audit(&self, e: &AuditEvent, detail: &str, mac: &[u8]) -> Result<()> {
-        self.execute(
+        self.hold(
             "INSERT INTO audit (seq, at, actor, target, org, action, outcome, code, reason, detail, mac) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            &[
-                &big(e.seq)?,
-                &e.at,
-                &e.actor,
-                &e.target,
-                &e.org,
-                &e.action,
-                &e.outcome.as_str(),
-                &e.code,
-                &e.reason,
-                &detail,
-                &mac,
+            vec![
+                Box::new(big(e.seq)?),
+                Box::new(e.at),
+                Box::new(e.actor.clone()),
+                Box::new(e.target.clone()),
+                Box::new(e.org.clone()),
+                Box::new(e.action.clone()),
+                Box::new(e.outcome.as_str()),
+                Box::new(e.code.clone()),
+                Box::new(e.reason.clone()),
+                Box::new(detail.to_string()),
+                Box::new(mac.to_vec()),
             ],
-        )
-        .map(drop)
+        )?;
+        self.cached().head = Some(Some((e.seq, mac.to_vec())));
+        Ok(())
     }
 
     fn audit_page(&self, q: &AuditQuery, limit: u32) -> Result<Vec<AuditEvent>> {
@@ -575,23 +556,28 @@ impl Rows for Conn {
     }
 
     fn copy_recovery_code(&self, code: &CodeRow) -> Result<()> {
-        self.execute(
+        self.cached().codes = None;
+        self.hold(
             "INSERT INTO recovery_codes (user_id, hash, used_at, row_mac) VALUES ($1, $2, $3, $4)",
-            &[&code.user, &code.hash, &code.used_at, &code.mac],
+            vec![
+                Box::new(code.user.clone()),
+                Box::new(code.hash.clone()),
+                Box::new(code.used_at),
+                Box::new(code.mac.clone()),
+            ],
         )
-        .map(drop)
     }
 
     fn copy_reset(&self, row: &ResetRow) -> Result<()> {
-        self.execute(
+        self.cached().nth_reset.clear();
+        self.hold(
             "INSERT INTO reset_log (actor, n, at) VALUES ($1, $2, $3)",
-            &[&row.actor, &row.n, &row.at],
+            vec![Box::new(row.actor.clone()), Box::new(row.n), Box::new(row.at)],
         )
-        .map(drop)
     }
 
     fn savepoint_statement(&self, sql: &str) -> Result<()> {
-        self.batch(sql)
+        self.savepoint(sql)
     }
 
     fn in_transaction(&self) -> bool {

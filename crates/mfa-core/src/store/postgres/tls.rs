@@ -53,11 +53,11 @@ impl Mode {
     }
 
     /// The client's own mode: it knows only whether TLS is optional or required.
-    pub(super) fn client_mode(self) -> postgres::config::SslMode {
+    pub(super) fn client_mode(self) -> tokio_postgres::config::SslMode {
         match self {
-            Mode::Disable => postgres::config::SslMode::Disable,
-            Mode::Prefer => postgres::config::SslMode::Prefer,
-            Mode::Require | Mode::VerifyCa | Mode::VerifyFull => postgres::config::SslMode::Require,
+            Mode::Disable => tokio_postgres::config::SslMode::Disable,
+            Mode::Prefer => tokio_postgres::config::SslMode::Prefer,
+            Mode::Require | Mode::VerifyCa | Mode::VerifyFull => tokio_postgres::config::SslMode::Require,
         }
     }
 }

@@ -26,7 +26,7 @@ pub(crate) fn is_postgres_url(location: &str) -> bool {
 }
 
 pub(super) struct Target {
-    pub config: postgres::Config,
+    pub config: tokio_postgres::Config,
     pub pool_size: usize,
     /// The TLS connector `sslmode` asks for (`None`: plain connections).
     pub tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
@@ -56,7 +56,7 @@ pub(super) fn parse(url: &str) -> Result<Target> {
         }
     }
     let rest = if kept.is_empty() { base.to_string() } else { format!("{base}?{}", kept.join("&")) };
-    let mut config: postgres::Config = rest.parse().map_err(|e: postgres::Error| {
+    let mut config: tokio_postgres::Config = rest.parse().map_err(|e: tokio_postgres::Error| {
         Error::InvalidInput(format!("invalid PostgreSQL URL: {}", describe(&e)))
     })?;
     if config.get_hosts().is_empty() {
@@ -64,7 +64,7 @@ pub(super) fn parse(url: &str) -> Result<Target> {
     }
     config.ssl_mode(mode.client_mode());
     // TLS runs over TCP only; a URL whose hosts are all Unix sockets connects without it.
-    let tcp = config.get_hosts().iter().any(|h| matches!(h, postgres::config::Host::Tcp(_)));
+    let tcp = config.get_hosts().iter().any(|h| matches!(h, tokio_postgres::config::Host::Tcp(_)));
     let tls = if tcp { tls::connector(mode, root_file.as_deref())? } else { None };
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(DEFAULT_CONNECT_TIMEOUT);
@@ -84,7 +84,7 @@ fn decode(value: &str) -> Result<String> {
 
 /// An error of the client or the server, without anything the URL held: the server's own
 /// message and SQLSTATE, or the client's description of what failed.
-pub(super) fn describe(err: &postgres::Error) -> String {
+pub(super) fn describe(err: &tokio_postgres::Error) -> String {
     match err.as_db_error() {
         Some(db) => format!("PostgreSQL {} ({}): {}", db.severity(), db.code().code(), db.message()),
         None => {
