@@ -99,9 +99,7 @@ pub(super) fn org(org: &Org) -> Vec<u8> {
 /// A recovery code row: whose it is, its keyed hash, and when it was spent (so that clearing
 /// `used_at` cannot make a spent code usable again).
 pub(super) fn recovery_code(user_id: &str, hash: &[u8], used_at: Option<UnixTime>) -> Vec<u8> {
-    let mut out = recovery_code_start(user_id);
-    out.extend_from_slice(&recovery_code_rest(hash, used_at));
-    out
+    recovery_code_rest(recovery_code_start(user_id), hash, used_at)
 }
 
 /// The bytes every recovery code row of `user_id` starts with (see [`recovery_code`]).
@@ -109,9 +107,9 @@ fn recovery_code_start(user_id: &str) -> Vec<u8> {
     Canonical::new("recovery_codes").text(user_id).0
 }
 
-/// The bytes of one recovery code row after [`recovery_code_start`].
-fn recovery_code_rest(hash: &[u8], used_at: Option<UnixTime>) -> Vec<u8> {
-    Canonical(Vec::with_capacity(64)).bytes(Some(hash)).int(used_at).0
+/// `out` followed by the bytes of one recovery code row after [`recovery_code_start`].
+fn recovery_code_rest(out: Vec<u8>, hash: &[u8], used_at: Option<UnixTime>) -> Vec<u8> {
+    Canonical(out).bytes(Some(hash)).int(used_at).0
 }
 
 pub(super) fn tampered(what: String) -> Error {
@@ -134,15 +132,22 @@ pub(super) fn check_org(key: &RowKey, o: &Org, mac: &[u8]) -> Result<()> {
 pub(super) struct CodeChecker<'a> {
     key: RowKey,
     user_id: &'a str,
+    /// The bytes of the row being checked, kept between rows so that each row needs no new
+    /// buffer.
+    rest: std::cell::RefCell<Vec<u8>>,
 }
 
 impl<'a> CodeChecker<'a> {
     pub(super) fn new(key: &RowKey, user_id: &'a str) -> Self {
-        CodeChecker { key: key.after(&recovery_code_start(user_id)), user_id }
+        let key = key.after(&recovery_code_start(user_id));
+        CodeChecker { key, user_id, rest: std::cell::RefCell::new(Vec::with_capacity(64)) }
     }
 
     pub(super) fn check(&self, hash: &[u8], used_at: Option<UnixTime>, mac: &[u8]) -> Result<()> {
-        if self.key.matches(&recovery_code_rest(hash, used_at), mac) {
+        let mut rest = self.rest.borrow_mut();
+        rest.clear();
+        *rest = recovery_code_rest(std::mem::take(&mut *rest), hash, used_at);
+        if self.key.matches(&rest, mac) {
             Ok(())
         } else {
             Err(tampered(format!("a recovery code of user {}", self.user_id)))
