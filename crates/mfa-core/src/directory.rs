@@ -287,6 +287,7 @@ impl Core {
         actor: &str,
         target: &str,
     ) -> Result<(UserRow, UserRow, Org)> {
+        tx.prefetch_users(&[actor, target])?;
         let Some(a) = tx.user(actor)? else {
             return Err(Error::Unauthenticated(format!("no actor {actor}")));
         };

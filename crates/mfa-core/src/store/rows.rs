@@ -179,6 +179,12 @@ pub(crate) trait Rows {
     // ---- users ----
     fn insert_user(&self, row: &UserRow, mac: &[u8]) -> Result<()>;
     fn user(&self, id: &str) -> Result<Option<RawUser>>;
+    /// Reads these users ahead, where the engine can read several in one round trip; the calls
+    /// that follow still read each with [`Rows::user`]. Nothing to do where reads cost no
+    /// round trip.
+    fn prefetch_users(&self, _ids: &[&str]) -> Result<()> {
+        Ok(())
+    }
     fn user_by_email(&self, org: &str, email_key: &str) -> Result<Option<RawUser>>;
     /// Every user of the org, by email key.
     fn users_of_org(&self, org: &str) -> Result<Vec<RawUser>>;

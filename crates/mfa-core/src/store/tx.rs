@@ -170,6 +170,12 @@ impl<'c> Tx<'c> {
         self.rows.email_taken(org, email_key)
     }
 
+    /// Reads these users ahead in one round trip where the engine has round trips (each is
+    /// still checked when [`Tx::user`] returns it).
+    pub(crate) fn prefetch_users(&self, ids: &[&str]) -> Result<()> {
+        self.rows.prefetch_users(ids)
+    }
+
     /// One user, read from the store and its MAC checked (a copy is kept for
     /// [`Tx::update_user`]).
     pub(crate) fn user(&self, id: &str) -> Result<Option<UserRow>> {

@@ -57,23 +57,20 @@ pub(super) struct Conn {
     failed: Cell<bool>,
 }
 
-/// What the open transaction read and nothing has written since. Forgotten at every transaction
-/// boundary and at every rollback to a savepoint.
+/// What the open transaction read and nothing has written since, by id. Forgotten at every
+/// transaction boundary and at every rollback to a savepoint; a write forgets what it changes.
 ///
 /// Reading a user row by id also reads, in the same statement, what the calls that read it
 /// read next: its org, its recovery codes, and the time of its most recent resets that the
-/// org's reset limit looks at (see `rows.rs`). A reset then reads the actor and the target, a
-/// verification its user, and nothing else before writing.
+/// org's reset limit looks at (see `rows.rs`); a reset reads its actor and target in that one
+/// statement. A reset then reads nothing else before writing, nor does a verification.
 #[derive(Default)]
 pub(super) struct Cached {
-    /// The last user row read (the core reads a row, then reads it again to write it back).
-    pub user: Option<RawUser>,
-    /// The org of the last user row read.
-    pub org: Option<RawOrg>,
-    /// The recovery codes of a user.
-    pub codes: Option<(String, Vec<RawCode>)>,
-    /// For each user read (as actor of a reset, the first of two), with the limit `n` of its
-    /// org: when it made its `n`th most recent reset (`None`: fewer than `n`).
+    pub users: HashMap<String, RawUser>,
+    pub orgs: HashMap<String, RawOrg>,
+    pub codes: HashMap<String, Vec<RawCode>>,
+    /// For each user read, with the limit `n` of its org: when it made its `n`th most recent
+    /// reset (`None`: fewer than `n`).
     pub nth_reset: HashMap<String, (u32, Option<UnixTime>)>,
     /// The audit trail's head: read with the write lock, then the event this transaction
     /// appended last.
@@ -126,7 +123,7 @@ impl Conn {
 
     /// After a write to an org row.
     pub(super) fn forget_orgs(&self) {
-        self.cached().org = None;
+        self.cached().orgs.clear();
     }
 
     fn statement(&self, sql: &str) -> Result<Statement> {

@@ -107,18 +107,22 @@ fn user_with_context_sql() -> String {
          FROM users u LEFT JOIN orgs o ON o.id = u.org_id \
          LEFT JOIN LATERAL (SELECT array_agg(hash) AS hashes, array_agg(used_at) AS used, \
            array_agg(row_mac) AS macs FROM recovery_codes WHERE user_id = u.id) c ON true \
-         WHERE u.id = $1"
+         WHERE u.id = ANY($1)"
     )
 }
 
-/// Reads the row of [`user_with_context_sql`] into `cached`, and returns the user.
-fn cache_user_with_context(r: &Row, cached: &mut Cached) -> Result<RawUser> {
+/// Keeps a row of [`user_with_context_sql`] in `cached`: the user and what came with it.
+fn cache_user_with_context(r: &Row, cached: &mut Cached) -> Result<()> {
     const USER: usize = 15;
     const ORG: usize = 9;
     let user = user_row(r)?;
     let id = user.row.user.id.clone();
     let org_id: Option<String> = r.try_get(USER)?;
-    cached.org = org_id.map(|_| org_row_at(r, USER)).transpose()?;
+    if let Some(org_id) = org_id {
+        let org = org_row_at(r, USER)?;
+        cached.nth_reset.insert(id.clone(), (org.0.policy.reset_limit_per_hour, r.try_get(USER + ORG + 3)?));
+        cached.orgs.insert(org_id, org);
+    }
     let at = USER + ORG;
     let hashes: Option<Vec<Vec<u8>>> = r.try_get(at)?;
     let used: Option<Vec<Option<UnixTime>>> = r.try_get(at + 1)?;
@@ -127,12 +131,9 @@ fn cache_user_with_context(r: &Row, cached: &mut Cached) -> Result<RawUser> {
         (hashes.unwrap_or_default(), used.unwrap_or_default(), macs.unwrap_or_default());
     // `array_agg` over the same rows lists them in one order, so the three arrays line up.
     let codes = hashes.into_iter().zip(used).zip(macs).map(|((h, u), m)| (h, u, m)).collect();
-    cached.codes = Some((id.clone(), codes));
-    if let Some((org, _)) = &cached.org {
-        cached.nth_reset.insert(id, (org.policy.reset_limit_per_hour, r.try_get(at + 3)?));
-    }
-    cached.user = Some(user.clone());
-    Ok(user)
+    cached.codes.insert(id.clone(), codes);
+    cached.users.insert(id, user);
+    Ok(())
 }
 
 const AUDIT_COLUMNS: &str = "seq, at, actor, target, org, action, outcome, code, reason, detail, mac";
@@ -178,7 +179,7 @@ impl Rows for Conn {
     }
 
     fn org(&self, id: &str) -> Result<Option<RawOrg>> {
-        if let Some(org) = self.cached().org.as_ref().filter(|(o, _)| o.id == id) {
+        if let Some(org) = self.cached().orgs.get(id) {
             return Ok(Some(org.clone()));
         }
         let sql = format!("SELECT {ORG_COLUMNS} FROM orgs WHERE id = $1");
@@ -219,7 +220,7 @@ impl Rows for Conn {
     }
 
     fn insert_user(&self, row: &UserRow, mac: &[u8]) -> Result<()> {
-        self.cached().user = None;
+        self.cached().users.remove(&row.user.id);
         let user = &row.user;
         self.execute(
             "INSERT INTO users (id, org_id, email, email_key, role, status, credential_epoch, \
@@ -248,11 +249,11 @@ impl Rows for Conn {
     }
 
     fn user(&self, id: &str) -> Result<Option<RawUser>> {
-        if let Some(user) = self.cached().user.as_ref().filter(|u| u.row.user.id == id) {
+        if let Some(user) = self.cached().users.get(id) {
             return Ok(Some(user.clone()));
         }
-        let row = self.query_opt(&user_with_context_sql(), &[&id])?;
-        row.map(|r| cache_user_with_context(&r, &mut self.cached())).transpose()
+        self.prefetch_users(&[id])?;
+        Ok(self.cached().users.get(id).cloned())
     }
 
     fn user_by_email(&self, org: &str, email_key: &str) -> Result<Option<RawUser>> {
@@ -284,7 +285,7 @@ impl Rows for Conn {
     }
 
     fn update_user(&self, row: &UserRow, mac: &[u8], _role_or_status_changed: bool) -> Result<()> {
-        self.cached().user = None;
+        self.cached().users.remove(&row.user.id);
         // One statement whatever changed: PostgreSQL writes a new row version either way.
         self.hold(
             "UPDATE users SET role = $2, status = $3, credential_epoch = $4, deadline = $5, \
@@ -307,7 +308,7 @@ impl Rows for Conn {
     }
 
     fn set_email(&self, id: &str, email: &str, email_key: &str, mac: &[u8]) -> Result<()> {
-        self.cached().user = None;
+        self.cached().users.remove(id);
         self.execute(
             "UPDATE users SET email = $2, email_key = $3, row_mac = $4 WHERE id = $1",
             &[&id, &email, &email_key, &mac],
@@ -318,8 +319,9 @@ impl Rows for Conn {
     fn delete_user(&self, id: &str) -> Result<u64> {
         // Its row, codes and resets go; an org it belonged to stays as it was.
         let mut cached = self.cached();
-        (cached.user, cached.codes) = (None, None);
-        cached.nth_reset.clear();
+        cached.users.remove(id);
+        cached.codes.remove(id);
+        cached.nth_reset.remove(id);
         drop(cached);
         self.execute("DELETE FROM recovery_codes WHERE user_id = $1", &[&id])?;
         self.execute("DELETE FROM reset_log WHERE actor = $1", &[&id])?;
@@ -327,12 +329,12 @@ impl Rows for Conn {
     }
 
     fn delete_recovery_codes(&self, user: &str) -> Result<()> {
-        self.cached().codes = None;
+        self.cached().codes.remove(user);
         self.hold("DELETE FROM recovery_codes WHERE user_id = $1", vec![Box::new(user.to_string())])
     }
 
     fn insert_recovery_code(&self, user: &str, hash: &[u8], mac: &[u8]) -> Result<()> {
-        self.cached().codes = None;
+        self.cached().codes.remove(user);
         self.hold(
             "INSERT INTO recovery_codes (user_id, hash, row_mac) VALUES ($1, $2, $3)",
             vec![Box::new(user.to_string()), Box::new(hash.to_vec()), Box::new(mac.to_vec())],
@@ -348,7 +350,7 @@ impl Rows for Conn {
     }
 
     fn set_recovery_code_used(&self, user: &str, hash: &[u8], at: UnixTime, mac: &[u8]) -> Result<()> {
-        self.cached().codes = None;
+        self.cached().codes.remove(user);
         self.hold(
             "UPDATE recovery_codes SET used_at = $3, row_mac = $4 WHERE user_id = $1 AND hash = $2",
             vec![Box::new(user.to_string()), Box::new(hash.to_vec()), Box::new(at), Box::new(mac.to_vec())],
@@ -356,7 +358,7 @@ impl Rows for Conn {
     }
 
     fn recovery_codes_of(&self, user: &str) -> Result<Vec<RawCode>> {
-        if let Some((_, codes)) = self.cached().codes.as_ref().filter(|(u, _)| u == user) {
+        if let Some(codes) = self.cached().codes.get(user) {
             return Ok(codes.clone());
         }
         let rows =
@@ -374,7 +376,7 @@ impl Rows for Conn {
     }
 
     fn delete_every_recovery_code(&self) -> Result<()> {
-        self.cached().codes = None;
+        self.cached().codes.clear();
         self.execute("DELETE FROM recovery_codes", &[]).map(drop)
     }
 
@@ -400,7 +402,7 @@ impl Rows for Conn {
     }
 
     fn record_reset(&self, actor: &str, at: UnixTime) -> Result<()> {
-        self.cached().nth_reset.clear();
+        self.cached().nth_reset.remove(actor);
         self.hold(
             "INSERT INTO reset_log (actor, n, at) \
              SELECT $1, coalesce(max(n), 0) + 1, $2 FROM reset_log WHERE actor = $1",
@@ -556,7 +558,7 @@ impl Rows for Conn {
     }
 
     fn copy_recovery_code(&self, code: &CodeRow) -> Result<()> {
-        self.cached().codes = None;
+        self.cached().codes.remove(&code.user);
         self.hold(
             "INSERT INTO recovery_codes (user_id, hash, used_at, row_mac) VALUES ($1, $2, $3, $4)",
             vec![
@@ -569,11 +571,22 @@ impl Rows for Conn {
     }
 
     fn copy_reset(&self, row: &ResetRow) -> Result<()> {
-        self.cached().nth_reset.clear();
+        self.cached().nth_reset.remove(&row.actor);
         self.hold(
             "INSERT INTO reset_log (actor, n, at) VALUES ($1, $2, $3)",
             vec![Box::new(row.actor.clone()), Box::new(row.n), Box::new(row.at)],
         )
+    }
+
+    fn prefetch_users(&self, ids: &[&str]) -> Result<()> {
+        let ids: Vec<&str> =
+            ids.iter().copied().filter(|id| !self.cached().users.contains_key(*id)).collect();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let rows = self.query(&user_with_context_sql(), &[&ids])?;
+        let mut cached = self.cached();
+        rows.iter().try_for_each(|r| cache_user_with_context(r, &mut cached))
     }
 
     fn savepoint_statement(&self, sql: &str) -> Result<()> {
