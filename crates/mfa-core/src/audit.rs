@@ -70,7 +70,8 @@ impl Fields<'_> {
     /// Unambiguous bytes: fixed-width integers, and each text as a presence byte, a length and
     /// its bytes, so that no two different events share an encoding.
     fn canonical(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(256);
+        // Room for a typical event (three ids, the action, a short detail) without growing.
+        let mut out = Vec::with_capacity(512);
         out.extend_from_slice(b"mfa-core audit v1\0");
         out.extend_from_slice(&self.seq.to_be_bytes());
         out.extend_from_slice(&self.at.to_be_bytes());

@@ -29,8 +29,11 @@ const NONCE_LEN: usize = 24;
 /// The subkeys of one master key. The master key itself is not kept.
 pub(crate) struct Keys {
     secret_seal: Zeroizing<[u8; 32]>,
-    code_hash: Zeroizing<[u8; 32]>,
+    /// The recovery-code hash key, as an HMAC state already keyed (see [`RowKey`]).
+    code_hash: HmacSha256,
     audit_mac: Zeroizing<[u8; 32]>,
+    /// `audit_mac` as an HMAC state already keyed, for the event every write appends.
+    audit_chain: HmacSha256,
     key_check: Zeroizing<[u8; 32]>,
     /// Seals the chain keys of retired master keys (see [`RetiredChainKeys`]).
     archive_seal: Zeroizing<[u8; 32]>,
@@ -73,7 +76,7 @@ pub(crate) struct RowKey(HmacSha256);
 
 impl RowKey {
     fn new(key: &[u8; 32]) -> RowKey {
-        RowKey(<HmacSha256 as MacKeyInit>::new_from_slice(key).expect("HMAC accepts any key length"))
+        RowKey(keyed(key))
     }
 
     /// HMAC-SHA256 over a row's canonical bytes (see `store::integrity`).
@@ -83,9 +86,18 @@ impl RowKey {
         mac.finalize().into_bytes().into()
     }
 
+    /// This key with `prefix` already hashed: its [`RowKey::mac`] of `rest` is this key's MAC
+    /// of `prefix || rest`. For many rows whose canonical bytes start alike (the recovery
+    /// codes of one user), so that the common start is hashed once.
+    pub(crate) fn after(&self, prefix: &[u8]) -> RowKey {
+        let mut mac = self.0.clone();
+        mac.update(prefix);
+        RowKey(mac)
+    }
+
     /// Whether `stored` is the MAC of `canonical`, compared in constant time.
     pub(crate) fn matches(&self, canonical: &[u8], stored: &[u8]) -> bool {
-        bool::from(self.mac(canonical).ct_eq(stored))
+        macs_equal(&self.mac(canonical), stored)
     }
 }
 
@@ -97,8 +109,17 @@ fn derive(master: &[u8; 32], purpose: &[u8]) -> Zeroizing<[u8; 32]> {
     out
 }
 
+/// An HMAC-SHA256 state keyed with `key`: cloning it skips hashing the key pads again.
+fn keyed(key: &[u8]) -> HmacSha256 {
+    <HmacSha256 as MacKeyInit>::new_from_slice(key).expect("HMAC accepts any key length")
+}
+
 fn hmac(key: &[u8; 32], parts: &[&[u8]]) -> [u8; 32] {
-    let mut mac = <HmacSha256 as MacKeyInit>::new_from_slice(key).expect("HMAC accepts any key length");
+    finish(keyed(key), parts)
+}
+
+/// Hashes `parts` into a keyed state and returns the MAC.
+fn finish(mut mac: HmacSha256, parts: &[&[u8]]) -> [u8; 32] {
     for part in parts {
         mac.update(part);
     }
@@ -107,10 +128,12 @@ fn hmac(key: &[u8; 32], parts: &[&[u8]]) -> [u8; 32] {
 
 impl Keys {
     pub(crate) fn derive(master: &[u8; 32]) -> Keys {
+        let audit_mac = derive(master, b"audit-mac-chain");
         Keys {
             secret_seal: derive(master, b"totp-secret-seal"),
-            code_hash: derive(master, b"recovery-code-hash"),
-            audit_mac: derive(master, b"audit-mac-chain"),
+            code_hash: keyed(&*derive(master, b"recovery-code-hash")),
+            audit_chain: keyed(&*audit_mac),
+            audit_mac,
             key_check: derive(master, b"key-check"),
             archive_seal: derive(master, b"retired-key-archive"),
             row_mac: RowKey::new(&derive(master, b"row-mac")),
@@ -164,12 +187,13 @@ impl Keys {
 
     /// The keyed hash under which a recovery code is stored, bound to its user.
     pub(crate) fn hash_recovery_code(&self, user_id: &str, code: &str) -> [u8; 32] {
-        hmac(&self.code_hash, &[user_id.as_bytes(), b"\0", code.as_bytes()])
+        finish(self.code_hash.clone(), &[user_id.as_bytes(), b"\0", code.as_bytes()])
     }
 
-    /// Links an audit event to its predecessor: HMAC(prev_mac || canonical bytes).
+    /// Links an audit event to its predecessor: HMAC(prev_mac || canonical bytes), the same
+    /// as [`chain_mac`] under `audit_mac`, from the state keyed once.
     pub(crate) fn audit_mac(&self, prev_mac: &[u8], canonical: &[u8]) -> [u8; 32] {
-        chain_mac(&self.audit_mac, prev_mac, canonical)
+        finish(self.audit_chain.clone(), &[prev_mac, canonical])
     }
 
     /// The list after retiring this key set (whose chain ended at `end_seq`), sealed under
@@ -228,6 +252,17 @@ impl Keys {
 /// HMAC(prev_mac || canonical) under one chain key.
 pub(crate) fn chain_mac(key: &[u8; 32], prev_mac: &[u8], canonical: &[u8]) -> [u8; 32] {
     hmac(key, &[prev_mac, canonical])
+}
+
+/// Whether `stored` is `mac`, in constant time. The MACs are compared as four 64-bit words
+/// (`subtle` hides each comparison from the optimizer separately: four times rather than 32);
+/// a stored value of another length is never equal.
+fn macs_equal(mac: &[u8; 32], stored: &[u8]) -> bool {
+    let Ok(stored) = <&[u8; 32]>::try_from(stored) else { return false };
+    let words = |bytes: &[u8; 32]| -> [u64; 4] {
+        std::array::from_fn(|i| u64::from_le_bytes(bytes[8 * i..8 * i + 8].try_into().expect("8 bytes")))
+    };
+    bool::from(words(mac).ct_eq(&words(stored)))
 }
 
 /// Fills an array from the operating system's CSPRNG.
@@ -294,8 +329,30 @@ mod tests {
         assert!(!b.matches(b"row bytes", &mac));
         assert!(!a.matches(b"row bytes", &mac[..31]));
         assert!(!a.matches(b"row bytes", b""));
+        assert!(!a.matches(b"row bytes", &[mac.as_slice(), &[0]].concat()));
+        // A change in any byte of the stored MAC is seen (the words cover all 32).
+        for i in 0..32 {
+            let mut changed = mac;
+            changed[i] ^= 0x80;
+            assert!(!a.matches(b"row bytes", &changed), "byte {i}");
+        }
         // A separate subkey: not the audit chain's, so one MAC cannot stand for the other.
         assert_ne!(mac, keys(1).audit_mac(b"", b"row bytes"));
+    }
+
+    #[test]
+    fn keyed_states_give_the_mac_of_their_key() {
+        let k = keys(1);
+        // The states kept keyed give exactly the MAC of the derived key, so stores written
+        // before them still check.
+        assert_eq!(k.audit_mac(b"prev", b"event"), chain_mac(&k.audit_mac, b"prev", b"event"));
+        let code_key = derive(&[1; 32], b"recovery-code-hash");
+        assert_eq!(k.hash_recovery_code("u", "abcde-23456"), hmac(&code_key, &[b"u", b"\0", b"abcde-23456"]));
+        assert_ne!(k.hash_recovery_code("u", "abcde-23456"), k.hash_recovery_code("v", "abcde-23456"));
+        // A key with a prefix hashed MACs the prefix and the rest as one message.
+        let row = k.row_key();
+        assert_eq!(row.after(b"common start ").mac(b"and the rest"), row.mac(b"common start and the rest"));
+        assert_ne!(row.after(b"common start").mac(b"and the rest"), row.mac(b"and the rest"));
     }
 
     #[test]

@@ -1,11 +1,13 @@
 //! TOTP (RFC 6238) through totp-rs: SHA-1, 6 digits, 30-second steps, Google Authenticator
 //! compatible. This module knows codes and steps; replay and throttling state live with the user.
 
+use std::io::Write;
+
 use data_encoding::BASE32_NOPAD;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use subtle::ConstantTimeEq;
 pub use totp_rs::Algorithm;
-use totp_rs::Builder;
+use totp_rs::{Builder, Totp};
 use zeroize::Zeroizing;
 
 use crate::crypto::random_array;
@@ -63,6 +65,12 @@ pub fn step_at(at: UnixTime) -> i64 {
 /// Errors: `invalid_input` for a secret shorter than [`MIN_SECRET_BYTES`] or digits outside
 /// 6 to 8 (the parameters are the caller's, so a refusal is never `internal`).
 pub fn generate(algorithm: Algorithm, digits: u8, secret: &[u8], time: u64) -> Result<String> {
+    Ok(generator(algorithm, digits, secret)?.generate(time).to_string())
+}
+
+/// A generator for one secret, built (and its parameters checked) once for every step it
+/// computes.
+fn generator(algorithm: Algorithm, digits: u8, secret: &[u8]) -> Result<Totp> {
     if secret.len() < MIN_SECRET_BYTES {
         return Err(Error::InvalidInput(format!(
             "secret is {} bits, at least {} needed",
@@ -70,45 +78,51 @@ pub fn generate(algorithm: Algorithm, digits: u8, secret: &[u8], time: u64) -> R
             MIN_SECRET_BYTES * 8
         )));
     }
-    let totp = Builder::new()
+    Builder::new()
         .with_algorithm(algorithm)
         .with_digits(digits)
         .with_step_duration(PERIOD as u64)
         .with_secret(secret.to_vec())
         .build()
-        .map_err(|e| Error::InvalidInput(format!("TOTP parameters rejected: {e}")))?;
-    Ok(totp.generate(time).to_string())
+        .map_err(|e| Error::InvalidInput(format!("TOTP parameters rejected: {e}")))
 }
 
 /// The enrollment-grade code (SHA-1, 6 digits) of one step. Errors: `invalid_input` for a
 /// secret shorter than [`MIN_SECRET_BYTES`] or a step outside the accepted clock range
 /// (`0 ..= MAX_UNIX_TIME / 30`).
 pub fn code_for_step(secret: &[u8], step: i64) -> Result<String> {
-    let time = step
-        .checked_mul(PERIOD)
+    generate(Algorithm::SHA1, DIGITS, secret, step_time(step)?)
+}
+
+/// The first second of `step`, if the step is inside the accepted clock range.
+fn step_time(step: i64) -> Result<u64> {
+    step.checked_mul(PERIOD)
         .filter(|t| (validate::MIN_UNIX_TIME..=validate::MAX_UNIX_TIME).contains(t))
+        .map(|t| t as u64)
         .ok_or_else(|| {
             Error::InvalidInput(format!(
                 "step {step} is outside 0 to {} (1970 to 9999)",
                 validate::MAX_UNIX_TIME / PERIOD
             ))
-        })?;
-    generate(Algorithm::SHA1, DIGITS, secret, time as u64)
+        })
 }
 
 /// Which accepted step (t-1, t, t+1 around `now`) a code belongs to, if any. Every candidate
-/// is compared in constant time, and all three are always computed.
+/// is compared in constant time, and all three are always computed, so the time taken does not
+/// tell which one matched. One generator serves the three steps, and each expected code is
+/// written into a wiped stack buffer rather than a new string.
 pub(crate) fn matching_step(secret: &[u8], code: &str, now: UnixTime) -> Result<Option<i64>> {
+    let totp = generator(Algorithm::SHA1, DIGITS, secret)?;
     let t = step_at(now);
     let mut found = None;
     // `step_at` divides by 30, so neither neighbour can overflow; steps past the accepted
     // range are skipped like steps before 1970.
     for step in [t - 1, t, t + 1] {
-        if !(0..=validate::MAX_UNIX_TIME / PERIOD).contains(&step) {
-            continue;
-        }
-        let expected = Zeroizing::new(code_for_step(secret, step)?);
-        if bool::from(expected.as_bytes().ct_eq(code.as_bytes())) && found.is_none() {
+        let Ok(time) = step_time(step) else { continue };
+        let mut expected = Zeroizing::new([0u8; DIGITS as usize]);
+        write!(&mut expected[..], "{}", totp.generate(time))
+            .map_err(|_| Error::Internal("a TOTP code is not six digits".into()))?;
+        if bool::from(expected.ct_eq(code.as_bytes())) && found.is_none() {
             found = Some(step);
         }
     }
@@ -198,6 +212,20 @@ mod tests {
         let code = code_for_step(SHA1_SECRET, step_at(now)).unwrap();
         assert_eq!(matching_step(SHA1_SECRET, &code, now).unwrap(), Some(step_at(now)));
         assert_eq!(matching_step(SHA1_SECRET, "000000", i64::MAX).unwrap(), None);
+    }
+
+    #[test]
+    fn only_the_six_digits_of_an_accepted_step_match() {
+        let now = 1_111_111_109;
+        let code = code_for_step(SHA1_SECRET, step_at(now)).unwrap();
+        // RFC 6238's SHA-1 vector at this time ends in "081804": a leading zero kept.
+        assert_eq!(code, "081804");
+        assert_eq!(matching_step(SHA1_SECRET, &code, now).unwrap(), Some(step_at(now)));
+        for wrong in ["81804", "0818040", "081805", "", "08180a"] {
+            assert_eq!(matching_step(SHA1_SECRET, wrong, now).unwrap(), None, "{wrong:?}");
+        }
+        let short = [1u8; MIN_SECRET_BYTES - 1];
+        assert_eq!(matching_step(&short, &code, now).unwrap_err().code(), "invalid_input");
     }
 
     #[test]

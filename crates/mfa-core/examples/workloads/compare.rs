@@ -5,10 +5,12 @@
 //! system CPU of the whole process (all threads, from `getrusage`) per call.
 //!
 //! `floor` is the bare-SQL baseline: the statements the library runs for a reset and a verify,
-//! in the same order and on the same schema and rows, through rusqlite's statement cache (with
-//! the planner stability guarantee, so nothing is compiled again), one `BEGIN IMMEDIATE` ...
-//! `COMMIT` per call under the same `synchronous` level as the library's run; no validation, no
-//! rules, no MAC, no TOTP.
+//! verbatim, in the same order and on the same schema and rows, reading and binding the same
+//! columns (every column a statement returns is fetched, as any driver fetches a row),
+//! through rusqlite's statement cache (with the planner stability guarantee, so nothing
+//! is compiled again), one `BEGIN IMMEDIATE` ... `COMMIT` per call under the same `synchronous`
+//! level as the library's run; no validation, no rules, no MAC computed or checked (the stored
+//! MAC bytes are written back as they were read), no TOTP.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -233,25 +235,45 @@ struct Floor {
     conn: Connection,
 }
 
-/// The library's statements for a reset and a verify, verbatim.
+/// The library's statements for a reset and a verify, verbatim (`store/sqlite/rows.rs` and
+/// `store/sqlite/mod.rs`), so that the floor pays for the same rows and columns.
+const KEY_CHECK: &str = "SELECT value FROM meta WHERE key = ?1";
 const USER: &str = "SELECT id, org_id, email, role, status, credential_epoch, created_at, deadline, \
-     totp_secret, totp_confirmed, last_step, failed_count, locked_until FROM users WHERE id = ?1";
+     totp_secret, totp_confirmed, last_step, failed_count, locked_until, email_key, row_mac \
+     FROM users WHERE id = ?1";
 const ORG: &str = "SELECT id, name, mfa_required, enrollment_window, reset_limit_per_hour, \
-     max_failed_verifications, require_step_up, created_at FROM orgs WHERE id = ?1";
+     max_failed_verifications, require_step_up, created_at, row_mac FROM orgs WHERE id = ?1";
 const NTH_RECENT_RESET: &str = "SELECT at FROM reset_log WHERE actor = ?1 \
      AND n = (SELECT max(n) FROM reset_log WHERE actor = ?1) - ?2 + 1";
-const CLEAR_MFA: &str = "UPDATE users SET totp_secret = NULL, totp_confirmed = 0, last_step = NULL, \
-     failed_count = 0, locked_until = NULL, deadline = ?2, \
-     credential_epoch = credential_epoch + 1 WHERE id = ?1 RETURNING credential_epoch";
+/// Every mutable column of a user row written back with its MAC (role and status, bound as ?2
+/// and ?3, are left out when they do not change).
+const UPDATE_USER: &str = "UPDATE users SET credential_epoch = ?4, deadline = ?5, totp_secret = ?6, \
+     totp_confirmed = ?7, last_step = ?8, failed_count = ?9, locked_until = ?10, \
+     row_mac = ?11 WHERE id = ?1";
 const DELETE_CODES: &str = "DELETE FROM recovery_codes WHERE user_id = ?1";
 const RECORD_RESET: &str = "INSERT INTO reset_log (actor, n, at) \
      SELECT ?1, coalesce(max(n), 0) + 1, ?2 FROM reset_log WHERE actor = ?1";
 const AUDIT_HEAD: &str = "SELECT seq, mac FROM audit ORDER BY seq DESC LIMIT 1";
 const INSERT_AUDIT: &str = "INSERT INTO audit (seq, at, actor, target, org, action, outcome, code, reason, \
      detail, mac) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
-const SET_VERIFY_STATE: &str =
-    "UPDATE users SET last_step = ?2, failed_count = ?3, locked_until = ?4 WHERE id = ?1";
-const CODES_LEFT: &str = "SELECT count(*) FROM recovery_codes WHERE user_id = ?1 AND used_at IS NULL";
+const CODES_OF: &str = "SELECT hash, used_at, row_mac FROM recovery_codes WHERE user_id = ?1";
+
+/// A user row as read: every column the statement returns (as any driver fetches a row), the
+/// ones written back typed.
+struct UserCols {
+    org: String,
+    role: String,
+    status: String,
+    epoch: i64,
+    deadline: Option<i64>,
+    secret: Option<Vec<u8>>,
+    confirmed: bool,
+    failed: i64,
+    locked_until: Option<i64>,
+    mac: Vec<u8>,
+    /// id, email, created_at, last_step, email_key: fetched, not needed.
+    _rest: (String, String, i64, Option<i64>, String),
+}
 
 impl Floor {
     fn open(db: &Path, durability: Durability) -> Floor {
@@ -268,17 +290,73 @@ impl Floor {
         self.conn.prepare_cached(sql).unwrap().execute(p).unwrap();
     }
 
-    /// `(org, credential_epoch, last_step)` of a user.
-    fn user(&self, id: &str) -> (String, i64, Option<i64>) {
+    /// `BEGIN IMMEDIATE` and the library's check that the store's key is still the handle's.
+    fn begin(&self) {
+        self.exec("BEGIN IMMEDIATE", []);
+        let _: Vec<u8> =
+            self.conn.prepare_cached(KEY_CHECK).unwrap().query_row(["key_check"], |r| r.get(0)).unwrap();
+    }
+
+    fn user(&self, id: &str) -> UserCols {
         self.conn
             .prepare_cached(USER)
             .unwrap()
-            .query_row([id], |r| Ok((r.get(1)?, r.get(5)?, r.get(10)?)))
+            .query_row([id], |r| {
+                Ok(UserCols {
+                    org: r.get(1)?,
+                    role: r.get(3)?,
+                    status: r.get(4)?,
+                    epoch: r.get(5)?,
+                    deadline: r.get(7)?,
+                    secret: r.get(8)?,
+                    confirmed: r.get(9)?,
+                    failed: r.get(11)?,
+                    locked_until: r.get(12)?,
+                    mac: r.get(14)?,
+                    _rest: (r.get(0)?, r.get(2)?, r.get(6)?, r.get(10)?, r.get(13)?),
+                })
+            })
             .unwrap()
     }
 
+    /// The org row, every column fetched.
     fn org(&self, id: &str) {
-        self.conn.prepare_cached(ORG).unwrap().query_row([id], |r| r.get::<_, String>(0)).unwrap();
+        let _: (String, String, bool, i64, i64, i64, bool, i64, Vec<u8>) = self
+            .conn
+            .prepare_cached(ORG)
+            .unwrap()
+            .query_row([id], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                    r.get(8)?,
+                ))
+            })
+            .unwrap();
+    }
+
+    /// The library's user update, with the row's own MAC bytes standing in for the new MAC.
+    fn update_user(&self, id: &str, u: &UserCols, last_step: Option<i64>) {
+        let params = params![
+            id,
+            u.role,
+            u.status,
+            u.epoch,
+            u.deadline,
+            u.secret,
+            u.confirmed,
+            last_step,
+            u.failed,
+            u.locked_until,
+            u.mac
+        ];
+        self.exec(UPDATE_USER, params);
     }
 
     fn append(&self, at: i64, actor: &str, target: &str, org: &str, action: &str, detail: &str) {
@@ -308,10 +386,10 @@ impl Floor {
 
     fn reset(&self, actor: &str, target: &str) {
         let now = T0 + 60;
-        self.exec("BEGIN IMMEDIATE", []);
-        let (org, _, _) = self.user(actor);
-        self.user(target);
-        self.org(&org);
+        self.begin();
+        let a = self.user(actor);
+        let mut t = self.user(target);
+        self.org(&a.org);
         let _: Option<i64> = self
             .conn
             .prepare_cached(NTH_RECENT_RESET)
@@ -320,30 +398,37 @@ impl Floor {
             .optional()
             .unwrap();
         let deadline = now + 7 * 86_400;
-        let epoch: i64 = self
-            .conn
-            .prepare_cached(CLEAR_MFA)
-            .unwrap()
-            .query_row(params![target, deadline], |r| r.get(0))
-            .unwrap();
+        (t.epoch, t.deadline, t.secret, t.confirmed, t.failed, t.locked_until) =
+            (t.epoch + 1, Some(deadline), None, false, 0, None);
+        self.update_user(target, &t, None);
         self.exec(DELETE_CODES, [target]);
         self.exec(RECORD_RESET, params![actor, now]);
+        let epoch = t.epoch;
         let detail = format!(
             r#"{{"credential_epoch":{epoch},"deadline":{deadline},"previous_state":"enrolled","window":604800}}"#
         );
-        self.append(now, actor, target, &org, "mfa.reset", &detail);
+        self.append(now, actor, target, &a.org, "mfa.reset", &detail);
         self.exec("COMMIT", []);
     }
 
     fn verify(&self, user: &str, now: i64) {
-        self.exec("BEGIN IMMEDIATE", []);
-        let (org, _, _) = self.user(user);
-        self.org(&org);
-        self.exec(SET_VERIFY_STATE, params![user, totp::step_at(now), 0, None::<i64>]);
-        let left: i64 =
-            self.conn.prepare_cached(CODES_LEFT).unwrap().query_row([user], |r| r.get(0)).unwrap();
+        self.begin();
+        let mut u = self.user(user);
+        self.org(&u.org);
+        (u.failed, u.locked_until) = (0, None);
+        self.update_user(user, &u, Some(totp::step_at(now)));
+        let mut left = 0;
+        let mut stmt = self.conn.prepare_cached(CODES_OF).unwrap();
+        let mut rows = stmt.query([user]).unwrap();
+        while let Some(row) = rows.next().unwrap() {
+            let (_hash, used_at, _mac): (Vec<u8>, Option<i64>, Vec<u8>) =
+                (row.get(0).unwrap(), row.get(1).unwrap(), row.get(2).unwrap());
+            left += i64::from(used_at.is_none());
+        }
+        drop(rows);
+        drop(stmt);
         let detail = format!(r#"{{"method":"totp","recovery_codes_remaining":{left}}}"#);
-        self.append(now, user, user, &org, "mfa.verify", &detail);
+        self.append(now, user, user, &u.org, "mfa.verify", &detail);
         self.exec("COMMIT", []);
     }
 

@@ -2,7 +2,7 @@
 //! transaction of that handle is open join it (each in its own savepoint) and wait here for the
 //! one commit that makes all of them durable.
 
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
 
 use super::lock;
@@ -21,9 +21,16 @@ pub(super) struct Batch {
 
 impl Batch {
     /// Records the commit's result (durable, or why not) and wakes every call of the batch.
+    ///
+    /// Only calls that joined wait, and a call joins only under the writer's lock while the
+    /// batch is open; the caller has closed it, so `calls` is final. A batch of one call (every
+    /// call, when they do not overlap) has nobody to wake, and skips the wake-up, which is a
+    /// system call even without waiters.
     pub(super) fn finish(&self, result: Result<()>) {
         *lock(&self.result) = Some(result);
-        self.done.notify_all();
+        if self.calls.load(Ordering::SeqCst) > 1 {
+            self.done.notify_all();
+        }
     }
 
     /// Waits for [`Batch::finish`].

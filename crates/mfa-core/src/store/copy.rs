@@ -72,6 +72,7 @@ impl Tx<'_> {
     /// number of rows than counted in the same snapshot is an `internal` error.
     pub(crate) fn copy_rows(&self, dest: &Tx, totals: &RowCounts, progress: Progress) -> Result<()> {
         let (src, dst, key) = (self.rows, dest.rows, self.key);
+        dest.forget_users();
         for (name, value) in src.every_meta()? {
             // PostgreSQL's schema version belongs to the engine that created the store.
             if name != "schema_version" {

@@ -22,7 +22,8 @@ struct Canonical(Vec<u8>);
 
 impl Canonical {
     fn new(table: &str) -> Self {
-        let mut out = Vec::with_capacity(256);
+        // Room for a user row (ids, email, sealed secret: about 350 bytes) without growing.
+        let mut out = Vec::with_capacity(512);
         out.extend_from_slice(b"mfa-core row v1\0");
         out.extend_from_slice(table.as_bytes());
         out.push(0);
@@ -98,7 +99,17 @@ pub(super) fn org(org: &Org) -> Vec<u8> {
 /// A recovery code row: whose it is, its keyed hash, and when it was spent (so that clearing
 /// `used_at` cannot make a spent code usable again).
 pub(super) fn recovery_code(user_id: &str, hash: &[u8], used_at: Option<UnixTime>) -> Vec<u8> {
-    Canonical::new("recovery_codes").text(user_id).bytes(Some(hash)).int(used_at).0
+    recovery_code_rest(recovery_code_start(user_id), hash, used_at)
+}
+
+/// The bytes every recovery code row of `user_id` starts with (see [`recovery_code`]).
+fn recovery_code_start(user_id: &str) -> Vec<u8> {
+    Canonical::new("recovery_codes").text(user_id).0
+}
+
+/// `out` followed by the bytes of one recovery code row after [`recovery_code_start`].
+fn recovery_code_rest(out: Vec<u8>, hash: &[u8], used_at: Option<UnixTime>) -> Vec<u8> {
+    Canonical(out).bytes(Some(hash)).int(used_at).0
 }
 
 pub(super) fn tampered(what: String) -> Error {
@@ -114,6 +125,34 @@ pub(super) fn check_user(key: &RowKey, row: &UserRow, mac: &[u8]) -> Result<()> 
 
 pub(super) fn check_org(key: &RowKey, o: &Org, mac: &[u8]) -> Result<()> {
     if key.matches(&org(o), mac) { Ok(()) } else { Err(tampered(format!("org {}", o.id))) }
+}
+
+/// Checks the recovery code rows of one user, all under one key that has hashed the bytes
+/// they share: the MACs are those of [`recovery_code`], with the common start hashed once.
+pub(super) struct CodeChecker<'a> {
+    key: RowKey,
+    user_id: &'a str,
+    /// The bytes of the row being checked, kept between rows so that each row needs no new
+    /// buffer.
+    rest: std::cell::RefCell<Vec<u8>>,
+}
+
+impl<'a> CodeChecker<'a> {
+    pub(super) fn new(key: &RowKey, user_id: &'a str) -> Self {
+        let key = key.after(&recovery_code_start(user_id));
+        CodeChecker { key, user_id, rest: std::cell::RefCell::new(Vec::with_capacity(64)) }
+    }
+
+    pub(super) fn check(&self, hash: &[u8], used_at: Option<UnixTime>, mac: &[u8]) -> Result<()> {
+        let mut rest = self.rest.borrow_mut();
+        rest.clear();
+        *rest = recovery_code_rest(std::mem::take(&mut *rest), hash, used_at);
+        if self.key.matches(&rest, mac) {
+            Ok(())
+        } else {
+            Err(tampered(format!("a recovery code of user {}", self.user_id)))
+        }
+    }
 }
 
 pub(super) fn check_recovery_code(
@@ -144,5 +183,24 @@ mod tests {
         assert_ne!(Canonical::new("t").int(None).0, Canonical::new("t").int(Some(0)).0);
         assert_ne!(Canonical::new("users").0, Canonical::new("orgs").0);
         assert_ne!(recovery_code("u", b"h", None), recovery_code("u", b"h", Some(0)));
+    }
+
+    #[test]
+    fn the_code_checker_accepts_exactly_what_check_recovery_code_accepts() {
+        let key = crate::crypto::Keys::derive(&[3; 32]).row_key();
+        let checker = CodeChecker::new(&key, "user-a");
+        for used_at in [None, Some(1_700_000_000)] {
+            let mac = key.mac(&recovery_code("user-a", &[9; 32], used_at));
+            assert!(check_recovery_code(&key, "user-a", &[9; 32], used_at, &mac).is_ok());
+            assert!(checker.check(&[9; 32], used_at, &mac).is_ok());
+            // Another owner, hash or use time, or another MAC, is refused by both.
+            let other = CodeChecker::new(&key, "user-b");
+            assert_eq!(other.check(&[9; 32], used_at, &mac).unwrap_err().code(), "storage");
+            assert!(checker.check(&[8; 32], used_at, &mac).is_err());
+            assert!(checker.check(&[9; 32], used_at.map_or(Some(0), |_| None), &mac).is_err());
+            let mut flipped = mac;
+            flipped[0] ^= 1;
+            assert!(checker.check(&[9; 32], used_at, &flipped).is_err());
+        }
     }
 }

@@ -4,7 +4,7 @@
 //! returned, and every row written here is sealed with a new one (see `integrity.rs`), so the
 //! layers above never see a row changed without the key.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
 use super::integrity;
 use super::rows::{RawUser, Rows, UserRow};
@@ -25,7 +25,14 @@ pub(crate) struct Tx<'c> {
     pub(super) rows: &'c dyn Rows,
     pub(super) key: &'c RowKey,
     depth: Cell<u32>,
+    /// The user rows this call read (MAC checked) or wrote, exactly as they are now stored; see
+    /// [`Tx::update_user`]. Emptied by every write to `users` that does not go through it and
+    /// by every rollback to a savepoint, so an entry never outlives the stored row it copies.
+    users: RefCell<Vec<UserRow>>,
 }
+
+/// User rows a call keeps (an actor and a target, and room to spare); older ones are dropped.
+const KEPT_USERS: usize = 4;
 
 /// Errors that undo the call's writes; every other error is a refusal whose writes (a denied
 /// audit event, a failure counter) must be kept.
@@ -35,7 +42,28 @@ pub(crate) fn undoes_writes(err: &Error) -> bool {
 
 impl<'c> Tx<'c> {
     pub(super) fn new(rows: &'c dyn Rows, key: &'c RowKey) -> Self {
-        Tx { rows, key, depth: Cell::new(0) }
+        Tx { rows, key, depth: Cell::new(0), users: RefCell::new(Vec::new()) }
+    }
+
+    /// Keeps a copy of a user row as stored now, in place of any older copy of it.
+    fn keep_user(&self, row: &UserRow) {
+        let mut users = self.users.borrow_mut();
+        users.retain(|kept| kept.user.id != row.user.id);
+        if users.len() == KEPT_USERS {
+            users.remove(0);
+        }
+        users.push(row.clone());
+    }
+
+    /// The kept copy of user `id`, if this call read or wrote that row.
+    fn kept_user(&self, id: &str) -> Option<UserRow> {
+        self.users.borrow().iter().find(|kept| kept.user.id == id).cloned()
+    }
+
+    /// Drops every kept row: after a write to `users` other than [`Tx::update_user`], or a
+    /// rollback, a copy may no longer be what is stored.
+    pub(super) fn forget_users(&self) {
+        self.users.borrow_mut().clear();
     }
 
     /// Runs `f` in a savepoint: kept on success and on refusals, undone on `storage` and
@@ -49,11 +77,13 @@ impl<'c> Tx<'c> {
         self.depth.set(depth - 1);
         if !self.rows.in_transaction() {
             // The engine already rolled the transaction back (see `Store::write`).
+            self.forget_users();
             return result;
         }
         if let Err(e) = &result
             && undoes_writes(e)
         {
+            self.forget_users();
             self.rows.savepoint_statement(&format!("ROLLBACK TO {name}"))?;
         }
         self.rows.savepoint_statement(&format!("RELEASE {name}"))?;
@@ -99,6 +129,7 @@ impl<'c> Tx<'c> {
             failed_count: 0,
             locked_until: None,
         };
+        self.forget_users();
         self.rows.insert_user(&row, &self.key.mac(&integrity::user(&row)))
     }
 
@@ -109,16 +140,29 @@ impl<'c> Tx<'c> {
         Ok(row)
     }
 
-    /// Read-modify-write of one user row: the current row is read and checked, `change` edits
-    /// it, and every mutable column is written back with a new MAC. Reading again (rather than
-    /// trusting a row the caller read earlier in the transaction) means the MAC always covers
-    /// exactly what is stored. Returns the row as written.
+    /// Read-modify-write of one user row: the current row, `change` edits it, and every mutable
+    /// column is written back with a new MAC. Returns the row as written.
+    ///
+    /// The current row is never one the caller holds (it may be stale: the caller may have
+    /// changed the row since it read it). It is this transaction's own copy of the stored row,
+    /// kept when [`Tx::user`] read it (MAC checked) or when this method last wrote it: the
+    /// transaction holds the write lock, so no other writer changes the row meanwhile, and every
+    /// write of this call to `users` updates or drops the copy. So the MAC always covers exactly
+    /// what is stored, without reading the row again. Without a copy, the row is read (and
+    /// checked) here.
     fn update_user(&self, id: &str, change: impl FnOnce(&mut UserRow)) -> Result<UserRow> {
-        let mut row = self.user(id)?.ok_or_else(|| Error::NotFound(format!("no user {id}")))?;
+        let mut row = match self.kept_user(id) {
+            Some(row) => row,
+            None => self.user(id)?.ok_or_else(|| Error::NotFound(format!("no user {id}")))?,
+        };
         let before = (row.user.role, row.user.status);
         change(&mut row);
         let mac = self.key.mac(&integrity::user(&row));
-        self.rows.update_user(&row, &mac, before != (row.user.role, row.user.status))?;
+        if let Err(e) = self.rows.update_user(&row, &mac, before != (row.user.role, row.user.status)) {
+            self.forget_users();
+            return Err(e);
+        }
+        self.keep_user(&row);
         Ok(row)
     }
 
@@ -132,9 +176,14 @@ impl<'c> Tx<'c> {
         self.rows.prefetch_users(ids)
     }
 
-    /// One user, its MAC checked.
+    /// One user, read from the store and its MAC checked (a copy is kept for
+    /// [`Tx::update_user`]).
     pub(crate) fn user(&self, id: &str) -> Result<Option<UserRow>> {
-        self.rows.user(id)?.map(|raw| self.checked_user(raw)).transpose()
+        let row = self.rows.user(id)?.map(|raw| self.checked_user(raw)).transpose()?;
+        if let Some(row) = &row {
+            self.keep_user(row);
+        }
+        Ok(row)
     }
 
     /// The user with this email key in the org, its MAC checked (the MAC covers the email key,
@@ -174,6 +223,7 @@ impl<'c> Tx<'c> {
         let mut row = self.user(id)?.ok_or_else(|| Error::NotFound(format!("no user {id}")))?;
         row.user.email = email.to_string();
         row.email_key = email_key.to_string();
+        self.forget_users();
         self.rows.set_email(id, email, email_key, &self.key.mac(&integrity::user(&row)))
     }
 
@@ -181,6 +231,7 @@ impl<'c> Tx<'c> {
     /// secret, pending or confirmed), its recovery codes and its rate-limit log. The audit
     /// trail keeps the id.
     pub(crate) fn delete_user(&self, id: &str) -> Result<()> {
+        self.forget_users();
         if self.rows.delete_user(id)? != 1 {
             return Err(Error::Internal(format!("user {id} vanished during its deletion")));
         }
@@ -280,9 +331,10 @@ impl<'c> Tx<'c> {
     /// Unused codes left; every code row of the user is checked, so a cleared `used_at` is
     /// reported rather than counted.
     pub(crate) fn recovery_codes_left(&self, id: &str) -> Result<u32> {
+        let checker = integrity::CodeChecker::new(self.key, id);
         let mut left = 0;
         for (hash, used_at, mac) in self.rows.recovery_codes_of(id)? {
-            integrity::check_recovery_code(self.key, id, &hash, used_at, &mac)?;
+            checker.check(&hash, used_at, &mac)?;
             left += u32::from(used_at.is_none());
         }
         Ok(left)
@@ -299,6 +351,7 @@ impl<'c> Tx<'c> {
     pub(crate) fn rekey_rows(&self, old: &Keys, new: &Keys) -> Result<RekeyCounts> {
         let new_key = new.row_key();
         let mut counts = RekeyCounts::default();
+        self.forget_users();
         for raw in self.rows.every_user()? {
             let mut row = self.checked_user(raw)?;
             if let Some(sealed) = &row.secret {
@@ -384,5 +437,69 @@ impl<'c> Tx<'c> {
 
     pub(crate) fn audit_mac_at(&self, seq: u64) -> Result<Option<Vec<u8>>> {
         self.rows.audit_mac_at(seq)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::error::Error;
+    use crate::model::{OpenOptions, Policy, Role};
+    use crate::{Core, Result};
+
+    fn member(core: &Core) -> String {
+        let org = core.create_org("Acme", Policy::default()).unwrap().id;
+        core.create_user(&org, "m@acme.test", Role::Member).unwrap().id
+    }
+
+    /// Updates of one row in one transaction build on each other, and each leaves a row whose
+    /// MAC matches what is stored, though the row is read only once.
+    #[test]
+    fn successive_updates_of_a_row_keep_every_change_and_a_valid_mac() {
+        let core = Core::open_in_memory(&[2; 32], OpenOptions::default()).unwrap();
+        let id = member(&core);
+        let row = core
+            .store
+            .write(|tx| {
+                tx.user(&id)?;
+                tx.set_verify_state(&id, Some(7), 2, Some(100))?;
+                tx.set_role(&id, Role::Admin)?;
+                tx.set_verify_state(&id, Some(8), 3, Some(200))?;
+                tx.user(&id)
+            })
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (row.user.role, row.last_step, row.failed_count, row.locked_until),
+            (Role::Admin, Some(8), 3, Some(200))
+        );
+        // Read again in a later transaction, through its MAC check.
+        let again = core.store.read(|tx| tx.user(&id)).unwrap().unwrap();
+        assert_eq!((again.user.role, again.failed_count), (Role::Admin, 3));
+    }
+
+    /// A change undone by a savepoint's rollback is not written back by a later update of the
+    /// same row: the transaction's copy of the row is dropped with the rollback.
+    #[test]
+    fn a_rolled_back_change_does_not_come_back_with_the_next_update() {
+        let core = Core::open_in_memory(&[2; 32], OpenOptions::default()).unwrap();
+        let id = member(&core);
+        let row = core
+            .store
+            .write(|tx| {
+                tx.user(&id)?;
+                let undone: Result<()> = tx.savepoint(|tx| {
+                    tx.set_verify_state(&id, Some(9), 4, Some(300))?;
+                    Err(Error::Storage("undo this call".into()))
+                });
+                assert_eq!(undone.unwrap_err().code(), "storage");
+                tx.set_role(&id, Role::Admin)?;
+                tx.user(&id)
+            })
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (row.user.role, row.last_step, row.failed_count, row.locked_until),
+            (Role::Admin, None, 0, None)
+        );
     }
 }

@@ -38,6 +38,8 @@ use crate::model::{Durability, OpenOptions};
 
 /// How long a writer waits for another process's write lock before `storage`.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+/// The longest a batch waits for a writer about to arrive before it commits without it.
+const GATHER: Duration = Duration::from_micros(100);
 /// Prepared statements kept per connection.
 const STATEMENT_CACHE: usize = 64;
 
@@ -50,6 +52,10 @@ pub(crate) struct Store {
     writer: Mutex<WriterState>,
     /// Writers blocked on `writer`; a call leaves its batch open only while this is non-zero.
     waiting: AtomicUsize,
+    /// Calls in the last batch committed (see [`Store::others_coming`]).
+    last_batch: AtomicUsize,
+    /// Whether commits flush, so that a batch may wait a moment for more calls.
+    gather: bool,
     /// Checks and seals the MAC of every user, org and recovery-code row (`integrity.rs`).
     row_key: RowKey,
     /// Set when a commit failed in a way that leaves its outcome unknown; every later write is
@@ -232,6 +238,8 @@ impl Store {
         Ok(Store {
             writer: Mutex::new(WriterState { conn, batch: None }),
             waiting: AtomicUsize::new(0),
+            last_batch: AtomicUsize::new(1),
+            gather: path.is_some() && options.durability == Durability::Full,
             row_key,
             commit_failed: AtomicBool::new(false),
             key_check: keys.check_value(),
@@ -320,12 +328,14 @@ impl Store {
             return Err(e.clone());
         }
 
-        if self.waiting.load(Ordering::SeqCst) > 0 && batch.calls.load(Ordering::SeqCst) < MAX_BATCH {
+        let calls = batch.calls.load(Ordering::SeqCst);
+        if calls < MAX_BATCH && (self.waiting.load(Ordering::SeqCst) > 0 || self.others_coming(calls)) {
             // Leave the transaction open for the next writer; one of them commits for us.
             drop(state);
             return batch.wait().and(outcome);
         }
 
+        self.last_batch.store(calls, Ordering::SeqCst);
         let committed = run(&state.conn, "COMMIT").map_err(|e| {
             // The commit may have reached the write-ahead log before the failure (a failed
             // fsync): SQLite then hides it from this process, yet a restart may find it whole.
@@ -384,6 +394,27 @@ impl Store {
 }
 
 impl Store {
+    /// Whether a batch of `calls` should wait a moment for writers about to arrive, and they
+    /// came: after a batch of several calls, its callers are woken one after another (each a
+    /// scheduler wake-up, tens of microseconds on a VM), so the first of them back would
+    /// otherwise commit alone and make the others pay one more flush. Only when a commit
+    /// flushes (a file under `synchronous=FULL`) is the wait worth it, and only while the batch
+    /// is smaller than the last one: a caller alone never waits.
+    fn others_coming(&self, calls: usize) -> bool {
+        let last = self.last_batch.load(Ordering::SeqCst);
+        if !self.gather || calls >= last {
+            return false;
+        }
+        let deadline = std::time::Instant::now() + GATHER;
+        while std::time::Instant::now() < deadline {
+            if self.waiting.load(Ordering::SeqCst) > 0 {
+                return true;
+            }
+            std::thread::yield_now();
+        }
+        false
+    }
+
     /// Refuses a write transaction when the file's key check is no longer this handle's: another
     /// handle rotated the key meanwhile. One cached primary-key lookup per transaction.
     fn key_is_current(&self, conn: &Connection) -> Result<()> {
@@ -477,6 +508,93 @@ mod tests {
         let earlier = |sql: &str| before.iter().find(|(s, _)| s == sql).map_or(0, |(_, n)| *n);
         let again: Vec<_> = statements.iter().filter(|(sql, n)| *n > earlier(sql)).collect();
         assert!(again.is_empty(), "compiled again: {again:?}");
+    }
+
+    /// How many times the cached statement `sql` has run on `conn` (0 if it is not prepared).
+    fn runs(conn: &Connection, sql: &str) -> i32 {
+        let mut total = 0;
+        // SAFETY: as in `reprepares`.
+        unsafe {
+            let db = conn.handle();
+            let mut stmt = ffi::sqlite3_next_stmt(db, std::ptr::null_mut());
+            while !stmt.is_null() {
+                if CStr::from_ptr(ffi::sqlite3_sql(stmt)).to_string_lossy() == sql {
+                    total += ffi::sqlite3_stmt_status(stmt, ffi::SQLITE_STMTSTATUS_RUN, 0);
+                }
+                stmt = ffi::sqlite3_next_stmt(db, stmt);
+            }
+        }
+        total
+    }
+
+    /// A verify reads its user's row once and a reset the actor's and the target's once each:
+    /// the update that follows works on the transaction's own copy of the row rather than
+    /// reading it again, and what it writes still passes the MAC check of every later read.
+    #[test]
+    fn each_user_row_is_read_once_per_call() {
+        let t0 = 1_700_000_010;
+        let options = OpenOptions { manual_clock: Some(t0), ..Default::default() };
+        let core = Core::open_in_memory(&[1; 32], options).unwrap();
+        let org = core.create_org("Acme", Policy::default()).unwrap().id;
+        let admin = core.create_user(&org, "a@acme.test", Role::Admin).unwrap().id;
+        let mut members = Vec::new();
+        for i in 0..2 {
+            let id = core.create_user(&org, &format!("m{i}@acme.test"), Role::Member).unwrap().id;
+            let secret = totp::decode_base32(&core.begin_enrollment(&id).unwrap().secret).unwrap();
+            core.confirm_enrollment(&id, &totp::code_for_step(&secret, totp::step_at(t0)).unwrap()).unwrap();
+            members.push((id, secret));
+        }
+        core.set_time(t0 + 60).unwrap();
+        let user_reads = || runs(&lock(&core.store.sqlite().writer).conn, rows::USER_BY_ID);
+
+        let before = user_reads();
+        let (id, secret) = &members[0];
+        core.verify(id, &totp::code_for_step(secret, totp::step_at(t0 + 60)).unwrap()).unwrap();
+        assert_eq!(user_reads() - before, 1);
+        // The code just used is a replay now: refused, and the failure counted on the same row.
+        let replay = core.verify(id, &totp::code_for_step(secret, totp::step_at(t0 + 60)).unwrap());
+        assert_eq!(replay.unwrap_err().code(), "invalid_code");
+        assert_eq!(user_reads() - before, 2);
+
+        let before = user_reads();
+        core.reset_mfa(&admin, &members[1].0, &ResetOptions::default()).unwrap();
+        assert_eq!(user_reads() - before, 2);
+
+        assert!(core.verify_audit(None).unwrap().ok);
+        let status = core.mfa_status(&members[1].0).unwrap();
+        assert_eq!((status.state, status.credential_epoch), (crate::MfaState::EnrollmentRequired, 1));
+        let row = core.store.read(|tx| tx.user(id)).unwrap().unwrap();
+        assert_eq!((row.last_step, row.failed_count), (Some(totp::step_at(t0 + 60)), 1));
+    }
+
+    /// A batch waits for more calls only on a file whose commits flush, only while it is smaller
+    /// than the last batch, and stops waiting as soon as a writer arrives.
+    #[test]
+    fn a_batch_waits_for_more_calls_only_after_a_bigger_batch_and_only_when_commits_flush() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = Keys::derive(&[7; 32]);
+        let open = |durability, file: bool| {
+            let options = OpenOptions { durability, ..OpenOptions::default() };
+            let path = dir.path().join("store.db");
+            Store::open(file.then_some(path.as_path()), &keys, &options).unwrap()
+        };
+        let full = open(Durability::Full, true);
+        // A caller alone (the last batch was one call) commits at once.
+        assert!(!full.others_coming(1));
+        full.last_batch.store(8, Ordering::SeqCst);
+        // Nobody comes within the wait: commit.
+        assert!(!full.others_coming(3));
+        // A writer has arrived: leave the batch open for it.
+        full.waiting.store(1, Ordering::SeqCst);
+        assert!(full.others_coming(3));
+        // As big as the last batch: commit.
+        assert!(!full.others_coming(8));
+        // Commits that do not flush are not worth waiting for.
+        for store in [open(Durability::Normal, true), open(Durability::Full, false)] {
+            store.last_batch.store(8, Ordering::SeqCst);
+            store.waiting.store(1, Ordering::SeqCst);
+            assert!(!store.others_coming(3));
+        }
     }
 
     fn synchronous(store: &Store) -> i64 {

@@ -14,8 +14,17 @@ use crate::store::rows::{
 /// A connection inside a transaction.
 pub(super) struct SqliteRows<'c>(pub(super) &'c Connection);
 
-const USER_COLUMNS: &str = "id, org_id, email, role, status, credential_epoch, created_at, \
-     deadline, totp_secret, totp_confirmed, last_step, failed_count, locked_until, email_key, row_mac";
+/// The columns [`user_row`] reads, as a macro so that the statements run on every call can be
+/// constants (`concat!`) rather than text formatted on each call.
+macro_rules! user_columns {
+    () => {
+        "id, org_id, email, role, status, credential_epoch, created_at, deadline, totp_secret, \
+         totp_confirmed, last_step, failed_count, locked_until, email_key, row_mac"
+    };
+}
+const USER_COLUMNS: &str = user_columns!();
+/// One user by id: run on every call that names a user.
+pub(super) const USER_BY_ID: &str = concat!("SELECT ", user_columns!(), " FROM users WHERE id = ?1");
 
 fn user_row(r: &Row) -> rusqlite::Result<RawUser> {
     let row = UserRow {
@@ -44,8 +53,14 @@ fn mac_column(r: &Row, i: usize) -> rusqlite::Result<Vec<u8>> {
     Ok(r.get_ref(i)?.as_blob().map(<[u8]>::to_vec).unwrap_or_default())
 }
 
-const ORG_COLUMNS: &str = "id, name, mfa_required, enrollment_window, reset_limit_per_hour, \
-     max_failed_verifications, require_step_up, created_at, row_mac";
+/// The columns [`org_row`] reads (a macro for the same reason as `user_columns`).
+macro_rules! org_columns {
+    () => {
+        "id, name, mfa_required, enrollment_window, reset_limit_per_hour, max_failed_verifications, \
+         require_step_up, created_at, row_mac"
+    };
+}
+const ORG_COLUMNS: &str = org_columns!();
 
 fn org_row(r: &Row) -> rusqlite::Result<RawOrg> {
     let org = Org {
@@ -155,8 +170,8 @@ impl Rows for SqliteRows<'_> {
     }
 
     fn org(&self, id: &str) -> Result<Option<RawOrg>> {
-        let sql = format!("SELECT {ORG_COLUMNS} FROM orgs WHERE id = ?1");
-        let found = self.0.prepare_cached(&sql)?.query_row([id], org_row).optional();
+        const SQL: &str = concat!("SELECT ", org_columns!(), " FROM orgs WHERE id = ?1");
+        let found = self.0.prepare_cached(SQL)?.query_row([id], org_row).optional();
         found.map_err(|e| unreadable(e, || format!("org {id}")))
     }
 
@@ -222,8 +237,7 @@ impl Rows for SqliteRows<'_> {
     }
 
     fn user(&self, id: &str) -> Result<Option<RawUser>> {
-        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1");
-        self.one_user(&sql, &[id], || format!("user {id}"))
+        self.one_user(USER_BY_ID, &[id], || format!("user {id}"))
     }
 
     fn user_by_email(&self, org: &str, email_key: &str) -> Result<Option<RawUser>> {
