@@ -3,6 +3,8 @@
 //! of are held back to travel with the next statement, and a write transaction does not read
 //! again what it read already (see `conn.rs`).
 
+use std::sync::LazyLock;
+
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
@@ -92,26 +94,31 @@ fn org_row_at(r: &Row, at: usize) -> Result<RawOrg> {
     Ok((org, r.try_get(at + 8)?))
 }
 
-/// A user row by id with what the calls that read one read next (see `Cached` in `conn.rs`):
-/// the user's columns, then its org's (null when the org is missing: the core reports that),
-/// the user's recovery codes as three arrays (null when it has none), and when the user made
-/// its most recent resets numbered by its org's reset limit (the same lookup as
-/// `nth_recent_reset`). Each is one index lookup.
-fn user_with_context_sql() -> String {
+/// Up to two user rows by id with what the calls that read one read next (see `Cached` in
+/// `conn.rs`): the user's columns, then its org's (null when the org is missing: the core
+/// reports that), the user's recovery codes as three arrays (null when it has none), and when
+/// the user made its most recent resets numbered by its org's reset limit (the same lookup as
+/// `nth_recent_reset`). Each is an index lookup, made for each user row (`LATERAL`), whatever
+/// the number of orgs. Two parameters (the same id twice for one user) rather than an array:
+/// the server plans `IN ($1, $2)` once per connection and keeps the plan, while it planned
+/// `= ANY($1)` again on every call (a generic plan guessing ten rows looked dearer than a
+/// custom one), which cost more than the statement itself.
+static USER_WITH_CONTEXT: LazyLock<String> = LazyLock::new(|| {
     let user = USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ");
     let org = ORG_COLUMNS.split(", ").map(|c| format!("o.{c}")).collect::<Vec<_>>().join(", ");
     format!(
         "SELECT {user}, {org}, c.hashes, c.used, c.macs, \
          (SELECT r.at FROM reset_log r WHERE r.actor = u.id \
           AND r.n = (SELECT max(n) FROM reset_log WHERE actor = u.id) - o.reset_limit_per_hour + 1) \
-         FROM users u LEFT JOIN orgs o ON o.id = u.org_id \
+         FROM users u \
+         LEFT JOIN LATERAL (SELECT {ORG_COLUMNS} FROM orgs WHERE id = u.org_id) o ON true \
          LEFT JOIN LATERAL (SELECT array_agg(hash) AS hashes, array_agg(used_at) AS used, \
            array_agg(row_mac) AS macs FROM recovery_codes WHERE user_id = u.id) c ON true \
-         WHERE u.id = ANY($1)"
+         WHERE u.id IN ($1, $2)"
     )
-}
+});
 
-/// Keeps a row of [`user_with_context_sql`] in `cached`: the user and what came with it.
+/// Keeps a row of [`USER_WITH_CONTEXT`] in `cached`: the user and what came with it.
 fn cache_user_with_context(r: &Row, cached: &mut Cached) -> Result<()> {
     const USER: usize = 15;
     const ORG: usize = 9;
@@ -584,9 +591,13 @@ impl Rows for Conn {
         if ids.is_empty() {
             return Ok(());
         }
-        let rows = self.query(&user_with_context_sql(), &[&ids])?;
-        let mut cached = self.cached();
-        rows.iter().try_for_each(|r| cache_user_with_context(r, &mut cached))
+        for pair in ids.chunks(2) {
+            let rows =
+                self.query(&USER_WITH_CONTEXT, &[&pair[0], pair.last().expect("a chunk is never empty")])?;
+            let mut cached = self.cached();
+            rows.iter().try_for_each(|r| cache_user_with_context(r, &mut cached))?;
+        }
+        Ok(())
     }
 
     fn savepoint_statement(&self, sql: &str) -> Result<()> {
