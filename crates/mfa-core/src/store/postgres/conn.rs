@@ -9,13 +9,14 @@
 //!   and sent, with the other held writes and the next statement that needs an answer (a read,
 //!   a savepoint, the `COMMIT`), in one round trip: the client sends them one after another
 //!   without waiting (pipelining), and the server runs them in that order. A held write that
-//!   fails fails the statement it travelled with, so its error reaches the call that is
-//!   running (or the commit) and undoes the transaction as an error of its own would have.
+//!   fails fails the statement it travelled with, which may belong to the next call of the
+//!   batch or be the commit: the transaction then cannot commit (`failed`), and every call
+//!   that shared it fails with `storage`.
 //! - **The write lock's round trip also reads what every write needs**: the key check and the
 //!   head of the audit trail, once the lock is granted.
-//! - **Rows read once in a write transaction are not read again** while nothing wrote them
-//!   ([`Cached`]): under the write lock no other host writes, so a user row read a moment ago
-//!   is still the stored one.
+//! - **Reading a user reads what comes next, and nothing is read twice** ([`Cached`]): under
+//!   the write lock no other host writes, so a row read a moment ago is still the stored one
+//!   until the transaction itself writes it.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
