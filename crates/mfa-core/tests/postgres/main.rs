@@ -8,6 +8,7 @@
 //! database. The restart cases stop, crash and start that server (scripts/postgres.sh): it
 //! must be the script's server, and nothing else may use it meanwhile.
 
+mod async_host;
 mod child;
 #[path = "../common/mod.rs"]
 mod common;
@@ -52,6 +53,7 @@ fn main() {
         ("a password in the URL is never stored", secrets::password_never_stored),
         ("key rotation, policy changes and leaving users", lifecycle::key_rotation_policy_and_users),
         ("a write the server refuses fails its calls", refused::refused_writes_fail_their_calls),
+        ("a call from an async task is refused", async_host::calls_from_an_async_task_are_refused),
         ("a server restart under load", restart::restart_under_load),
         ("idle connections after a restart", restart::idle_connections_after_restart),
     ];

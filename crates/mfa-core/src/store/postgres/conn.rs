@@ -45,7 +45,8 @@ const MAX_HELD: usize = 256;
 
 /// A server connection, driven by its own single-threaded runtime while a call waits on it.
 pub(super) struct Conn {
-    runtime: Runtime,
+    /// `None` only while the connection is dropped.
+    runtime: Option<Runtime>,
     /// `None` only while the connection is dropped.
     client: Option<Client>,
     /// The task that reads and writes the socket; it ends when the connection does.
@@ -88,17 +89,20 @@ impl Conn {
         S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
         T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
     {
+        if in_async_task() {
+            return Err(refused_in_async_task());
+        }
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|e| Error::Storage(format!("cannot start the PostgreSQL client's runtime: {e}")))?;
-        let (client, connection) = runtime.block_on(connect()).map_err(|e| {
+        let (client, connection) = wait(&runtime, connect())?.map_err(|e| {
             Error::Storage(format!("cannot connect to the PostgreSQL server: {}", url::describe(&e)))
         })?;
         // Its errors reach the calls waiting on it; nothing is left to say when it ends.
         let connection = runtime.spawn(async move { drop(connection.await) });
         Ok(Conn {
-            runtime,
+            runtime: Some(runtime),
             client: Some(client),
             connection: Some(connection),
             statements: RefCell::new(HashMap::new()),
@@ -106,6 +110,10 @@ impl Conn {
             cached: RefCell::new(Cached::default()),
             failed: Cell::new(false),
         })
+    }
+
+    fn runtime(&self) -> &Runtime {
+        self.runtime.as_ref().expect("a connection keeps its runtime until dropped")
     }
 
     fn client(&self) -> &Client {
@@ -131,7 +139,7 @@ impl Conn {
         if let Some(s) = self.statements.borrow().get(sql) {
             return Ok(s.clone());
         }
-        let prepared = self.runtime.block_on(self.client().prepare(sql))?;
+        let prepared = wait(self.runtime(), self.client().prepare(sql))??;
         self.statements.borrow_mut().insert(sql.to_string(), prepared.clone());
         Ok(prepared)
     }
@@ -148,7 +156,7 @@ impl Conn {
         let writes = held.iter().map(|(statement, args)| {
             client.execute_raw(statement, args.iter().map(|a| &**a as &(dyn ToSql + Sync)))
         });
-        let (written, answer) = self.runtime.block_on(in_order(all_in_order(writes.collect()), last));
+        let (written, answer) = wait(self.runtime(), in_order(all_in_order(writes.collect()), last))?;
         let result = match written.into_iter().find_map(std::result::Result::err) {
             Some(e) => Err(e.into()),
             None => answer.map_err(Error::from),
@@ -267,13 +275,41 @@ impl Drop for Conn {
     /// it is leaving, then ends (given a moment, so that a dead network cannot hold the drop).
     fn drop(&mut self) {
         self.client = None;
-        if let Some(connection) = self.connection.take() {
+        let Some(runtime) = self.runtime.take() else { return };
+        if in_async_task() {
+            // Neither waiting nor an ordinary drop of a runtime is allowed there: the session
+            // just ends.
+            runtime.shutdown_background();
+        } else if let Some(connection) = self.connection.take() {
             // The timer is made inside the runtime, which it needs.
-            let _ = self
-                .runtime
-                .block_on(async { tokio::time::timeout(Duration::from_secs(1), connection).await });
+            let _ =
+                runtime.block_on(async { tokio::time::timeout(Duration::from_secs(1), connection).await });
         }
     }
+}
+
+/// Runs `future` on the connection's runtime until it is done. The engine's calls block, so a
+/// thread that runs an async runtime's tasks (a tokio worker, or inside its `block_on`) cannot
+/// make them: waiting there would stall every task of that thread, and tokio refuses it with a
+/// panic. Such a call is refused with `storage` and says what to do instead.
+fn wait<F: Future>(runtime: &Runtime, future: F) -> Result<F::Output> {
+    if in_async_task() {
+        return Err(refused_in_async_task());
+    }
+    Ok(runtime.block_on(future))
+}
+
+fn refused_in_async_task() -> Error {
+    Error::Storage(
+        "the PostgreSQL engine blocks while it waits for the server, and this thread runs an async \
+         runtime's tasks: call mfa-core from a blocking thread (with tokio, spawn_blocking)"
+            .into(),
+    )
+}
+
+/// Whether this thread is inside an async runtime (see [`wait`]).
+fn in_async_task() -> bool {
+    tokio::runtime::Handle::try_current().is_ok()
 }
 
 /// Runs `a` and `b` until both are done, polling `a` first. A request of the client leaves on
