@@ -199,7 +199,7 @@ impl Core {
     pub fn verify(&self, user: &str, code: &str) -> Result<Verification> {
         let id = validate::id("user", user)?;
         validate::code_text("code", code)?;
-        self.store.write(|tx| {
+        self.store.write_about(&[&id], |tx| {
             let now = self.now();
             let mut ctx = Ctx { actor: Some(&id), target: Some(&id), ..Ctx::new("mfa.verify") };
             let result = (|| {

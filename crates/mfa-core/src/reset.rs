@@ -53,7 +53,7 @@ impl Core {
         let actor = validate::id("actor", actor)?;
         let target = validate::id("target", target)?;
         let options = check_options(options)?;
-        self.store.write(|tx| self.reset_in(tx, &actor, &target, &options, false))
+        self.store.write_about(&[&actor, &target], |tx| self.reset_in(tx, &actor, &target, &options, false))
     }
 
     /// Resets many targets (up to 10,000) for one actor and returns one outcome per target,

@@ -84,9 +84,15 @@ impl Store {
     /// that fails with its outcome unknown says so, and the handle then refuses every write
     /// until the store is opened again.
     pub(crate) fn write<T>(&self, f: impl FnOnce(&Tx) -> Result<T>) -> Result<T> {
+        self.write_about(&[], f)
+    }
+
+    /// [`Store::write`] for a call that reads these users first: an engine with round trips
+    /// reads them with the write lock (see `postgres/conn.rs`); the call reads them as usual.
+    pub(crate) fn write_about<T>(&self, users: &[&str], f: impl FnOnce(&Tx) -> Result<T>) -> Result<T> {
         match self {
             Store::Sqlite(s) => s.write(f),
-            Store::Postgres(s) => s.write(f),
+            Store::Postgres(s) => s.write(users, f),
         }
     }
 

@@ -30,6 +30,7 @@ use tokio::task::JoinHandle;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Row, Statement};
 
+use super::rows::{USER_WITH_CONTEXT, cache_user_with_context};
 use super::url;
 use crate::error::{Error, Result};
 use crate::model::UnixTime;
@@ -217,21 +218,33 @@ impl Conn {
     }
 
     /// Starts a write transaction with `begin` (see `begin_write_sql`) and, once its lock is
-    /// granted, reads the store's key check and the audit trail's head, all in one round trip.
-    /// Returns the key check; the head is kept in [`Cached`].
-    pub(super) fn begin_write(&self, begin: &str) -> Result<Option<Vec<u8>>> {
+    /// granted, reads the store's key check, the audit trail's head and the (first two) `users`
+    /// the call reads first, all in one round trip. Returns the key check; the rest is kept in
+    /// [`Cached`].
+    pub(super) fn begin_write(&self, begin: &str, users: &[&str]) -> Result<Option<Vec<u8>>> {
         let check = self.statement("SELECT value FROM meta WHERE key = 'key_check'")?;
         let head = self.statement(AUDIT_HEAD)?;
+        let with_context = self.statement(&USER_WITH_CONTEXT)?;
         *self.cached() = Cached::default();
         self.failed.set(false);
         let client = self.client();
-        let reads = in_order(client.query_opt(&check, &[]), client.query_opt(&head, &[]));
-        let (begun, (check, head)) = self.send(async {
+        let pair = users.first().map(|first| (*first, *users.get(1).unwrap_or(first)));
+        let users = async {
+            match pair {
+                Some((a, b)) => client.query(&with_context, &[&a, &b]).await,
+                None => Ok(Vec::new()),
+            }
+        };
+        let reads = in_order(client.query_opt(&check, &[]), in_order(client.query_opt(&head, &[]), users));
+        let (begun, (check, (head, users))) = self.send(async {
             Ok::<_, tokio_postgres::Error>(in_order(client.batch_execute(begin), reads).await)
         })?;
         begun?;
-        let (check, head) = (check?, head?);
-        self.cached().head = Some(head.as_ref().map(audit_head).transpose()?);
+        let (check, head, users) = (check?, head?, users?);
+        let mut cached = self.cached();
+        cached.head = Some(head.as_ref().map(audit_head).transpose()?);
+        users.iter().try_for_each(|r| cache_user_with_context(r, &mut cached))?;
+        drop(cached);
         check.map(|r| Ok(r.try_get(0)?)).transpose()
     }
 

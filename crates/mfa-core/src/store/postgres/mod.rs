@@ -288,7 +288,7 @@ impl Store {
     /// write lock every host takes, with group commit as on SQLite: a call that finds a write
     /// transaction of this handle open joins it in a savepoint; the call that ends the batch
     /// commits for all, and every call of the batch returns once that commit is flushed.
-    pub(crate) fn write<T>(&self, f: impl FnOnce(&Tx) -> Result<T>) -> Result<T> {
+    pub(crate) fn write<T>(&self, users: &[&str], f: impl FnOnce(&Tx) -> Result<T>) -> Result<T> {
         self.waiting.fetch_add(1, Ordering::SeqCst);
         let mut writer = lock(&self.writer);
         self.waiting.fetch_sub(1, Ordering::SeqCst);
@@ -299,10 +299,11 @@ impl Store {
             Some(batch) => {
                 batch.calls.fetch_add(1, Ordering::SeqCst);
                 let conn = writer.conn.as_ref().expect("an open batch keeps its connection");
-                (batch, Tx::new(conn, &self.row_key).savepoint(|tx| run_caught(|| f(tx))))
+                let tx = Tx::new(conn, &self.row_key);
+                (batch, tx.savepoint(|tx| run_caught(|| tx.prefetch_users(users).and_then(|()| f(tx)))))
             }
             None => {
-                let stored = self.begin_write(&mut writer)?;
+                let stored = self.begin_write(&mut writer, users)?;
                 let conn = writer.conn.as_ref().expect("begin_write leaves a connection");
                 if let Err(e) = super::key_is_current(stored, &self.key_check) {
                     writer.rollback();
@@ -349,14 +350,14 @@ impl Store {
     /// none) and returns the key check it read. A connection the server ended since its last
     /// use (a restart ends every session) is found closed before anything of the call ran: the
     /// call then goes on once with a new connection rather than fail.
-    fn begin_write(&self, writer: &mut Writer) -> Result<Option<Vec<u8>>> {
+    fn begin_write(&self, writer: &mut Writer, users: &[&str]) -> Result<Option<Vec<u8>>> {
         let mut retried = false;
         loop {
             if writer.conn.as_ref().is_none_or(Conn::is_closed) {
                 writer.conn = Some(self.connect()?);
             }
             let conn = writer.conn.as_ref().expect("connected above");
-            match conn.begin_write(&begin_write_sql()) {
+            match conn.begin_write(&begin_write_sql(), users) {
                 Ok(stored) => return Ok(stored),
                 Err(_) if conn.is_closed() && !retried => retried = true,
                 Err(e) => {

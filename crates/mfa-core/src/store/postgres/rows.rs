@@ -103,7 +103,7 @@ fn org_row_at(r: &Row, at: usize) -> Result<RawOrg> {
 /// the server plans `IN ($1, $2)` once per connection and keeps the plan, while it planned
 /// `= ANY($1)` again on every call (a generic plan guessing ten rows looked dearer than a
 /// custom one), which cost more than the statement itself.
-static USER_WITH_CONTEXT: LazyLock<String> = LazyLock::new(|| {
+pub(super) static USER_WITH_CONTEXT: LazyLock<String> = LazyLock::new(|| {
     let user = USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ");
     let org = ORG_COLUMNS.split(", ").map(|c| format!("o.{c}")).collect::<Vec<_>>().join(", ");
     format!(
@@ -119,7 +119,7 @@ static USER_WITH_CONTEXT: LazyLock<String> = LazyLock::new(|| {
 });
 
 /// Keeps a row of [`USER_WITH_CONTEXT`] in `cached`: the user and what came with it.
-fn cache_user_with_context(r: &Row, cached: &mut Cached) -> Result<()> {
+pub(super) fn cache_user_with_context(r: &Row, cached: &mut Cached) -> Result<()> {
     const USER: usize = 15;
     const ORG: usize = 9;
     let user = user_row(r)?;
