@@ -12,8 +12,8 @@
 //!   fails fails the statement it travelled with, which may belong to the next call of the
 //!   batch or be the commit: the transaction then cannot commit (`failed`), and every call
 //!   that shared it fails with `storage`.
-//! - **The write lock's round trip also reads what every write needs**: the key check and the
-//!   head of the audit trail, once the lock is granted.
+//! - **The write lock's round trip also reads what the call needs**: the key check, the head
+//!   of the audit trail and the users the call is about, once the lock is granted.
 //! - **Reading a user reads what comes next, and nothing is read twice** ([`Cached`]): under
 //!   the write lock no other host writes, so a row read a moment ago is still the stored one
 //!   until the transaction itself writes it.
