@@ -205,6 +205,20 @@ mod tests {
         Box::leak(Box::new(Pool::new()))
     }
 
+    /// Submits `calls` jobs that wait for each other (so each needs a thread of its own), and
+    /// waits for all of their results.
+    fn run_together(pool: &'static Pool, calls: usize) {
+        let barrier = Arc::new(Barrier::new(calls));
+        let (done, results) = mpsc::channel();
+        for _ in 0..calls {
+            let (barrier, done) = (Arc::clone(&barrier), done.clone());
+            pool.submit(move || barrier.wait(), move |_| done.send(()).unwrap());
+        }
+        for _ in 0..calls {
+            results.recv_timeout(Duration::from_secs(60)).unwrap();
+        }
+    }
+
     /// A host awaiting one call after another gets its results back while the thread that ran
     /// the call is finishing it: the next call must find that thread rather than start another.
     #[test]
@@ -228,15 +242,7 @@ mod tests {
         let pool = pool();
         for round in 0..3 {
             const CALLS: usize = 6;
-            let barrier = Arc::new(Barrier::new(CALLS));
-            let (done, results) = mpsc::channel();
-            for _ in 0..CALLS {
-                let (barrier, done) = (Arc::clone(&barrier), done.clone());
-                pool.submit(move || barrier.wait(), move |_| done.send(()).unwrap());
-            }
-            for _ in 0..CALLS {
-                results.recv_timeout(Duration::from_secs(60)).unwrap();
-            }
+            run_together(pool, CALLS);
             assert_eq!(lock(&pool.state).threads, CALLS, "round {round}");
         }
     }
@@ -250,15 +256,7 @@ mod tests {
         let pool = pool();
         for _ in 0..3 {
             const CALLS: usize = 4;
-            let barrier = Arc::new(Barrier::new(CALLS));
-            let (done, results) = mpsc::channel();
-            for _ in 0..CALLS {
-                let (barrier, done) = (Arc::clone(&barrier), done.clone());
-                pool.submit(move || barrier.wait(), move |_| done.send(()).unwrap());
-            }
-            for _ in 0..CALLS {
-                results.recv_timeout(Duration::from_secs(60)).unwrap();
-            }
+            run_together(pool, CALLS);
             // Short waits seen: the next free thread spins.
             lock(&pool.state).spin.record(Waited::Caught, Instant::now());
             let deadline = Instant::now() + Duration::from_secs(60);
