@@ -15,8 +15,8 @@
 #   postgres 4x1 with durability normal (synchronous_commit off, no wait for the flush): what
 #                  the callers pay for the flush (a bound, not a configuration to run with)
 #   lock model 4 x N  the engine's write path with nothing but N bare round trips under the write
-#                  lock (4 as a reset has: the lock's, the actor, the target, the writes with the
-#                  commit; 2, the least: the lock's with every read, then the writes with the commit),
+#                  lock (2 as a reset and a verify have: the lock's with every read, then the writes
+#                  with the commit; 4, what two more round trips under the lock would cost),
 #                  4 processes
 #                  (`--lock-model`: a bound on what that many round trips allow, no library work)
 # Every run checks the store afterwards (audit chain verifies and holds every event, every reset
