@@ -22,8 +22,8 @@ use mfa_core::Error;
 use napi::bindgen_prelude::{ToNapiValue, TypeName};
 use napi::{Env, ValueType, check_status, sys};
 
+use crate::awake;
 use crate::error::error_value;
-use crate::idle;
 use crate::pool;
 
 /// A Promise of a `T`, as a method returns it to JS.
@@ -154,7 +154,7 @@ impl Channel {
                 check_status!(unsafe { sys::napi_ref_threadsafe_function(local.env, local.tsfn) })?;
             }
             local.pending += 1;
-            idle::call_made(local.env, local.pending == 1);
+            awake::call_made(local.env, local.pending == 1);
             Ok(Arc::clone(&local.channel))
         })
     }
@@ -236,7 +236,7 @@ unsafe extern "C" fn deliver(
             if local.pending == 0 {
                 unsafe { sys::napi_unref_threadsafe_function(env, local.tsfn) };
             }
-            idle::result_delivered(env, local.pending == 0);
+            awake::result_delivered(env, local.pending == 0);
         }
     });
 }
