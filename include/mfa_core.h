@@ -447,12 +447,12 @@ typedef struct mfa_store_info {
    */
   int64_t schema_version;
   /**
-   * The store's path as given to `mfa_core_open`, or NULL for an in-memory store. Owned by
+   * The store's path as given to `mfa_core_open`, or NULL in memory and on PostgreSQL. Owned by
    * the struct.
    */
   char *path;
   /**
-   * Whether `mode` is set (false in memory).
+   * Whether `mode` is set (false in memory and on PostgreSQL).
    */
   bool has_mode;
   /**
@@ -465,7 +465,7 @@ typedef struct mfa_store_info {
    */
   bool readable_by_others;
   /**
-   * Whether `file_size` is set (false in memory).
+   * Whether `file_size` is set (false in memory and on PostgreSQL).
    */
   bool has_file_size;
   /**
@@ -498,6 +498,11 @@ typedef struct mfa_store_info {
    * The head of the audit chain (seq 0 and a MAC of zeros when empty).
    */
   struct mfa_checkpoint audit_head;
+  /**
+   * The engine holding the store: "sqlite" (a file, or memory) or "postgresql" (`path` is
+   * then NULL). Owned by the struct.
+   */
+  char *engine;
 } mfa_store_info;
 
 /**

@@ -377,13 +377,19 @@ export interface ResetReceipt {
 /** What `info` reports about the open store. */
 export interface StoreInfo {
   schemaVersion: number
-  /** The file as given to `open`; `null` in memory. */
+  /** The file as given to `open`; `null` in memory and on PostgreSQL. */
   path: string | null
-  /** The file's permission bits (`0o600` for a store this library created); `null` in memory. */
+  /**
+   * The file's permission bits (`0o600` for a store this library created); `null` in memory
+   * and on PostgreSQL.
+   */
   mode: number | null
   /** Whether users other than the owner can read the store or its write-ahead log. */
   readableByOthers: boolean
-  /** The store file's size in bytes, without its write-ahead log; `null` in memory. */
+  /**
+   * The store file's size in bytes, without its write-ahead log; `null` in memory and on
+   * PostgreSQL.
+   */
   fileSize: number | null
   /** Whether the key check in the file still matches this handle's key. */
   keyCheckOk: boolean
@@ -393,6 +399,11 @@ export interface StoreInfo {
   auditEvents: number
   /** The head of the audit chain (seq 0 when empty): a checkpoint, not a secret. */
   auditHead: Checkpoint
+  /**
+   * The engine holding the store: `"sqlite"` (a file, or memory) or `"postgresql"` (`path`
+   * is then `null`).
+   */
+  engine: string
 }
 
 export interface User {

@@ -113,6 +113,7 @@ static void store_files_info_and_creation(void) {
     OK(mfa_core_info(core, &info));
     CHECK(info->schema_version >= 1);
     STREQ(info->path, path);
+    STREQ(info->engine, "sqlite");
     CHECK(info->has_mode && info->mode == 0600 && !info->readable_by_others);
     CHECK(info->has_file_size && info->file_size > 0 && info->key_check_ok);
     mfa_store_info_free(info);
@@ -147,6 +148,7 @@ static void store_files_info_and_creation(void) {
     core = open_at(":memory:", T0);
     OK(mfa_core_info(core, &info));
     CHECK(info->path == NULL && !info->has_mode && !info->readable_by_others);
+    STREQ(info->engine, "sqlite");
     CHECK(!info->has_file_size && info->key_check_ok && info->orgs == 0 && info->users_total == 0);
     CHECK(info->audit_events == 0 && info->audit_head.seq == 0);
     mfa_store_info_free(info);

@@ -290,13 +290,15 @@ impl From<core::AuditReport> for AuditReport {
 #[napi(object, object_from_js = false, use_nullable = true)]
 pub struct StoreInfo {
     pub schema_version: i64,
-    /// The file as given to `open`; `null` in memory.
+    /// The file as given to `open`; `null` in memory and on PostgreSQL.
     pub path: Option<String>,
-    /// The file's permission bits (`0o600` for a store this library created); `null` in memory.
+    /// The file's permission bits (`0o600` for a store this library created); `null` in memory
+    /// and on PostgreSQL.
     pub mode: Option<u32>,
     /// Whether users other than the owner can read the store or its write-ahead log.
     pub readable_by_others: bool,
-    /// The store file's size in bytes, without its write-ahead log; `null` in memory.
+    /// The store file's size in bytes, without its write-ahead log; `null` in memory and on
+    /// PostgreSQL.
     pub file_size: Option<f64>,
     /// Whether the key check in the file still matches this handle's key.
     pub key_check_ok: bool,
@@ -306,6 +308,9 @@ pub struct StoreInfo {
     pub audit_events: f64,
     /// The head of the audit chain (seq 0 when empty): a checkpoint, not a secret.
     pub audit_head: Checkpoint,
+    /// The engine holding the store: `"sqlite"` (a file, or memory) or `"postgresql"` (`path`
+    /// is then `null`).
+    pub engine: String,
 }
 
 /// Users counted by MFA state; `disabled` counts disabled accounts, also counted under their
@@ -346,6 +351,7 @@ impl From<core::StoreInfo> for StoreInfo {
             users: i.users.into(),
             audit_events: number(i.audit_events),
             audit_head: i.audit_head.into(),
+            engine: i.engine.to_owned(),
         }
     }
 }

@@ -26,6 +26,7 @@ test('a new store and its -wal/-shm are 0600 whatever the umask; info says so', 
   }
   const info = await core.info()
   assert.equal(info.path, path)
+  assert.equal(info.engine, 'sqlite')
   assert.equal(info.mode, 0o600)
   assert.equal(info.readableByOthers, false)
   assert.ok(info.schemaVersion >= 1)
@@ -35,7 +36,7 @@ test('a new store and its -wal/-shm are 0600 whatever the umask; info says so', 
   assert.equal((await again.info()).readableByOthers, true)
 
   const memory = await (await openMemory()).info()
-  assert.deepEqual([memory.path, memory.mode, memory.readableByOthers], [null, null, false])
+  assert.deepEqual([memory.path, memory.mode, memory.readableByOthers, memory.engine], [null, null, false, 'sqlite'])
 })
 
 test('an empty file is refused and left as it is; createIfMissing: false never creates', async () => {

@@ -300,6 +300,7 @@ pub(crate) fn store_info<'py>(py: Python<'py>, i: &StoreInfo) -> PyResult<Bound<
         .set(intern!(py, "users"), user_counts(py, &i.users)?)?
         .set(intern!(py, "audit_events"), i.audit_events)?
         .set(intern!(py, "audit_head"), checkpoint(py, &i.audit_head)?)?
+        .set(intern!(py, "engine"), i.engine)?
         .done())
 }
 

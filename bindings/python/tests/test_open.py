@@ -167,7 +167,7 @@ def test_a_new_store_is_owner_only_and_info_describes_it(tmp_path: Path) -> None
         core.create_org("Acme")
         info = core.info()
         assert isinstance(info, mfa_core.StoreInfo)
-        assert info.path == str(path)
+        assert info.path == str(path) and info.engine == "sqlite"
         assert info.mode == 0o600 and not info.readable_by_others
         assert info.schema_version >= 1
         for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
@@ -177,7 +177,7 @@ def test_a_new_store_is_owner_only_and_info_describes_it(tmp_path: Path) -> None
         assert core.info().readable_by_others
     with mfa_core.Core.open(":memory:", KEY) as core:
         info = core.info()
-        assert (info.path, info.mode, info.readable_by_others) == (None, None, False)
+        assert (info.path, info.mode, info.readable_by_others, info.engine) == (None, None, False, "sqlite")
 
 
 def test_an_empty_file_is_refused_and_creation_can_be_turned_off(tmp_path: Path) -> None:

@@ -473,16 +473,17 @@ pub struct StoreInfo {
     pub engine: &'static str,
     /// The schema version of the file (the library's [`crate::SCHEMA_VERSION`] once open).
     pub schema_version: i64,
-    /// The file, as given to `open`; `None` for an in-memory store.
+    /// The file, as given to `open`; `None` for an in-memory store and on PostgreSQL.
     pub path: Option<std::path::PathBuf>,
-    /// The file's permission bits (`0o600` for a store this library created); `None` in memory
-    /// or on systems without Unix permissions.
+    /// The file's permission bits (`0o600` for a store this library created); `None` in memory,
+    /// on PostgreSQL or on systems without Unix permissions.
     pub mode: Option<u32>,
     /// Whether users other than the file's owner may read the store or its write-ahead log
     /// (any group or other read bit). The store holds sealed secrets and the audit trail: a
     /// host should warn, and `chmod 600` the files.
     pub readable_by_others: bool,
-    /// The size of the store file in bytes, without its write-ahead log; `None` in memory.
+    /// The size of the store file in bytes, without its write-ahead log; `None` in memory and
+    /// on PostgreSQL.
     pub file_size: Option<u64>,
     /// Whether the key check stored in the file matches this handle's key, read again now
     /// (it did at open; `false` means the file was replaced under the handle).

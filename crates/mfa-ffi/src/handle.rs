@@ -1,13 +1,13 @@
 //! The opaque handle: open, close, the clock and the library version.
 
-use std::ffi::c_char;
+use std::ffi::{CString, c_char};
 
 use mfa::{Core, Durability, Error, OpenOptions};
 
 use crate::error::mfa_status;
 use crate::panic::{guard, quietly};
 use crate::sized::{Sized, field_or, struct_size};
-use crate::strings::{arg, opt_arg, out, owned};
+use crate::strings::{arg, opt_arg, out};
 use crate::types::{checkpoint_from, mfa_checkpoint};
 
 /// An open store. Opaque: created by `mfa_core_open`, freed by `mfa_core_close`. One handle
@@ -158,17 +158,17 @@ pub unsafe extern "C" fn mfa_core_open(
 pub struct mfa_store_info {
     /// The schema version of the file.
     pub schema_version: i64,
-    /// The store's path as given to `mfa_core_open`, or NULL for an in-memory store. Owned by
+    /// The store's path as given to `mfa_core_open`, or NULL in memory and on PostgreSQL. Owned by
     /// the struct.
     pub path: *mut c_char,
-    /// Whether `mode` is set (false in memory).
+    /// Whether `mode` is set (false in memory and on PostgreSQL).
     pub has_mode: bool,
     /// The file's permission bits, e.g. 0600.
     pub mode: u32,
     /// Whether users other than the owner may read the store or its write-ahead log: a host
     /// should warn (the file holds sealed secrets and the audit trail).
     pub readable_by_others: bool,
-    /// Whether `file_size` is set (false in memory).
+    /// Whether `file_size` is set (false in memory and on PostgreSQL).
     pub has_file_size: bool,
     /// The store file's size in bytes, without its write-ahead log.
     pub file_size: u64,
@@ -188,6 +188,9 @@ pub struct mfa_store_info {
     pub audit_events: u64,
     /// The head of the audit chain (seq 0 and a MAC of zeros when empty).
     pub audit_head: mfa_checkpoint,
+    /// The engine holding the store: "sqlite" (a file, or memory) or "postgresql" (`path` is
+    /// then NULL). Owned by the struct.
+    pub engine: *mut c_char,
 }
 
 /// Writes facts about the open store to a new `*out_info`; free it with `mfa_store_info_free`.
@@ -204,15 +207,16 @@ pub unsafe extern "C" fn mfa_core_info(
         let core = unsafe { core_ref(core) }?;
         let slot = unsafe { out(out_info, "out_info") }?;
         let info = core.info()?;
-        // Everything fallible before `path` is allocated, so that no error can leak it.
         let audit_head = checkpoint_from(&info.audit_head)?;
-        let path = match &info.path {
-            Some(p) => owned(&p.to_string_lossy())?,
-            None => std::ptr::null_mut(),
-        };
+        // Strings the struct will own stay `CString`s until it is built, so that an error
+        // frees them.
+        let c_string =
+            |s: &str| CString::new(s).map_err(|_| Error::Internal(format!("{s:?} holds a NUL byte")));
+        let engine = c_string(info.engine)?;
+        let path = info.path.as_ref().map(|p| c_string(&p.to_string_lossy())).transpose()?;
         *slot = Box::into_raw(Box::new(mfa_store_info {
             schema_version: info.schema_version,
-            path,
+            path: path.map_or(std::ptr::null_mut(), CString::into_raw),
             has_mode: info.mode.is_some(),
             mode: info.mode.unwrap_or(0),
             readable_by_others: info.readable_by_others,
@@ -228,6 +232,7 @@ pub unsafe extern "C" fn mfa_core_info(
             users_disabled: info.users.disabled,
             audit_events: info.audit_events,
             audit_head,
+            engine: engine.into_raw(),
         }));
         Ok(())
     })
@@ -243,9 +248,11 @@ pub unsafe extern "C" fn mfa_store_info_free(info: *mut mfa_store_info) {
         quietly(|| {
             // SAFETY: the caller promises a struct from `mfa_core_info`, freed once.
             let info = unsafe { Box::from_raw(info) };
-            if !info.path.is_null() {
-                // SAFETY: `path` came from `owned` (a CString) and is freed only here.
-                drop(unsafe { std::ffi::CString::from_raw(info.path) });
+            for string in [info.path, info.engine] {
+                if !string.is_null() {
+                    // SAFETY: both came from `CString::into_raw` and are freed only here.
+                    drop(unsafe { CString::from_raw(string) });
+                }
             }
         });
     }

@@ -304,14 +304,16 @@ class StoreInfo:
     """What ``Core.info`` reports about the open store. Later versions may add fields."""
 
     schema_version: int
-    #: The file as given to ``open``; ``None`` in memory.
+    #: The file as given to ``open``; ``None`` in memory and on PostgreSQL.
     path: Optional[str]
-    #: The file's permission bits (``0o600`` for a store this library created); ``None`` in memory.
+    #: The file's permission bits (``0o600`` for a store this library created); ``None`` in memory
+    #: and on PostgreSQL.
     mode: Optional[int]
     #: Whether users other than the owner can read the store or its write-ahead log: warn, and
     #: ``chmod 600`` it.
     readable_by_others: bool
-    #: The store file's size in bytes, without its write-ahead log; ``None`` in memory.
+    #: The store file's size in bytes, without its write-ahead log; ``None`` in memory and on
+    #: PostgreSQL.
     file_size: Optional[int]
     #: Whether the key check in the file still matches this handle's key.
     key_check_ok: bool
@@ -321,3 +323,6 @@ class StoreInfo:
     audit_events: int
     #: The head of the audit chain (seq 0 when empty): a checkpoint, not a secret.
     audit_head: Checkpoint
+    #: The engine holding the store: ``"sqlite"`` (a file, or memory) or ``"postgresql"``
+    #: (``path`` is then ``None``).
+    engine: str

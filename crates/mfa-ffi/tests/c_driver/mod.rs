@@ -346,6 +346,7 @@ impl Driver for CDriver {
                 let info = fill(|out| unsafe { mfa_core_info(core, out) })?;
                 let i = unsafe { &*info };
                 let value = json!({
+                    "engine": opt_text(i.engine),
                     "schema_version": i.schema_version,
                     "path": opt_text(i.path),
                     "mode": if i.has_mode { Value::from(i.mode) } else { Value::Null },
