@@ -120,8 +120,12 @@ fn enroll(core: &Arc<Core>, members: usize) -> Enrolled {
     (ids[0].clone(), ids[1..=ADMINS].to_vec(), ids[ADMINS + 1..].to_vec(), enrolled.into_iter().collect())
 }
 
-/// `{ops_per_s, p50_us, p99_us}` from per-call latencies and the phase's wall time.
+/// `{ops_per_s, p50_us, p99_us}` from per-call latencies and the phase's wall time; `null` for
+/// a phase of no calls (a run of resets only, say, to profile them).
 fn figures(mut latencies: Vec<Duration>, wall: Duration) -> serde_json::Value {
+    if latencies.is_empty() {
+        return serde_json::Value::Null;
+    }
     latencies.sort();
     let pct = |p: f64| latencies[((latencies.len() - 1) as f64 * p) as usize].as_micros() as u64;
     json!({

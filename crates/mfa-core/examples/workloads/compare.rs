@@ -93,6 +93,9 @@ fn phase(calls: usize, run: impl FnOnce() -> (Vec<Duration>, Duration)) -> Value
     let (latencies, wall) = run();
     let used = cpu() - before;
     assert_eq!(latencies.len(), calls, "every call ran");
+    if calls == 0 {
+        return Value::Null;
+    }
     let mut out = figures(latencies, wall);
     out["cpu_us"] = json!((used.as_secs_f64() * 1e6 / calls as f64).round());
     out
