@@ -49,6 +49,7 @@ fn main() {
         ("a wrong key is refused untouched", schema_life::wrong_key_is_refused),
         ("another application's tables are refused untouched", schema_life::foreign_tables_are_refused),
         ("create_if_missing false on an empty schema", schema_life::empty_schema_without_create),
+        ("stores in two schemas do not wait for each other", schema_life::other_schemas_do_not_wait),
         ("a password in the URL is never shown", secrets::password_never_shown),
         ("a password in the URL is never stored", secrets::password_never_stored),
         ("key rotation, policy changes and leaving users", lifecycle::key_rotation_policy_and_users),

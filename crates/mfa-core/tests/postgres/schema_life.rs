@@ -2,6 +2,9 @@
 //! and every database that is not a store this library can open with this key refused before
 //! anything is written.
 
+use std::sync::mpsc;
+use std::time::Duration;
+
 use mfa_core::{Core, OpenOptions, Policy, Role, SCHEMA_VERSION};
 
 use crate::fleet::Fleet;
@@ -119,4 +122,35 @@ pub fn empty_schema_without_create(base: &str) {
     let err = open(&schema.url, &KEY, false).unwrap_err();
     assert_eq!(err.code(), "storage", "{err}");
     assert!(schema.contents().is_empty(), "nothing was created");
+}
+
+/// The write lock's keys for the store in `schema`, as the engine takes it (docs/scale-out.md):
+/// "mfa-" in ASCII, and the hash of the schema's name.
+fn write_lock(schema: &str) -> String {
+    format!("{}, hashtext('{schema}')", 0x6d66_612d)
+}
+
+/// Stores in two schemas of one database take different write locks: while one store's lock is
+/// held (from a plain session, as by a host in the middle of a write), a write to the other goes
+/// through, and a write to the held one waits until it is released.
+pub fn other_schemas_do_not_wait(base: &str) {
+    let mut held = Schema::new(base, "lock_held");
+    let other = Schema::new(base, "lock_other");
+    let (held_core, other_core) = (held.core(), other.core());
+    held.sql(&format!("SELECT pg_advisory_lock({})", write_lock(&held.name)));
+    let (done, finished) = mpsc::channel();
+    let waiting = std::thread::spawn(move || {
+        let created = held_core.create_org("Waits", Policy::default()).map(drop);
+        done.send(()).unwrap();
+        created
+    });
+    other_core.create_org("Goes on", Policy::default()).unwrap();
+    assert!(
+        finished.recv_timeout(Duration::from_millis(500)).is_err(),
+        "a write to the store whose lock is held went through"
+    );
+    held.sql(&format!("SELECT pg_advisory_unlock({})", write_lock(&held.name)));
+    finished.recv_timeout(Duration::from_secs(60)).expect("the write, once the lock is released");
+    waiting.join().unwrap().unwrap();
+    assert_eq!(other_core.info().unwrap().orgs, 1);
 }

@@ -2,8 +2,10 @@
 //!
 //! Concurrency and durability (docs/scale-out.md):
 //! - Every write transaction starts by taking one transaction-level advisory lock, the same
-//!   for every host, before it reads anything it decides on; it is released by the commit. The
-//!   writes of all hosts are therefore serialized as SQLite serializes the writers of one file
+//!   for every host of the store (its key is derived from the store's schema, so stores in other
+//!   schemas of the database take other locks), before it reads anything it decides on; it is
+//!   released by the commit. The writes of all hosts are therefore serialized as SQLite
+//!   serializes the writers of one file
 //!   (`BEGIN IMMEDIATE`), and each runs at READ COMMITTED, where every statement sees every
 //!   write committed before the lock was granted. That is what keeps each rule exact across
 //!   hosts: the audit chain has one head, the rate limit and failure counters count every
@@ -37,9 +39,15 @@ use crate::crypto::{Keys, RowKey};
 use crate::error::{Error, Result};
 use crate::model::{Durability, OpenOptions};
 
-/// The advisory lock every write transaction takes first (and schema creation too): "mfa-core"
-/// in ASCII, so that it is recognisable in `pg_locks`.
-const WRITE_LOCK: i64 = 0x6d66_612d_636f_7265;
+/// The advisory lock every write transaction takes first (and schema creation too), by the two
+/// keys of `pg_advisory_xact_lock(int, int)`: this one, "mfa-" in ASCII, recognisable in
+/// `pg_locks` (as `classid`), and [`WRITE_LOCK_SCHEMA`].
+const WRITE_LOCK_CLASS: i32 = 0x6d66_612d;
+/// The write lock's second key, computed by the server: a hash of the schema that holds the
+/// store's tables (the first existing one of the connection's `search_path`). Every host of a
+/// store takes the same lock; stores in other schemas of the database take others (two schemas
+/// whose names hash alike share one, which only makes their writes wait for each other).
+const WRITE_LOCK_SCHEMA: &str = "hashtext(coalesce(current_schema(), ''))";
 /// How long a write waits for another host's write, or a migration, before `storage` (as
 /// SQLite's busy timeout).
 const LOCK_TIMEOUT: &str = "30s";

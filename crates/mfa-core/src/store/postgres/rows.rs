@@ -19,12 +19,13 @@ use crate::store::rows::{
 
 /// The start of every write transaction, in one round trip: READ COMMITTED whatever the
 /// server's default, a commit that does not wait for its flush (see `FLUSH` in `mod.rs`),
-/// then the write lock every host takes.
+/// then the write lock every host of the store takes (`WRITE_LOCK_CLASS`).
 pub(super) fn begin_write_sql() -> String {
     format!(
         "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL synchronous_commit = off; \
-         SELECT pg_advisory_xact_lock({})",
-        super::WRITE_LOCK
+         SELECT pg_advisory_xact_lock({}, {})",
+        super::WRITE_LOCK_CLASS,
+        super::WRITE_LOCK_SCHEMA
     )
 }
 
