@@ -132,25 +132,39 @@ fn write_lock(schema: &str) -> String {
 
 /// Stores in two schemas of one database take different write locks: while one store's lock is
 /// held (from a plain session, as by a host in the middle of a write), a write to the other goes
-/// through, and a write to the held one waits until it is released.
+/// through, and writes to the held one wait until it is released: also from a host whose
+/// `search_path` names a schema that does not exist before the store's.
 pub fn other_schemas_do_not_wait(base: &str) {
     let mut held = Schema::new(base, "lock_held");
     let other = Schema::new(base, "lock_other");
     let (held_core, other_core) = (held.core(), other.core());
+    let missing = format!("{}_missing", held.name);
+    held.sql(&format!("DROP SCHEMA IF EXISTS {missing} CASCADE"));
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let roundabout = format!("{base}{sep}options=-csearch_path%3D{missing}%2C{}", held.name);
+    let roundabout_core = Core::open(&roundabout, &KEY, OpenOptions::default()).unwrap();
     held.sql(&format!("SELECT pg_advisory_lock({})", write_lock(&held.name)));
     let (done, finished) = mpsc::channel();
-    let waiting = std::thread::spawn(move || {
-        let created = held_core.create_org("Waits", Policy::default()).map(drop);
-        done.send(()).unwrap();
-        created
-    });
+    let waiting: Vec<_> = [(held_core, "Waits"), (roundabout_core, "Waits too")]
+        .into_iter()
+        .map(|(core, name)| {
+            let done = done.clone();
+            std::thread::spawn(move || {
+                let created = core.create_org(name, Policy::default()).map(drop);
+                done.send(()).unwrap();
+                created
+            })
+        })
+        .collect();
     other_core.create_org("Goes on", Policy::default()).unwrap();
     assert!(
         finished.recv_timeout(Duration::from_millis(500)).is_err(),
         "a write to the store whose lock is held went through"
     );
     held.sql(&format!("SELECT pg_advisory_unlock({})", write_lock(&held.name)));
-    finished.recv_timeout(Duration::from_secs(60)).expect("the write, once the lock is released");
-    waiting.join().unwrap().unwrap();
+    for writer in waiting {
+        writer.join().unwrap().unwrap();
+    }
+    assert_eq!(held.number("SELECT count(*) FROM orgs"), 2);
     assert_eq!(other_core.info().unwrap().orgs, 1);
 }

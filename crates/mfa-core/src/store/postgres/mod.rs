@@ -43,10 +43,11 @@ use crate::model::{Durability, OpenOptions};
 /// keys of `pg_advisory_xact_lock(int, int)`: this one, "mfa-" in ASCII, recognisable in
 /// `pg_locks` (as `classid`), and [`WRITE_LOCK_SCHEMA`].
 const WRITE_LOCK_CLASS: i32 = 0x6d66_612d;
-/// The write lock's second key, computed by the server: a hash of the schema that holds the
-/// store's tables (the first existing one of the connection's `search_path`). Every host of a
-/// store takes the same lock; stores in other schemas of the database take others (two schemas
-/// whose names hash alike share one, which only makes their writes wait for each other).
+/// The write lock's second key, computed by the server: a hash of the name of the store's
+/// schema, the first existing one of the connection's `search_path` (where [`inspect`] looks
+/// for the store and the migrations create it). Every host of a store takes the same lock;
+/// stores in other schemas of the database take others (two schemas whose names hash alike
+/// share one, which only makes their writes wait for each other).
 const WRITE_LOCK_SCHEMA: &str = "hashtext(coalesce(current_schema(), ''))";
 /// How long a write waits for another host's write, or a migration, before `storage` (as
 /// SQLite's busy timeout).
