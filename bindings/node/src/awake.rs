@@ -80,9 +80,7 @@ struct Awake {
     spin: Spin,
     /// The pending call, while it is the only one.
     call: Option<Pending>,
-    /// The round trips of the last calls made alone (the oldest is overwritten first).
-    recent: [Duration; RECENT],
-    next: usize,
+    recent: Recent,
     /// When a spin last yielded the CPU.
     yielded: Instant,
 }
@@ -105,6 +103,27 @@ enum Plan {
     Over,
 }
 
+/// The round trips of the last [`RECENT`] calls made alone, which predict the next one's.
+#[derive(Default)]
+struct Recent {
+    /// The oldest is overwritten first; zero until that many calls were made.
+    round_trips: [Duration; RECENT],
+    next: usize,
+}
+
+impl Recent {
+    fn record(&mut self, round_trip: Duration) {
+        self.round_trips[self.next] = round_trip;
+        self.next = (self.next + 1) % RECENT;
+    }
+
+    /// How long the next call's JS thread may sleep before it spins: until [`LEAD`] before the
+    /// shortest of the recent round trips (none before [`RECENT`] calls were seen).
+    fn sleep_before_spin(&self) -> Duration {
+        self.round_trips.iter().min().copied().unwrap_or_default().saturating_sub(LEAD)
+    }
+}
+
 thread_local! {
     /// The environment running on this thread (one at a time per thread).
     static AWAKE: RefCell<Option<Awake>> = const { RefCell::new(None) };
@@ -121,8 +140,7 @@ pub(crate) fn call_made(env: sys::napi_env, first: bool) {
                 watch: unsafe { Watch::new(env) },
                 spin: Spin::new(SPIN_LIMIT),
                 call: None,
-                recent: [Duration::ZERO; RECENT],
-                next: 0,
+                recent: Recent::default(),
                 yielded: Instant::now(),
             });
         }
@@ -137,7 +155,7 @@ pub(crate) fn call_made(env: sys::napi_env, first: bool) {
             return;
         }
         let now = Instant::now();
-        let delay = awake.recent.iter().min().copied().unwrap_or_default().saturating_sub(LEAD);
+        let delay = awake.recent.sleep_before_spin();
         let start = now + delay;
         let plan = match (&awake.watch, awake.spin.budget(now)) {
             (Some(watch), Some(budget)) if delay.is_zero() => watch.spin(start + budget),
@@ -171,8 +189,7 @@ pub(crate) fn result_delivered(env: sys::napi_env, last: bool) {
         if let Some(waited) = waited {
             awake.spin.record(waited, now);
         }
-        awake.recent[awake.next] = now - call.since;
-        awake.next = (awake.next + 1) % RECENT;
+        awake.recent.record(now - call.since);
     });
 }
 
@@ -390,5 +407,38 @@ unsafe extern "C" fn closed(handle: *mut c_void) {
         if !closing.hook.is_null() {
             sys::napi_remove_async_cleanup_hook(closing.hook);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn us(n: u64) -> Duration {
+        Duration::from_micros(n)
+    }
+
+    #[test]
+    fn the_spin_starts_lead_before_the_shortest_recent_round_trip() {
+        let mut recent = Recent::default();
+        // Until as many calls as it remembers were made, it spins from the start.
+        for _ in 0..RECENT - 1 {
+            recent.record(us(300));
+            assert_eq!(recent.sleep_before_spin(), Duration::ZERO);
+        }
+        recent.record(us(300));
+        assert_eq!(recent.sleep_before_spin(), us(300) - LEAD);
+        // A quicker call moves the spin earlier, until it is forgotten.
+        recent.record(us(180));
+        assert_eq!(recent.sleep_before_spin(), us(180) - LEAD);
+        for _ in 0..RECENT - 1 {
+            recent.record(us(400));
+        }
+        assert_eq!(recent.sleep_before_spin(), us(180) - LEAD);
+        recent.record(us(400));
+        assert_eq!(recent.sleep_before_spin(), us(400) - LEAD);
+        // Calls quicker than the lead spin from the start.
+        recent.record(us(40));
+        assert_eq!(recent.sleep_before_spin(), Duration::ZERO);
     }
 }
