@@ -92,7 +92,7 @@ impl Tx<'_> {
         src.each_user(&mut |raw| {
             let (row, mac) = raw.parse()?;
             integrity::check_user(key, &row, &mac)?;
-            dst.insert_user(&row, &mac)?;
+            dst.copy_user(&row, &mac)?;
             step.one();
             Ok(())
         })?;

@@ -248,6 +248,11 @@ pub(crate) trait Rows {
     fn each_recovery_code(&self, visit: &mut dyn FnMut(CodeRow) -> Result<()>) -> Result<()>;
     /// Every reset-log row, by actor and number, as [`Rows::each_user`] walks users.
     fn each_reset(&self, visit: &mut dyn FnMut(ResetRow) -> Result<()>) -> Result<()>;
+    /// Inserts a user row into a store being filled by a copy, which keeps nothing if any row
+    /// fails: an engine may send it with the statements that follow.
+    fn copy_user(&self, row: &UserRow, mac: &[u8]) -> Result<()> {
+        self.insert_user(row, mac)
+    }
     /// Inserts a recovery-code row exactly as given (spent or not, with its MAC).
     fn copy_recovery_code(&self, code: &CodeRow) -> Result<()>;
     /// Inserts a reset-log row exactly as given (its number too).

@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
-use super::conn::{AUDIT_HEAD, Cached, Conn, audit_head};
+use super::conn::{AUDIT_HEAD, Cached, Conn, Owned, audit_head};
 use crate::error::{Error, Result};
 use crate::model::{AuditEvent, AuditQuery, Org, Policy, Role, UnixTime, User, UserCounts, UserStatus};
 use crate::store::integrity::tampered;
@@ -44,6 +44,32 @@ fn big(v: u64) -> Result<i64> {
 
 const USER_COLUMNS: &str = "id, org_id, email, role, status, credential_epoch, created_at, \
      deadline, totp_secret, totp_confirmed, last_step, failed_count, locked_until, email_key, row_mac";
+
+const INSERT_USER: &str = "INSERT INTO users (id, org_id, email, email_key, role, status, \
+     credential_epoch, created_at, deadline, totp_secret, totp_confirmed, last_step, failed_count, \
+     locked_until, row_mac) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
+
+/// The arguments of [`INSERT_USER`].
+fn user_insert_args(row: &UserRow, mac: &[u8]) -> Result<Vec<Owned>> {
+    let user = &row.user;
+    Ok(vec![
+        Box::new(user.id.clone()),
+        Box::new(user.org.clone()),
+        Box::new(user.email.clone()),
+        Box::new(row.email_key.clone()),
+        Box::new(user.role.as_str()),
+        Box::new(user.status.as_str()),
+        Box::new(big(user.credential_epoch)?),
+        Box::new(user.created_at),
+        Box::new(row.deadline),
+        Box::new(row.secret.clone()),
+        Box::new(row.confirmed),
+        Box::new(row.last_step),
+        Box::new(i64::from(row.failed_count)),
+        Box::new(row.locked_until),
+        Box::new(mac.to_vec()),
+    ])
+}
 
 fn user_row(r: &Row) -> Result<RawUser> {
     let id: String = r.try_get(0)?;
@@ -230,31 +256,15 @@ impl Rows for Conn {
 
     fn insert_user(&self, row: &UserRow, mac: &[u8]) -> Result<()> {
         self.cached().users.remove(&row.user.id);
-        let user = &row.user;
-        self.execute(
-            "INSERT INTO users (id, org_id, email, email_key, role, status, credential_epoch, \
-             created_at, deadline, totp_secret, totp_confirmed, last_step, failed_count, \
-             locked_until, row_mac) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
-             $14, $15)",
-            &[
-                &user.id,
-                &user.org,
-                &user.email,
-                &row.email_key,
-                &user.role.as_str(),
-                &user.status.as_str(),
-                &big(user.credential_epoch)?,
-                &user.created_at,
-                &row.deadline,
-                &row.secret,
-                &row.confirmed,
-                &row.last_step,
-                &i64::from(row.failed_count),
-                &row.locked_until,
-                &mac,
-            ],
-        )
-        .map(drop)
+        // Sent at once: a refusal (an email already taken) belongs to this call.
+        let args = user_insert_args(row, mac)?;
+        let args: Vec<&(dyn ToSql + Sync)> = args.iter().map(|a| a.as_ref() as &(dyn ToSql + Sync)).collect();
+        self.execute(INSERT_USER, &args).map(drop)
+    }
+
+    fn copy_user(&self, row: &UserRow, mac: &[u8]) -> Result<()> {
+        self.cached().users.remove(&row.user.id);
+        self.hold(INSERT_USER, user_insert_args(row, mac)?)
     }
 
     fn user(&self, id: &str) -> Result<Option<RawUser>> {
