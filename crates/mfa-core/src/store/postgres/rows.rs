@@ -45,6 +45,7 @@ fn big(v: u64) -> Result<i64> {
 const USER_COLUMNS: &str = "id, org_id, email, role, status, credential_epoch, created_at, \
      deadline, totp_secret, totp_confirmed, last_step, failed_count, locked_until, email_key, row_mac";
 
+/// A new user row, every column (a copy's rows keep their state; a new user's are the defaults).
 const INSERT_USER: &str = "INSERT INTO users (id, org_id, email, email_key, role, status, \
      credential_epoch, created_at, deadline, totp_secret, totp_confirmed, last_step, failed_count, \
      locked_until, row_mac) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
