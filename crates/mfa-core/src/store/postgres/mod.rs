@@ -6,10 +6,11 @@
 //!   schemas of the database take other locks), before it reads anything it decides on; it is
 //!   released by the commit. The writes of all hosts are therefore serialized as SQLite
 //!   serializes the writers of one file (`BEGIN IMMEDIATE`), and each runs at READ COMMITTED,
-//!   where every statement sees every write committed before the lock was granted. That is what keeps each rule exact across
-//!   hosts: the audit chain has one head, the rate limit and failure counters count every
-//!   call, a code is spent once, the last owner stays. No two writers wait on each other's row
-//!   locks, so neither a serialization failure nor a deadlock can occur.
+//!   where every statement sees every write committed before the lock was granted. That is
+//!   what keeps each rule exact across hosts: the audit chain has one head, the rate limit and
+//!   failure counters count every call, a code is spent once, the last owner stays. No two
+//!   writers wait on each other's row locks, so neither a serialization failure nor a deadlock
+//!   can occur.
 //! - A write commits without waiting for its WAL flush, which releases the lock at once, then
 //!   waits for the flush outside the lock (see [`FLUSH`]): a call returns only once its write
 //!   is durable, and hosts share flushes. Under [`crate::Durability::Normal`] it does not wait.
