@@ -39,6 +39,17 @@ while [ $# -gt 0 ]; do
   shift 2
 done
 
+for n in "$MEMBERS" "$RESETS" "$VERIFIES" "$ROUNDS"; do
+  if ! [[ "$n" =~ ^[1-9][0-9]*$ ]]; then
+    echo "$0: --members, --resets, --verifies and --rounds take whole numbers of at least 1 (got $n)" >&2
+    exit 2
+  fi
+done
+if ((RESETS > MEMBERS)); then
+  echo "$0: --resets ($RESETS) must not exceed --members ($MEMBERS): each reset targets another member" >&2
+  exit 2
+fi
+
 step() { printf '==> %s\n' "$*" >&2; }
 
 step "building the Rust workloads (release)"
