@@ -305,6 +305,12 @@ class PythonDriver:
 
     def __init__(self, path: Location, key: bytes, now: int) -> None:
         self.core = mfa_core.Core.open(":memory:" if path is None else path, key, manual_clock=now)
+        # The store is on the engine the location names.
+        on_server = isinstance(path, str) and path.startswith("postgres")
+        engine = self.core.info().engine
+        if engine != ("postgresql" if on_server else "sqlite"):
+            self.core.close()
+            raise Harness(f"the store opened on engine {engine}")
 
     def close(self) -> None:
         self.core.close()

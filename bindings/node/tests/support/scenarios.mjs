@@ -317,7 +317,16 @@ export function postgresLocation(file) {
 
 /** Opens a handle on a new in-memory store (`path` null), the store file or a PostgreSQL URL,
  * with a manual clock. */
-const openStore = (path, key, now) => Core.open(path ?? ':memory:', key, { manualClock: at(now) })
+/** Opens the store, checking that it is on the engine its location names. */
+async function openStore(path, key, now) {
+  const core = await Core.open(path ?? ':memory:', key, { manualClock: at(now) })
+  const engine = (await core.info()).engine
+  if (engine !== (path?.startsWith('postgres') ? 'postgresql' : 'sqlite')) {
+    await core.close()
+    throw new HarnessError(`the store opened on engine ${engine}`)
+  }
+  return core
+}
 
 class Replay {
   /** `core` is null after a `reopen` that failed, until one succeeds; `path` is the store (file
@@ -393,6 +402,7 @@ class Replay {
       this.core = await openStore(this.path, key, this.now)
       return { ok: null }
     } catch (err) {
+      if (err instanceof HarnessError) throw err
       return { error: new Refusal(err) }
     }
   }

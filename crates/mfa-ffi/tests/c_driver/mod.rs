@@ -34,7 +34,16 @@ impl CDriver {
         options.start_time = t0;
         let mut core = ptr::null_mut();
         check(unsafe { mfa_core_open(location.as_ptr(), key.as_ptr(), key.len(), &options, &mut core) })?;
-        Ok(CDriver { core })
+        let driver = CDriver { core };
+        // The store is on the engine the location names.
+        let on_server = location.to_bytes().starts_with(b"postgres");
+        let info = fill(|out| unsafe { mfa_core_info(driver.core, out) })?;
+        let engine = text(unsafe { (*info).engine });
+        unsafe { mfa_store_info_free(info) };
+        if engine != if on_server { "postgresql" } else { "sqlite" } {
+            return Err(Failure::harness(format!("the store opened on engine {engine}")));
+        }
+        Ok(driver)
     }
 }
 
