@@ -45,23 +45,26 @@ fn big(v: u64) -> Result<i64> {
 const USER_COLUMNS: &str = "id, org_id, email, role, status, credential_epoch, created_at, \
      deadline, totp_secret, totp_confirmed, last_step, failed_count, locked_until, email_key, row_mac";
 
-/// A new user row, every column (a copy's rows keep their state; a new user's are the defaults).
-const INSERT_USER: &str = "INSERT INTO users (id, org_id, email, email_key, role, status, \
-     credential_epoch, created_at, deadline, totp_secret, totp_confirmed, last_step, failed_count, \
-     locked_until, row_mac) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
+/// A new user row, every column (a copy's rows keep their state; a new user's are the defaults):
+/// [`user_args`], then the columns that never change.
+const INSERT_USER: &str = "INSERT INTO users (id, role, status, credential_epoch, deadline, \
+     totp_secret, totp_confirmed, last_step, failed_count, locked_until, row_mac, org_id, email, \
+     email_key, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
 
-/// The arguments of [`INSERT_USER`].
-fn user_insert_args(row: &UserRow, mac: &[u8]) -> Result<Vec<Owned>> {
+/// A user row written back: every column but those that never change and the email (which
+/// `set_email` writes).
+const UPDATE_USER: &str = "UPDATE users SET role = $2, status = $3, credential_epoch = $4, \
+     deadline = $5, totp_secret = $6, totp_confirmed = $7, last_step = $8, failed_count = $9, \
+     locked_until = $10, row_mac = $11 WHERE id = $1";
+
+/// The id and the columns of [`UPDATE_USER`], in its order.
+fn user_args(row: &UserRow, mac: &[u8]) -> Result<Vec<Owned>> {
     let user = &row.user;
     Ok(vec![
         Box::new(user.id.clone()),
-        Box::new(user.org.clone()),
-        Box::new(user.email.clone()),
-        Box::new(row.email_key.clone()),
         Box::new(user.role.as_str()),
         Box::new(user.status.as_str()),
         Box::new(big(user.credential_epoch)?),
-        Box::new(user.created_at),
         Box::new(row.deadline),
         Box::new(row.secret.clone()),
         Box::new(row.confirmed),
@@ -70,6 +73,19 @@ fn user_insert_args(row: &UserRow, mac: &[u8]) -> Result<Vec<Owned>> {
         Box::new(row.locked_until),
         Box::new(mac.to_vec()),
     ])
+}
+
+/// The arguments of [`INSERT_USER`].
+fn user_insert_args(row: &UserRow, mac: &[u8]) -> Result<Vec<Owned>> {
+    let mut args = user_args(row, mac)?;
+    let user = &row.user;
+    args.extend::<[Owned; 4]>([
+        Box::new(user.org.clone()),
+        Box::new(user.email.clone()),
+        Box::new(row.email_key.clone()),
+        Box::new(user.created_at),
+    ]);
+    Ok(args)
 }
 
 fn user_row(r: &Row) -> Result<RawUser> {
@@ -307,24 +323,7 @@ impl Rows for Conn {
     fn update_user(&self, row: &UserRow, mac: &[u8], _role_or_status_changed: bool) -> Result<()> {
         self.cached().users.remove(&row.user.id);
         // One statement whatever changed: PostgreSQL writes a new row version either way.
-        self.hold(
-            "UPDATE users SET role = $2, status = $3, credential_epoch = $4, deadline = $5, \
-             totp_secret = $6, totp_confirmed = $7, last_step = $8, failed_count = $9, \
-             locked_until = $10, row_mac = $11 WHERE id = $1",
-            vec![
-                Box::new(row.user.id.clone()),
-                Box::new(row.user.role.as_str()),
-                Box::new(row.user.status.as_str()),
-                Box::new(big(row.user.credential_epoch)?),
-                Box::new(row.deadline),
-                Box::new(row.secret.clone()),
-                Box::new(row.confirmed),
-                Box::new(row.last_step),
-                Box::new(i64::from(row.failed_count)),
-                Box::new(row.locked_until),
-                Box::new(mac.to_vec()),
-            ],
-        )
+        self.hold(UPDATE_USER, user_args(row, mac)?)
     }
 
     fn set_email(&self, id: &str, email: &str, email_key: &str, mac: &[u8]) -> Result<()> {
