@@ -134,20 +134,19 @@ pub(super) struct CodeChecker<'a> {
     user_id: &'a str,
     /// The bytes of the row being checked, kept between rows so that each row needs no new
     /// buffer.
-    rest: std::cell::RefCell<Vec<u8>>,
+    rest: Vec<u8>,
 }
 
 impl<'a> CodeChecker<'a> {
     pub(super) fn new(key: &RowKey, user_id: &'a str) -> Self {
         let key = key.after(&recovery_code_start(user_id));
-        CodeChecker { key, user_id, rest: std::cell::RefCell::new(Vec::with_capacity(64)) }
+        CodeChecker { key, user_id, rest: Vec::with_capacity(64) }
     }
 
-    pub(super) fn check(&self, hash: &[u8], used_at: Option<UnixTime>, mac: &[u8]) -> Result<()> {
-        let mut rest = self.rest.borrow_mut();
-        rest.clear();
-        *rest = recovery_code_rest(std::mem::take(&mut *rest), hash, used_at);
-        if self.key.matches(&rest, mac) {
+    pub(super) fn check(&mut self, hash: &[u8], used_at: Option<UnixTime>, mac: &[u8]) -> Result<()> {
+        self.rest.clear();
+        self.rest = recovery_code_rest(std::mem::take(&mut self.rest), hash, used_at);
+        if self.key.matches(&self.rest, mac) {
             Ok(())
         } else {
             Err(tampered(format!("a recovery code of user {}", self.user_id)))
@@ -188,13 +187,13 @@ mod tests {
     #[test]
     fn the_code_checker_accepts_exactly_what_check_recovery_code_accepts() {
         let key = crate::crypto::Keys::derive(&[3; 32]).row_key();
-        let checker = CodeChecker::new(&key, "user-a");
+        let mut checker = CodeChecker::new(&key, "user-a");
         for used_at in [None, Some(1_700_000_000)] {
             let mac = key.mac(&recovery_code("user-a", &[9; 32], used_at));
             assert!(check_recovery_code(&key, "user-a", &[9; 32], used_at, &mac).is_ok());
             assert!(checker.check(&[9; 32], used_at, &mac).is_ok());
             // Another owner, hash or use time, or another MAC, is refused by both.
-            let other = CodeChecker::new(&key, "user-b");
+            let mut other = CodeChecker::new(&key, "user-b");
             assert_eq!(other.check(&[9; 32], used_at, &mac).unwrap_err().code(), "storage");
             assert!(checker.check(&[8; 32], used_at, &mac).is_err());
             assert!(checker.check(&[9; 32], used_at.map_or(Some(0), |_| None), &mac).is_err());

@@ -331,7 +331,7 @@ impl<'c> Tx<'c> {
     /// Unused codes left; every code row of the user is checked, so a cleared `used_at` is
     /// reported rather than counted.
     pub(crate) fn recovery_codes_left(&self, id: &str) -> Result<u32> {
-        let checker = integrity::CodeChecker::new(self.key, id);
+        let mut checker = integrity::CodeChecker::new(self.key, id);
         let mut left = 0;
         for (hash, used_at, mac) in self.rows.recovery_codes_of(id)? {
             checker.check(&hash, used_at, &mac)?;
@@ -446,17 +446,19 @@ mod tests {
     use crate::model::{OpenOptions, Policy, Role};
     use crate::{Core, Result};
 
-    fn member(core: &Core) -> String {
+    /// A store with one member, and the member's id.
+    fn with_member() -> (Core, String) {
+        let core = Core::open_in_memory(&[2; 32], OpenOptions::default()).unwrap();
         let org = core.create_org("Acme", Policy::default()).unwrap().id;
-        core.create_user(&org, "m@acme.test", Role::Member).unwrap().id
+        let id = core.create_user(&org, "m@acme.test", Role::Member).unwrap().id;
+        (core, id)
     }
 
     /// Updates of one row in one transaction build on each other, and each leaves a row whose
     /// MAC matches what is stored, though the row is read only once.
     #[test]
     fn successive_updates_of_a_row_keep_every_change_and_a_valid_mac() {
-        let core = Core::open_in_memory(&[2; 32], OpenOptions::default()).unwrap();
-        let id = member(&core);
+        let (core, id) = with_member();
         let row = core
             .store
             .write(|tx| {
@@ -481,8 +483,7 @@ mod tests {
     /// same row: the transaction's copy of the row is dropped with the rollback.
     #[test]
     fn a_rolled_back_change_does_not_come_back_with_the_next_update() {
-        let core = Core::open_in_memory(&[2; 32], OpenOptions::default()).unwrap();
-        let id = member(&core);
+        let (core, id) = with_member();
         let row = core
             .store
             .write(|tx| {

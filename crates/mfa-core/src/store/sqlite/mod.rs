@@ -452,8 +452,9 @@ mod tests {
     use super::*;
     use crate::{Core, OpenOptions, Policy, ResetOptions, Role, totp};
 
-    /// Every statement prepared on `conn`, with how often SQLite compiled it again.
-    fn reprepares(conn: &Connection) -> Vec<(String, i32)> {
+    /// Every statement prepared on `conn`, with how often SQLite compiled it again and how often
+    /// it ran.
+    fn statements(conn: &Connection) -> Vec<(String, i32, i32)> {
         let mut out = Vec::new();
         // SAFETY: the connection is borrowed for the whole walk, nothing else uses it meanwhile,
         // and the statements walked stay owned by its statement cache.
@@ -462,11 +463,40 @@ mod tests {
             let mut stmt = ffi::sqlite3_next_stmt(db, std::ptr::null_mut());
             while !stmt.is_null() {
                 let sql = CStr::from_ptr(ffi::sqlite3_sql(stmt)).to_string_lossy().into_owned();
-                out.push((sql, ffi::sqlite3_stmt_status(stmt, ffi::SQLITE_STMTSTATUS_REPREPARE, 0)));
+                let status = |op| ffi::sqlite3_stmt_status(stmt, op, 0);
+                out.push((sql, status(ffi::SQLITE_STMTSTATUS_REPREPARE), status(ffi::SQLITE_STMTSTATUS_RUN)));
                 stmt = ffi::sqlite3_next_stmt(db, stmt);
             }
         }
         out
+    }
+
+    /// Every statement prepared on `conn`, with how often SQLite compiled it again.
+    fn reprepares(conn: &Connection) -> Vec<(String, i32)> {
+        statements(conn).into_iter().map(|(sql, reprepared, _)| (sql, reprepared)).collect()
+    }
+
+    /// How many times the cached statement `sql` has run on `conn` (0 if it is not prepared).
+    fn runs(conn: &Connection, sql: &str) -> i32 {
+        statements(conn).iter().filter(|(s, _, _)| s == sql).map(|(_, _, runs)| runs).sum()
+    }
+
+    /// `n` members of `org`, each enrolled at `t0`, with their secrets.
+    fn enrolled_members(
+        core: &Core,
+        org: &str,
+        n: usize,
+        t0: i64,
+    ) -> Vec<(String, zeroize::Zeroizing<Vec<u8>>)> {
+        (0..n)
+            .map(|i| {
+                let id = core.create_user(org, &format!("m{i}@acme.test"), Role::Member).unwrap().id;
+                let secret = totp::decode_base32(&core.begin_enrollment(&id).unwrap().secret).unwrap();
+                core.confirm_enrollment(&id, &totp::code_for_step(&secret, totp::step_at(t0)).unwrap())
+                    .unwrap();
+                (id, secret)
+            })
+            .collect()
     }
 
     /// Resets by two actors and verifies run their statements from the cache: none is compiled
@@ -483,13 +513,7 @@ mod tests {
         let admins: Vec<String> = (0..2)
             .map(|i| core.create_user(&org, &format!("a{i}@acme.test"), Role::Admin).unwrap().id)
             .collect();
-        let mut members = Vec::new();
-        for i in 0..6 {
-            let id = core.create_user(&org, &format!("m{i}@acme.test"), Role::Member).unwrap().id;
-            let secret = totp::decode_base32(&core.begin_enrollment(&id).unwrap().secret).unwrap();
-            core.confirm_enrollment(&id, &totp::code_for_step(&secret, totp::step_at(t0)).unwrap()).unwrap();
-            members.push((id, secret));
-        }
+        let members = enrolled_members(&core, &org, 6, t0);
         core.set_time(t0 + 60).unwrap();
         let before = reprepares(&lock(&core.store.sqlite().writer).conn);
         for (i, (id, secret)) in members.iter().enumerate() {
@@ -510,23 +534,6 @@ mod tests {
         assert!(again.is_empty(), "compiled again: {again:?}");
     }
 
-    /// How many times the cached statement `sql` has run on `conn` (0 if it is not prepared).
-    fn runs(conn: &Connection, sql: &str) -> i32 {
-        let mut total = 0;
-        // SAFETY: as in `reprepares`.
-        unsafe {
-            let db = conn.handle();
-            let mut stmt = ffi::sqlite3_next_stmt(db, std::ptr::null_mut());
-            while !stmt.is_null() {
-                if CStr::from_ptr(ffi::sqlite3_sql(stmt)).to_string_lossy() == sql {
-                    total += ffi::sqlite3_stmt_status(stmt, ffi::SQLITE_STMTSTATUS_RUN, 0);
-                }
-                stmt = ffi::sqlite3_next_stmt(db, stmt);
-            }
-        }
-        total
-    }
-
     /// A verify reads its user's row once and a reset the actor's and the target's once each:
     /// the update that follows works on the transaction's own copy of the row rather than
     /// reading it again, and what it writes still passes the MAC check of every later read.
@@ -537,13 +544,7 @@ mod tests {
         let core = Core::open_in_memory(&[1; 32], options).unwrap();
         let org = core.create_org("Acme", Policy::default()).unwrap().id;
         let admin = core.create_user(&org, "a@acme.test", Role::Admin).unwrap().id;
-        let mut members = Vec::new();
-        for i in 0..2 {
-            let id = core.create_user(&org, &format!("m{i}@acme.test"), Role::Member).unwrap().id;
-            let secret = totp::decode_base32(&core.begin_enrollment(&id).unwrap().secret).unwrap();
-            core.confirm_enrollment(&id, &totp::code_for_step(&secret, totp::step_at(t0)).unwrap()).unwrap();
-            members.push((id, secret));
-        }
+        let members = enrolled_members(&core, &org, 2, t0);
         core.set_time(t0 + 60).unwrap();
         let user_reads = || runs(&lock(&core.store.sqlite().writer).conn, rows::USER_BY_ID);
 
