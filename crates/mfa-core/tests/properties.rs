@@ -158,7 +158,9 @@ impl World {
             if let Some(at) = trail.find(secret.as_str()) {
                 // The context tells a leak from a test value that happens to contain a code's
                 // digits (the secrets and codes are random, so a failure may not replay).
-                let around = &trail[at.saturating_sub(80)..(at + secret.len() + 80).min(trail.len())];
+                let bytes =
+                    &trail.as_bytes()[at.saturating_sub(80)..(at + secret.len() + 80).min(trail.len())];
+                let around = String::from_utf8_lossy(bytes);
                 panic!("a secret or code reached the audit trail: {secret:?} in …{around}…");
             }
         }
